@@ -1,0 +1,9 @@
+# mmcv's transforms (RandomFlip, Resize, Normalize, ...) register into
+# MMEngine's root TRANSFORMS; importing them here makes them reachable from
+# configs with default_scope='mmkd'.
+import mmcv.transforms  # noqa: F401
+
+from .formatting import PackClsInputs
+from .processing import RandomCrop
+
+__all__ = ['PackClsInputs', 'RandomCrop']

@@ -1,0 +1,1 @@
+from .classifiers import *  # noqa: F401,F403

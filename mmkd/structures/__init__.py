@@ -1,0 +1,3 @@
+from .cls_data_sample import ClsDataSample
+
+__all__ = ['ClsDataSample']

@@ -1,0 +1,87 @@
+"""Shared pieces of mmkd's command-line tools."""
+import os
+import os.path as osp
+import pickle
+import sys
+import traceback
+from typing import Callable
+
+from mmengine.config import Config
+
+# errors whose message is the whole story; anything else keeps its traceback
+USER_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
+               ImportError, pickle.UnpicklingError, RuntimeError)
+
+
+def load_config(path: str) -> Config:
+    """Load a config file, with a clear message if it is not there."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Config file "{path}" does not exist.')
+    return Config.fromfile(path)
+
+
+def run_cli(main: Callable[[], None], tool: str) -> None:
+    """Run ``main``; report configuration mistakes in one clear paragraph.
+
+    The full traceback is still printed when ``MMKD_TRACEBACK=1``.
+
+    Args:
+        main (Callable): The tool's main function.
+        tool (str): The tool's name, used as the message prefix.
+    """
+    try:
+        main()
+    except USER_ERRORS as err:
+        if os.environ.get('MMKD_TRACEBACK') == '1':
+            raise
+        traceback.print_exc(limit=-3, file=sys.stderr)
+        print(f'\n{tool}: error: {type(err).__name__}: {err}\n'
+              '(set MMKD_TRACEBACK=1 for the full traceback)',
+              file=sys.stderr)
+        sys.exit(1)
+
+
+def add_common_arguments(parser) -> None:
+    """``--cfg-options``, ``--launcher`` and ``--local-rank``."""
+    from mmengine.config import DictAction
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value pairs such as '
+        'train_cfg.max_epochs=10')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def apply_common_args(cfg: Config, args, config_path: str) -> Config:
+    """Merge ``--cfg-options``, check keys, set launcher and work dir."""
+    from .config_check import check_top_level_keys
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    check_top_level_keys(cfg)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+    return cfg
+
+
+def build_runner(cfg: Config):
+    """Set up distributed running for this machine and build the runner."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+
+    from .setup_env import setup_distributed
+    setup_distributed(cfg, cfg.launcher)
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

@@ -1,0 +1,50 @@
+"""Early checks of a config's top-level keys."""
+import difflib
+from typing import Iterable
+
+from mmengine.config import Config
+
+# keys MMEngine's Runner.from_cfg and mmkd's tools read
+RUNNER_KEYS = (
+    'model', 'work_dir', 'train_dataloader', 'val_dataloader',
+    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr',
+    'optim_wrapper', 'param_scheduler', 'val_evaluator', 'test_evaluator',
+    'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
+    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
+    'visualizer', 'default_scope', 'randomness', 'experiment_name',
+    'model_wrapper_cfg', 'compile', 'find_unused_parameters', 'sync_bn',
+    'runner_type', 'vis_backends', 'train_pipeline', 'test_pipeline',
+    'dataset_type', 'data_root')
+
+
+class ConfigKeyError(KeyError):
+    """A config key is misspelled or malformed."""
+
+    def __str__(self) -> str:  # KeyError would print the repr
+        return str(self.args[0])
+
+
+def check_top_level_keys(cfg: Config,
+                         known: Iterable[str] = RUNNER_KEYS) -> None:
+    """Refuse top-level keys that look like a misspelled runner key.
+
+    MMEngine silently ignores unknown top-level keys, so ``train_dataloder``
+    would only fail much later with a confusing message. Names far from
+    every known key are left alone: configs define their own variables.
+
+    Args:
+        cfg (Config): The loaded config.
+        known (Iterable[str]): Keys the runner and tools read.
+
+    Raises:
+        ConfigKeyError: A key is close to, but not, a known key.
+    """
+    known = tuple(known)
+    for key in cfg.keys():
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+        if close:
+            raise ConfigKeyError(
+                f'Config key "{key}" is not a key mmkd or MMEngine reads; '
+                f'did you mean "{close[0]}"?')

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Set up everything mmkd needs, reusing whatever is already there.
+#
+#   bash tools/setup_env.sh            # into ./.venv (created if missing)
+#   MMKD_VENV=/path/env bash tools/setup_env.sh
+#   MMKD_USE_CURRENT_PYTHON=1 bash tools/setup_env.sh   # into the active env
+#
+# A torch >= 2.1 that is already in the environment is kept; otherwise the CPU
+# build torch==2.13.0 is installed. mmcv 2.1.0 is compiled with its ops (about
+# 30 minutes on 2 cores the first time); pip keeps the built wheel in its
+# cache, so later set-ups, in any checkout, take seconds.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PYTHON=${PYTHON:-python3}
+TORCH_SPEC=${MMKD_TORCH:-torch==2.13.0}
+STEPS=6
+step() { echo "[mmkd setup $1/$STEPS] $2"; }
+
+if [ "${MMKD_USE_CURRENT_PYTHON:-0}" = "1" ]; then
+  PY=$(command -v "$PYTHON")
+else
+  VENV=${MMKD_VENV:-$ROOT/.venv}
+  if [ ! -x "$VENV/bin/python" ]; then
+    step 1 "creating the virtual environment $VENV"
+    "$PYTHON" -m venv "$VENV"
+  else
+    step 1 "using the virtual environment $VENV"
+  fi
+  PY=$VENV/bin/python
+fi
+PIP=("$PY" -m pip --disable-pip-version-check)
+
+# requirement files decide whether an existing environment is up to date
+STAMP_DIR=$("$PY" -c 'import sys; print(sys.prefix)')
+STAMP="$STAMP_DIR/.mmkd-setup-$(cat requirements/*.txt setup.py tools/setup_env.sh | cksum | cut -d' ' -f1)"
+if [ -f "$STAMP" ] && "$PY" -c 'import mmkd' >/dev/null 2>&1; then
+  echo "[mmkd setup] environment is up to date ($PY)"
+  exit 0
+fi
+
+quiet_pip() {
+  # pip's own output, minus the noise of unreachable local index folders
+  "${PIP[@]}" install --progress-bar off "$@" 2>&1 | grep -v -e 'is ignored: it is neither a file nor a directory' || return "${PIPESTATUS[0]}"
+}
+
+if "$PY" -c 'import sys, torch; from packaging.version import Version as V; sys.exit(V(torch.__version__.split("+")[0]) < V("2.1"))' >/dev/null 2>&1; then
+  step 2 "keeping the installed torch $("$PY" -c 'import torch; print(torch.__version__)')"
+else
+  step 2 "installing $TORCH_SPEC"
+  quiet_pip "$TORCH_SPEC"
+fi
+
+step 3 "installing build requirements and mmengine"
+quiet_pip -r requirements/build.txt 'opencv-python>=4.10,<5' "$(grep '^mmengine' requirements/mminstall.txt)"
+
+mmcv_ok() {
+  "$PY" - <<'PY' >/dev/null 2>&1
+import importlib, mmcv
+assert mmcv.__version__ == '2.1.0'
+importlib.import_module('mmcv._ext')
+PY
+}
+if mmcv_ok; then
+  step 4 "mmcv 2.1.0 with compiled ops is installed"
+else
+  if "$PY" -c 'import mmcv' >/dev/null 2>&1; then
+    echo "  removing an mmcv without usable compiled ops"
+    "${PIP[@]}" uninstall -y mmcv >/dev/null
+  fi
+  step 4 "installing mmcv 2.1.0 with compiled ops (a fresh build takes ~30 min on 2 cores; a cached wheel takes seconds)"
+  LOG=$STAMP_DIR/mmcv-build.log
+  (MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" install -v --no-build-isolation mmcv==2.1.0 >"$LOG" 2>&1; echo $? >"$LOG.rc") &
+  BUILD_PID=$!
+  START=$(date +%s)
+  while kill -0 "$BUILD_PID" 2>/dev/null; do
+    sleep 30
+    if kill -0 "$BUILD_PID" 2>/dev/null; then
+      DONE=$(grep -o '\[[0-9]*/[0-9]*\]' "$LOG" | tail -n 1 || true)
+      echo "  ... $(( ($(date +%s) - START) / 60 )) min, compiled ${DONE:-[preparing]} (log: $LOG)"
+    fi
+  done
+  wait "$BUILD_PID" || true
+  if [ "$(cat "$LOG.rc")" != "0" ] || ! mmcv_ok; then
+    echo "mmcv installation failed; last lines of $LOG:" >&2
+    tail -n 30 "$LOG" >&2
+    exit 1
+  fi
+fi
+
+step 5 "installing mmdet, mmsegmentation and the other requirements"
+quiet_pip -r requirements/runtime.txt -r requirements/mminstall.txt -r requirements/tests.txt
+
+step 6 "installing mmkd from $ROOT (editable)"
+quiet_pip --no-deps --no-build-isolation -e .
+"$PY" -c 'import mmkd, mmdet.models, mmseg.models; print("  mmkd", mmkd.__version__, "is ready")'
+rm -f "$STAMP_DIR"/.mmkd-setup-*
+touch "$STAMP"
