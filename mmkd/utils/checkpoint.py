@@ -183,14 +183,14 @@ def safe_load(file: Any, map_location: Any = None) -> Any:
         ) from None
 
 
-def _load_local(filename: str, map_location: Optional[Any] = None) -> Any:
+def load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Checkpoint file {filename} does not exist.')
     return safe_load(filename, map_location=map_location)
 
 
-def _load_url(filename: str, map_location: Optional[Any] = None) -> Any:
+def load_from_http(filename: str, map_location: Optional[Any] = None) -> Any:
     from torch.hub import download_url_to_file, get_dir
     cache_dir = osp.join(get_dir(), 'checkpoints')
     os.makedirs(cache_dir, exist_ok=True)
@@ -205,6 +205,6 @@ def install_safe_checkpoint_loader() -> None:
     :func:`safe_load`; safe to call more than once."""
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(
-        prefixes='', loader=_load_local, force=True)
+        prefixes='', loader=load_from_local, force=True)
     CheckpointLoader.register_scheme(
-        prefixes=('http://', 'https://'), loader=_load_url, force=True)
+        prefixes=('http://', 'https://'), loader=load_from_http, force=True)

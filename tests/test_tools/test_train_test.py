@@ -3,54 +3,21 @@ on a tiny CIFAR-100 archive in the official on-disk format."""
 import os
 import os.path as osp
 import pickle
-import socket
-import subprocess
 import sys
 
 import pytest
 import torch
 from data_utils import make_tiny_cifar
+from tool_utils import REPO, free_port, run_tool, tiny_options
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'baselines', 'resnet20_cifar100.py')
-
-
-def tiny_options(data_root, epochs=2):
-    """--cfg-options that shrink the CIFAR-100 baseline to seconds."""
-    opts = [
-        'model.type=resnet8', f'train_cfg.max_epochs={epochs}',
-        'default_hooks.logger.interval=1', 'randomness.seed=0'
-    ]
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts += [
-            f'{loader}.dataset.data_root={data_root}',
-            f'{loader}.batch_size=16', f'{loader}.num_workers=0',
-            f'{loader}.persistent_workers=False'
-        ]
-    return opts
-
-
-def run_tool(args, check=True, env=None, timeout=600):
-    full_env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
-    full_env.update(env or {})
-    proc = subprocess.run(
-        args,
-        cwd=REPO,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
-                             f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
-    return proc
 
 
 def train(work_dir, data_root, *extra, epochs=2, check=True):
     return run_tool([
         sys.executable, 'tools/train.py', CONFIG, '--work-dir',
         str(work_dir), *extra, '--cfg-options', *tiny_options(
-            data_root, epochs)
+            data_root, epochs, model='resnet8')
     ],
                     check=check)
 
@@ -89,7 +56,7 @@ def test_test_tool_evaluates_and_dumps(trained, data_root, tmp_path):
         sys.executable, 'tools/test.py', CONFIG,
         str(work_dir / 'epoch_2.pth'), '--work-dir',
         str(tmp_path), '--out',
-        str(out), '--cfg-options', *tiny_options(data_root)
+        str(out), '--cfg-options', *tiny_options(data_root, model='resnet8')
     ])
     output = proc.stdout + proc.stderr
     assert 'Load checkpoint from' in output
@@ -144,19 +111,13 @@ def test_amp_and_auto_scale_lr_on_cpu(data_root, tmp_path):
     assert 'lr: 1.2500e-02' in output
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def test_dist_train_two_processes_on_cpu(data_root, tmp_path):
     proc = run_tool(
         [
             'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
-            str(tmp_path), '--cfg-options', *tiny_options(data_root, 1)
+            str(tmp_path), '--cfg-options', *tiny_options(data_root, 1, model='resnet8')
         ],
-        env=dict(PYTHON=sys.executable, PORT=str(_free_port())))
+        env=dict(PYTHON=sys.executable, PORT=str(free_port())))
     output = proc.stdout + proc.stderr
     assert (tmp_path / 'epoch_1.pth').exists()
     assert 'Distributed launcher: pytorch' in output
@@ -177,7 +138,7 @@ def test_missing_data_root_is_a_clear_error(tmp_path):
 def test_unknown_model_is_a_clear_error(data_root, tmp_path):
     proc = run_tool([
         sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-        str(tmp_path), '--cfg-options', *tiny_options(data_root),
+        str(tmp_path), '--cfg-options', *tiny_options(data_root, model='resnet8'),
         'model.type=resnet21'
     ],
                     check=False)
@@ -188,7 +149,7 @@ def test_unknown_model_is_a_clear_error(data_root, tmp_path):
 def test_misspelled_config_key_is_a_clear_error(data_root, tmp_path):
     proc = run_tool([
         sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-        str(tmp_path), '--cfg-options', *tiny_options(data_root),
+        str(tmp_path), '--cfg-options', *tiny_options(data_root, model='resnet8'),
         'train_dataloder.batch_size=8'
     ],
                     check=False)
@@ -211,7 +172,7 @@ def test_checkpoint_with_pickled_code_is_refused(data_root, tmp_path):
     proc = run_tool([
         sys.executable, 'tools/test.py', CONFIG,
         str(evil), '--work-dir',
-        str(tmp_path), '--cfg-options', *tiny_options(data_root)
+        str(tmp_path), '--cfg-options', *tiny_options(data_root, model='resnet8')
     ],
                     check=False)
     assert proc.returncode == 1

@@ -1,0 +1,106 @@
+"""Hooks that steer distillation during training."""
+from typing import Optional
+
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmkd.registry import HOOKS
+
+
+def _algorithm(runner):
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    if not hasattr(model, 'distiller'):
+        raise TypeError(f'{type(model).__name__} is not a distillation '
+                        'algorithm (it has no distiller); remove the '
+                        'distillation hooks from custom_hooks.')
+    return model
+
+
+@HOOKS.register_module()
+class StopDistillHook(Hook):
+    """Switch distillation off from epoch ``stop_epoch`` on: the student
+    trains with its own losses only (and the teacher no longer runs).
+
+    Args:
+        stop_epoch (int): First epoch (0-based) without distillation.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self, stop_epoch: int) -> None:
+        self.stop_epoch = stop_epoch
+
+    def before_train_epoch(self, runner) -> None:
+        model = _algorithm(runner)
+        stopped = runner.epoch >= self.stop_epoch
+        if stopped and not model.distillation_stopped:
+            runner.logger.info(
+                f'Distillation stops at epoch {runner.epoch + 1}.')
+        model.distillation_stopped = stopped
+
+
+@HOOKS.register_module()
+class DistillLossWarmupHook(Hook):
+    """Ramp the weight of all distill losses linearly from 0 to 1.
+
+    Args:
+        warmup_epochs (int, optional): Length of the ramp in epochs.
+        warmup_iters (int, optional): Length of the ramp in iterations.
+            Give exactly one of the two.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self,
+                 warmup_epochs: Optional[int] = None,
+                 warmup_iters: Optional[int] = None) -> None:
+        if (warmup_epochs is None) == (warmup_iters is None):
+            raise ValueError('DistillLossWarmupHook needs exactly one of '
+                             'warmup_epochs and warmup_iters.')
+        self.warmup_epochs, self.warmup_iters = warmup_epochs, warmup_iters
+
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch=None) -> None:
+        if self.warmup_iters is not None:
+            progress = (runner.iter + 1) / self.warmup_iters
+        else:
+            per_epoch = len(runner.train_dataloader)
+            progress = (runner.epoch + (batch_idx + 1) / per_epoch) / \
+                self.warmup_epochs
+        _algorithm(runner).distiller.loss_scale = min(1.0, progress)
+
+
+@HOOKS.register_module()
+class EvaluateTeacherHook(Hook):
+    """Evaluate the teacher once on the validation set before training and
+    log its metrics as ``teacher/<metric>``, so users see that they distill
+    from a good teacher."""
+
+    priority = 'LOW'
+
+    def before_train(self, runner) -> None:
+        model = _algorithm(runner)
+        loop = runner.val_loop
+        if loop is None:
+            return
+        model.evaluate_teacher = True
+        runner.model.eval()
+        try:
+            with torch.no_grad():
+                for data_batch in loop.dataloader:
+                    outputs = runner.model.val_step(data_batch)
+                    loop.evaluator.process(
+                        data_samples=outputs, data_batch=data_batch)
+            metrics = loop.evaluator.evaluate(len(loop.dataloader.dataset))
+        finally:
+            model.evaluate_teacher = False
+            runner.model.train()
+        metrics = {f'teacher/{k}': v for k, v in metrics.items()}
+        for key, value in metrics.items():
+            runner.message_hub.update_scalar(key, value)
+        runner.visualizer.add_scalars(metrics, step=0)
+        runner.logger.info('Teacher: ' + '  '.join(
+            f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}'
+            for k, v in metrics.items()))

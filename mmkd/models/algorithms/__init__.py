@@ -1,0 +1,4 @@
+from .single_teacher_distill import (SingleTeacherDistill,
+                                     load_teacher_checkpoint)
+
+__all__ = ['SingleTeacherDistill', 'load_teacher_checkpoint']

@@ -1,0 +1,95 @@
+"""Variational information distillation.
+
+Ahn et al., "Variational Information Distillation for Knowledge Transfer",
+CVPR 2019. A regressor predicts the teacher feature ``t`` from the student's,
+``mu = r(s)``, with a learned per-channel variance ``sigma2_c``; the loss is
+the Gaussian negative log-likelihood
+``mean_{N,C,H,W} 0.5 * ((mu - t)^2 / sigma2_c + log sigma2_c)``.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmkd.registry import MODELS
+from .utils import check_feature_map
+
+
+@MODELS.register_module(name=['VIDLoss', 'vid'])
+class VIDLoss(nn.Module):
+    """VID loss with its regressor and learned variance.
+
+    Argument names follow the seed toolkit's config
+    (``dict(type='vid', inC=16, midC=16, outC=16)``).
+
+    Args:
+        inC (int): Channels of the student feature.
+        midC (int): Hidden channels of the regressor.
+        outC (int): Channels of the teacher feature.
+        init_pred_var (float): Initial variance ``sigma2``. Defaults to 5.0.
+        eps (float): Lower bound added to the variance. Defaults to 1e-5.
+        loss_weight (float): Weight of the loss. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 inC: int,
+                 midC: int,
+                 outC: int,
+                 init_pred_var: float = 5.0,
+                 eps: float = 1e-5,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if init_pred_var <= eps:
+            raise ValueError(f'VIDLoss: init_pred_var ({init_pred_var}) must '
+                             f'be larger than eps ({eps}).')
+        self.in_channels, self.out_channels = inC, outC
+        self.regressor = nn.Sequential(
+            nn.Conv2d(inC, midC, 1, bias=False), nn.ReLU(),
+            nn.Conv2d(midC, midC, 1, bias=False), nn.ReLU(),
+            nn.Conv2d(midC, outC, 1, bias=False))
+        # softplus(alpha) + eps == init_pred_var at the start
+        alpha = math.log(math.expm1(init_pred_var - eps))
+        self.alpha = nn.Parameter(torch.full((outC, ), alpha))
+        self.eps = eps
+        self.loss_weight = loss_weight
+
+    @property
+    def variance(self) -> torch.Tensor:
+        """The per-channel variance ``softplus(alpha) + eps``."""
+        return F.softplus(self.alpha) + self.eps
+
+    def forward(self, student: torch.Tensor,
+                teacher: torch.Tensor) -> torch.Tensor:
+        """Compute the loss.
+
+        Args:
+            student (Tensor): Student feature, ``(N, inC, Hs, Ws)``.
+            teacher (Tensor): Teacher feature, ``(N, outC, Ht, Wt)``. The
+                larger of the two maps is average-pooled to the smaller.
+
+        Returns:
+            Tensor: The weighted scalar loss.
+        """
+        check_feature_map('VIDLoss', 'student', student)
+        check_feature_map('VIDLoss', 'teacher', teacher)
+        if student.size(1) != self.in_channels or \
+                teacher.size(1) != self.out_channels:
+            raise ValueError(
+                f'VIDLoss: configured for inC={self.in_channels}, '
+                f'outC={self.out_channels} but got a student feature of shape '
+                f'{tuple(student.shape)} and a teacher feature of shape '
+                f'{tuple(teacher.shape)}.')
+        student = student.float()
+        teacher = teacher.detach().float()
+        s_hw, t_hw = student.shape[2:], teacher.shape[2:]
+        if s_hw != t_hw:
+            if s_hw[0] * s_hw[1] > t_hw[0] * t_hw[1]:
+                student = F.adaptive_avg_pool2d(student, t_hw)
+            else:
+                teacher = F.adaptive_avg_pool2d(teacher, s_hw)
+        with torch.autocast(device_type=student.device.type, enabled=False):
+            mu = self.regressor(student)
+            var = self.variance.view(1, -1, 1, 1)
+            nll = 0.5 * ((mu - teacher)**2 / var + torch.log(var))
+        return self.loss_weight * nll.mean()

@@ -1,0 +1,54 @@
+import types
+
+import pytest
+import torch.nn as nn
+
+from mmkd.engine.hooks import DistillLossWarmupHook, StopDistillHook
+
+
+class FakeAlgorithm(nn.Module):
+
+    def __init__(self):
+        super().__init__()
+        self.distiller = types.SimpleNamespace(loss_scale=1.0)
+        self.distillation_stopped = False
+
+
+def fake_runner(epoch=0, iteration=0, iters_per_epoch=10):
+    return types.SimpleNamespace(
+        model=FakeAlgorithm(),
+        epoch=epoch,
+        iter=iteration,
+        train_dataloader=[None] * iters_per_epoch,
+        logger=types.SimpleNamespace(info=lambda msg: None))
+
+
+def test_stop_distill_hook():
+    hook = StopDistillHook(stop_epoch=3)
+    runner = fake_runner(epoch=2)
+    hook.before_train_epoch(runner)
+    assert not runner.model.distillation_stopped
+    runner.epoch = 3
+    hook.before_train_epoch(runner)
+    assert runner.model.distillation_stopped
+
+
+def test_warmup_by_epochs_and_iters():
+    runner = fake_runner(epoch=0)
+    DistillLossWarmupHook(warmup_epochs=2).before_train_iter(runner, 4)
+    assert runner.model.distiller.loss_scale == pytest.approx(0.25)
+    runner.epoch = 5
+    DistillLossWarmupHook(warmup_epochs=2).before_train_iter(runner, 0)
+    assert runner.model.distiller.loss_scale == 1.0
+    runner.iter = 9
+    DistillLossWarmupHook(warmup_iters=100).before_train_iter(runner, 0)
+    assert runner.model.distiller.loss_scale == pytest.approx(0.1)
+    with pytest.raises(ValueError, match='exactly one'):
+        DistillLossWarmupHook()
+
+
+def test_hooks_refuse_a_plain_model():
+    runner = fake_runner()
+    runner.model = nn.Linear(1, 1)
+    with pytest.raises(TypeError, match='not a distillation algorithm'):
+        StopDistillHook(1).before_train_epoch(runner)

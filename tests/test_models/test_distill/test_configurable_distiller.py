@@ -1,0 +1,212 @@
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.registry import init_default_scope
+
+import mmkd  # noqa: F401
+from mmkd.models import (ConfigurableDistiller, LayerNotFoundError,
+                         compact_to_explicit)
+from mmkd.registry import MODELS
+
+init_default_scope('mmkd')
+
+
+def nets():
+    torch.manual_seed(0)
+    student = MODELS.build(dict(type='resnet8', num_classes=10))
+    teacher = MODELS.build(dict(type='resnet14', num_classes=10)).eval()
+    return student, teacher
+
+
+def run_step(distiller, student, teacher, x):
+    distiller.reset()
+    with distiller.teacher_recorders.recording(), torch.no_grad():
+        teacher(x)
+    with distiller.student_recorders.recording():
+        student(x)
+    losses = distiller.compute_distill_losses()
+    distiller.reset()
+    return losses
+
+
+def test_compact_and_explicit_forms_give_the_same_losses():
+    x = torch.randn(4, 3, 32, 32)
+    student, teacher = nets()
+    compact = ConfigurableDistiller(
+        student_distill_layer=['linear', 'layer3'],
+        teacher_distill_layer=['linear', 'layer3'],
+        loss=[dict(type='vanilla_kd', T=4),
+              dict(type='vid', inC=64, midC=8, outC=64)],
+        weights=[0.9, 2.0])
+    compact.prepare(student, teacher)
+    explicit = ConfigurableDistiller(
+        student_recorders=dict(
+            logits=dict(type='ModuleOutputs', source='linear'),
+            feat=dict(type='ModuleOutputs', source='layer3')),
+        teacher_recorders=dict(
+            logits=dict(type='ModuleOutputs', source='linear'),
+            feat=dict(type='ModuleOutputs', source='layer3')),
+        distill_losses=dict(
+            kd=dict(type='KDLoss', T=4, loss_weight=0.9),
+            vid=dict(type='VIDLoss', inC=64, midC=8, outC=64,
+                     loss_weight=2.0)),
+        loss_forward_mappings=dict(
+            kd=dict(
+                student=dict(recorder='logits', from_student=True),
+                teacher=dict(recorder='logits', from_student=False)),
+            vid=dict(
+                student=dict(recorder='feat', from_student=True),
+                teacher=dict(recorder='feat', from_student=False))))
+    explicit.prepare(student, teacher)
+    explicit.distill_losses['vid'].load_state_dict(
+        compact.distill_losses['loss_vid'].state_dict())
+    a = run_step(compact, student, teacher, x)
+    b = run_step(explicit, student, teacher, x)
+    assert set(a) == {'loss_vanilla_kd', 'loss_vid'}
+    assert a['loss_vanilla_kd'].item() == pytest.approx(b['kd'].item())
+    assert a['loss_vid'].item() == pytest.approx(b['vid'].item())
+
+
+def test_one_loss_over_all_layers_gets_lists():
+    cfg = compact_to_explicit(['layer2', 'layer3', 'linear'],
+                              ['layer2', 'layer3', 'linear'],
+                              [dict(type='irg')], [1.0])
+    student_spec, teacher_spec = cfg['loss_forward_mappings']['loss_irg']
+    assert [s['recorder'] for s in student_spec] == [
+        'layer2', 'layer3', 'linear'
+    ]
+    assert all(s['from_student'] is False for s in teacher_spec)
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(student_distill_layer=['layer1', 'layer2'],
+          teacher_distill_layer=['layer1'],
+          loss=[dict(type='KDLoss')]), 'student_distill_layer has 2'),
+    (dict(student_distill_layer=['linear'], teacher_distill_layer=['linear'],
+          loss=[dict(type='KDLoss')], weights=[1.0, 2.0]),
+     'weights has 2 values'),
+    (dict(student_distill_layer=['a', 'b', 'c'],
+          teacher_distill_layer=['a', 'b', 'c'],
+          loss=[dict(type='KDLoss')] * 2), 'loss has 2 entries'),
+])
+def test_inconsistent_lengths_name_the_keys(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ConfigurableDistiller(**kwargs)
+
+
+def test_unknown_loss_lists_known_ones():
+    with pytest.raises(KeyError) as info:
+        ConfigurableDistiller(
+            student_distill_layer=['linear'],
+            teacher_distill_layer=['linear'],
+            loss=[dict(type='vanila_kd')])
+    message = str(info.value)
+    assert "'vanila_kd'" in message
+    for known in ('KDLoss', 'vanilla_kd', 'VIDLoss', 'irg'):
+        assert known in message
+
+
+def test_typo_in_layer_name_suggests_close_matches():
+    student, teacher = nets()
+    distiller = ConfigurableDistiller(
+        student_distill_layer=['layer_3'],
+        teacher_distill_layer=['layer3'],
+        loss=[dict(type='vid', inC=64, midC=8, outC=64)])
+    with pytest.raises(LayerNotFoundError) as info:
+        distiller.prepare(student, teacher)
+    message = str(info.value)
+    assert "student model (CIFARResNet) has no layer named 'layer_3'" in \
+        message
+    assert "'layer3'" in message and 'Did you mean' in message
+
+
+def test_mapping_key_the_loss_does_not_accept():
+    with pytest.raises(KeyError, match="has no argument 'preds_S'"):
+        ConfigurableDistiller(
+            student_recorders=dict(
+                x=dict(type='ModuleOutputs', source='linear')),
+            teacher_recorders=dict(
+                x=dict(type='ModuleOutputs', source='linear')),
+            distill_losses=dict(kd=dict(type='KDLoss')),
+            loss_forward_mappings=dict(
+                kd=dict(
+                    preds_S=dict(recorder='x', from_student=True),
+                    teacher=dict(recorder='x', from_student=False))))
+
+
+def test_mapping_to_unknown_recorder_and_missing_mapping():
+    recorders = dict(x=dict(type='ModuleOutputs', source='linear'))
+    with pytest.raises(KeyError, match="no teacher recorder named 'y'"):
+        ConfigurableDistiller(
+            student_recorders=recorders,
+            teacher_recorders=recorders,
+            distill_losses=dict(kd=dict(type='KDLoss')),
+            loss_forward_mappings=dict(
+                kd=dict(
+                    student=dict(recorder='x', from_student=True),
+                    teacher=dict(recorder='y', from_student=False))))
+    with pytest.raises(KeyError, match='no entry in loss_forward_mappings'):
+        ConfigurableDistiller(
+            student_recorders=recorders,
+            teacher_recorders=recorders,
+            distill_losses=dict(kd=dict(type='KDLoss')),
+            loss_forward_mappings=dict())
+
+
+def test_shape_mismatch_names_both_layers_and_shapes():
+    student, teacher = nets()
+    distiller = ConfigurableDistiller(
+        student_distill_layer=['layer2'],
+        teacher_distill_layer=['layer3'],
+        loss=[dict(type='KDLoss')])
+    distiller.prepare(student, teacher)
+    with pytest.raises(ValueError) as info:
+        run_step(distiller, student, teacher, torch.randn(2, 3, 32, 32))
+    message = str(info.value)
+    assert "student 'layer2'" in message and "teacher 'layer3'" in message
+    assert '(2, 32, 16, 16)' in message and '(2, 64, 8, 8)' in message
+
+
+def test_connector_adapts_channels_and_size_and_trains():
+    student, teacher = nets()
+    distiller = ConfigurableDistiller(
+        student_distill_layer=['layer2'],
+        teacher_distill_layer=['layer3'],
+        loss=[dict(type='vid', inC=64, midC=8, outC=64)],
+        connectors=[
+            dict(type='ConvBNConnector', in_channels=32, out_channels=64,
+                 resize=True)
+        ])
+    distiller.prepare(student, teacher)
+    losses = run_step(distiller, student, teacher, torch.randn(2, 3, 32, 32))
+    losses['loss_vid'].backward()
+    conv = distiller.connectors['connector_0'].layers[0]
+    assert conv.weight.grad is not None and conv.weight.grad.abs().sum() > 0
+
+
+@MODELS.register_module()
+class MyL1Loss(nn.Module):
+    """The documented way to add a loss: register it, then name it."""
+
+    def __init__(self, loss_weight=1.0):
+        super().__init__()
+        self.loss_weight = loss_weight
+
+    def forward(self, s_feat, t_feat):
+        return self.loss_weight * (s_feat - t_feat).abs().mean()
+
+
+def test_custom_registered_loss_works_by_name():
+    student, teacher = nets()
+    distiller = ConfigurableDistiller(
+        student_distill_layer=['linear'],
+        teacher_distill_layer=['linear'],
+        loss=[dict(type='MyL1Loss', loss_weight=2.0)],
+        weights=[0.5])
+    distiller.prepare(student, teacher)
+    x = torch.randn(2, 3, 32, 32)
+    losses = run_step(distiller, student, teacher, x)
+    with torch.no_grad():
+        expected = (student(x) - teacher(x)).abs().mean()
+    assert losses['loss_myl1'].item() == pytest.approx(expected.item(),
+                                                       rel=1e-5)

@@ -1,0 +1,125 @@
+"""End-to-end distillation through tools/train.py, tools/test.py,
+tools/dist_train.sh and the student export, on a tiny CIFAR-100 archive."""
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from data_utils import make_tiny_cifar
+from tool_utils import REPO, free_port, run_tool, tiny_options
+
+BASELINE = osp.join(REPO, 'configs', 'baselines', 'resnet20_cifar100.py')
+KD_CONFIGS = {
+    name: osp.join(REPO, 'configs', 'kd', f'{name}_r20.py')
+    for name in ('vanilla_kd', 'vid', 'irg')
+}
+# resnet8 has the channel widths of resnet20/resnet56 (16/32/64), so the
+# configs' VID channels hold and the runs take seconds
+SMALL = {'model.architecture': 'resnet8', 'model.teacher': 'resnet8'}
+
+
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    return make_tiny_cifar(
+        str(tmp_path_factory.mktemp('cifar')),
+        num_classes=100,
+        num_train=64,
+        num_test=32)
+
+
+@pytest.fixture(scope='module')
+def teacher(tmp_path_factory, data_root):
+    work_dir = tmp_path_factory.mktemp('teacher')
+    run_tool([
+        sys.executable, 'tools/train.py', BASELINE, '--work-dir',
+        str(work_dir), '--cfg-options', *tiny_options(
+            data_root, 2, model='resnet8')
+    ])
+    return str(work_dir / 'epoch_2.pth')
+
+
+def distill(config, work_dir, data_root, teacher, *extra, epochs=1):
+    return run_tool([
+        sys.executable, 'tools/train.py', config, '--work-dir',
+        str(work_dir), *extra, '--cfg-options', *tiny_options(
+            data_root, epochs, **SMALL), f'model.teacher_ckpt={teacher}'
+    ])
+
+
+@pytest.mark.parametrize('method', sorted(KD_CONFIGS))
+def test_each_config_distills(method, tmp_path, data_root, teacher):
+    proc = distill(KD_CONFIGS[method], tmp_path, data_root, teacher)
+    output = proc.stdout + proc.stderr
+    assert 'Teacher: teacher/accuracy/top1' in output
+    assert 'distill.loss_' in output and 'loss_cls' in output
+    ckpt = torch.load(tmp_path / 'epoch_1.pth', weights_only=False)
+    keys = ckpt['state_dict'].keys()
+    assert any(k.startswith('architecture.') for k in keys)
+    assert not any(k.startswith('teacher') for k in keys)
+
+
+def test_resume_export_and_test_the_student(tmp_path, data_root, teacher):
+    config = KD_CONFIGS['vid']
+    distill(config, tmp_path, data_root, teacher)
+    proc = distill(config, tmp_path, data_root, teacher, '--resume', epochs=2)
+    assert 'resumed epoch: 1' in proc.stdout + proc.stderr
+    ckpt = torch.load(tmp_path / 'epoch_2.pth', weights_only=False)
+    alpha = ckpt['state_dict']['distiller.distill_losses.loss_vid_0.alpha']
+    assert alpha.shape == (16, )
+
+    student = tmp_path / 'student.pth'
+    run_tool([
+        sys.executable, 'tools/model_converters/export_student.py',
+        str(tmp_path / 'epoch_2.pth'),
+        str(student)
+    ])
+    exported = torch.load(student, weights_only=False)
+    assert set(exported['state_dict']) == {
+        k[len('architecture.'):]
+        for k in ckpt['state_dict'] if k.startswith('architecture.')
+    }
+    # the student's own (baseline) config loads the exported checkpoint
+    proc = run_tool([
+        sys.executable, 'tools/test.py', BASELINE,
+        str(student), '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options', *tiny_options(
+            data_root, model='resnet8')
+    ])
+    assert 'accuracy/top1' in proc.stdout + proc.stderr
+
+
+def test_amp_distillation_on_cpu(tmp_path, data_root, teacher):
+    proc = distill(KD_CONFIGS['vid'], tmp_path, data_root, teacher, '--amp')
+    assert 'CPUAmpOptimWrapper' in (tmp_path / 'vid_r20.py').read_text()
+    assert 'distill.loss_vid_0' in proc.stdout + proc.stderr
+
+
+def test_dist_train_distillation_two_processes(tmp_path, data_root, teacher):
+    proc = run_tool(
+        [
+            'bash', 'tools/dist_train.sh', KD_CONFIGS['vid'], '2',
+            '--work-dir',
+            str(tmp_path), '--cfg-options', *tiny_options(
+                data_root, 1, **SMALL), f'model.teacher_ckpt={teacher}'
+        ],
+        env=dict(PYTHON=sys.executable, PORT=str(free_port())))
+    output = proc.stdout + proc.stderr
+    assert 'GPU number: 2' in output  # MMEngine's name for the world size
+    assert 'Epoch(train) [1][2/2]' in output
+    assert 'distill.loss_vid_2' in output
+    assert (tmp_path / 'epoch_1.pth').exists()
+
+
+def test_missing_teacher_checkpoint_is_a_clear_error(tmp_path, data_root):
+    proc = run_tool(
+        [
+            sys.executable, 'tools/train.py', KD_CONFIGS['vanilla_kd'],
+            '--work-dir',
+            str(tmp_path), '--cfg-options', *tiny_options(data_root, 1,
+                                                          **SMALL),
+            'model.teacher_ckpt=/nonexistent/teacher.pth'
+        ],
+        check=False)
+    assert proc.returncode == 1
+    assert "teacher_ckpt '/nonexistent/teacher.pth' does not exist" in \
+        proc.stderr

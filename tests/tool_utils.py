@@ -1,0 +1,51 @@
+"""Helpers for tests that run mmkd's command-line tools in subprocesses."""
+import os
+import os.path as osp
+import socket
+import subprocess
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def tiny_options(data_root, epochs=2, **model_types):
+    """--cfg-options that shrink a CIFAR-100 config to seconds.
+
+    ``model_types`` maps a model key (``model``, ``model.architecture``,
+    ``model.teacher``) to the small network to use instead.
+    """
+    opts = [
+        f'train_cfg.max_epochs={epochs}', 'default_hooks.logger.interval=1',
+        'randomness.seed=0'
+    ]
+    opts += [f'{key}.type={value}' for key, value in model_types.items()]
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        opts += [
+            f'{loader}.dataset.data_root={data_root}',
+            f'{loader}.batch_size=16', f'{loader}.num_workers=0',
+            f'{loader}.persistent_workers=False'
+        ]
+    return opts
+
+
+def run_tool(args, check=True, env=None, timeout=600):
+    """Run a tool from the repository root; fail with its output."""
+    full_env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+    full_env.update(env or {})
+    proc = subprocess.run(
+        args,
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
+    return proc
+
+
+def free_port():
+    """A TCP port on localhost that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]

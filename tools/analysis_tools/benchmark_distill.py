@@ -1,0 +1,137 @@
+"""Measure what distillation costs on top of training the student.
+
+In one process, on one random batch, interleaving the measurements so that
+machine noise hits all of them alike, it times:
+
+- ``student``: the student's own train step (forward in loss mode,
+  backward, SGD step);
+- ``teacher``: the teacher's full forward under ``no_grad``;
+- ``teacher (as run)``: the teacher's forward as the algorithm runs it
+  (stopped after the last recorded layer);
+- ``distill``: the algorithm's train step (teacher + student + distill
+  losses, backward, step);
+
+and prints ``overhead = distill / (student + teacher)``.
+
+    python tools/analysis_tools/benchmark_distill.py configs/kd/vid_r20.py \\
+        [--batch-size 64] [--iters 20] [--input-size 3 32 32]
+
+The teacher is random (its checkpoint is not needed to measure time).
+"""
+import argparse
+import os.path as osp
+import statistics
+import sys
+import time
+
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+
+import mmkd  # noqa: E402,F401
+from mmkd.registry import MODELS  # noqa: E402
+from mmkd.structures import ClsDataSample  # noqa: E402
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='distillation config')
+    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--iters', type=int, default=20)
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument(
+        '--input-size', type=int, nargs=3, default=(3, 32, 32))
+    parser.add_argument('--threads', type=int, default=None)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args()
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main():
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmkd'))
+    model_cfg = cfg.model
+    model_cfg.teacher_ckpt = None
+    model_cfg.teacher_ckpt_optional = True
+    algo = MODELS.build(model_cfg).train()
+    student, teacher = algo.architecture, algo.teacher
+    num_classes = getattr(student, 'num_classes', 10)
+
+    torch.manual_seed(0)
+    inputs = torch.randn(args.batch_size, *args.input_size)
+    samples = [
+        ClsDataSample().set_gt_label(int(i) % num_classes)
+        for i in range(args.batch_size)
+    ]
+    student_opt = torch.optim.SGD(student.parameters(), lr=1e-3)
+    algo_opt = torch.optim.SGD(algo.parameters(), lr=1e-3)
+
+    def student_step():
+        student_opt.zero_grad()
+        losses = student(inputs, samples, mode='loss')
+        sum(losses.values()).backward()
+        student_opt.step()
+
+    @torch.no_grad()
+    def teacher_forward():
+        teacher(inputs, samples, mode='tensor')
+
+    def teacher_as_run():
+        algo.run_teacher(inputs, samples)
+        algo.distiller.reset()
+
+    def distill_step():
+        algo_opt.zero_grad()
+        losses = algo(inputs, samples, mode='loss')
+        sum(losses.values()).backward()
+        algo_opt.step()
+
+    steps = dict(
+        student=student_step,
+        teacher=teacher_forward,
+        teacher_as_run=teacher_as_run,
+        distill=distill_step)
+    for _ in range(args.warmup):
+        for fn in steps.values():
+            fn()
+    times = {name: [] for name in steps}
+    for _ in range(args.iters):
+        for name, fn in steps.items():
+            times[name].append(timed(fn))
+    med = {name: statistics.median(t) * 1000 for name, t in times.items()}
+
+    overhead = med['distill'] / (med['student'] + med['teacher'])
+    print(f'config: {args.config}')
+    print(f'batch {args.batch_size} x {tuple(args.input_size)}, '
+          f'{torch.get_num_threads()} threads, median of {args.iters} '
+          'interleaved runs')
+    print(f'| {"measurement":<36} | {"ms":>9} |')
+    print(f'|{"-" * 38}|{"-" * 11}|')
+    rows = [
+        ('student train step', med['student']),
+        ('teacher forward (full)', med['teacher']),
+        ('teacher forward (as distill runs it)', med['teacher_as_run']),
+        ('distill train step', med['distill']),
+    ]
+    for name, value in rows:
+        print(f'| {name:<36} | {value:9.2f} |')
+    print(f'overhead = distill / (student + teacher) = {overhead:.3f}')
+    print(f'teacher as run / full forward = '
+          f'{med["teacher_as_run"] / med["teacher"]:.3f}')
+
+
+if __name__ == '__main__':
+    main()
