@@ -10,4 +10,14 @@ from .utils.checkpoint import install_safe_checkpoint_loader  # noqa: E402
 
 install_safe_checkpoint_loader()
 
-__all__ = ['__version__', 'version_info']
+
+
+def __getattr__(name):
+    # mmkd.Distiller without importing all models on `import mmkd`
+    if name == 'Distiller':
+        from .apis import Distiller
+        return Distiller
+    raise AttributeError(f'module "mmkd" has no attribute "{name}"')
+
+
+__all__ = ['__version__', 'version_info', 'Distiller']

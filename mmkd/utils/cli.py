@@ -29,8 +29,10 @@ def run_cli(main: Callable[[], None], tool: str) -> None:
         main (Callable): The tool's main function.
         tool (str): The tool's name, used as the message prefix.
     """
+    from .setup_env import teardown_distributed
     try:
         main()
+        teardown_distributed()
     except USER_ERRORS as err:
         if os.environ.get('MMKD_TRACEBACK') == '1':
             raise

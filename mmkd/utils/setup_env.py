@@ -96,3 +96,19 @@ def setup_distributed(cfg: Config, launcher: str) -> None:
     if 'timeout' in dist_cfg:
         kwargs['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
     torch_dist.init_process_group(backend=dist_cfg['backend'], **kwargs)
+
+
+def teardown_distributed() -> None:
+    """Leave the process group together and cleanly.
+
+    All ranks meet at a barrier, then gloo's worker threads get a moment to
+    release the finished collectives before the group is destroyed: tearing
+    it down while they still wait for the GIL deadlocks on some torch
+    versions (a DDP run whose last process never exits).
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    import time
+    torch_dist.barrier()
+    time.sleep(0.5)
+    torch_dist.destroy_process_group()

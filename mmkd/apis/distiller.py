@@ -1,0 +1,210 @@
+"""``Distiller(config)``: distillation inside a plain PyTorch training loop.
+
+It takes the dict config users of the seed toolkit already write and runs
+it on mmkd's recorders and losses (the same ones configs use)::
+
+    distiller = Distiller(dict(
+        student_model=student, teacher_model=teacher,
+        student_distill_layer=['linear'], teacher_distill_layer=['linear'],
+        loss=[dict(type='vanilla_kd', T=4)], weights=[0.2],
+        student_out_layer=['linear'], device=device))
+    optimizer = torch.optim.SGD(distiller.get_learnable_params(), lr=0.01)
+    output, kd_loss = distiller.forward(images)
+    loss = criterion(output, target) + kd_loss
+"""
+import difflib
+from typing import Any, Dict, List, Sequence, Tuple
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+
+from mmkd.models.distillers import ConfigurableDistiller
+from mmkd.models.recorders import ModuleOutputs, resolve_module, unwrap_model
+
+REQUIRED_KEYS = ('student_model', 'teacher_model', 'student_distill_layer',
+                 'teacher_distill_layer', 'loss', 'weights',
+                 'student_out_layer', 'device')
+OPTIONAL_KEYS = ('connectors', )
+
+
+def _check_keys(config: Dict[str, Any]) -> None:
+    if not isinstance(config, dict):
+        raise TypeError(f'Distiller takes a dict config, got '
+                        f'{type(config).__name__}.')
+    known = REQUIRED_KEYS + OPTIONAL_KEYS
+    unknown = [k for k in config if k not in known]
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, known, n=1)
+            hints.append(f'{key!r}' +
+                         (f' (did you mean {close[0]!r}?)' if close else ''))
+        raise KeyError(f'Distiller config has unknown key(s) '
+                       f'{", ".join(hints)}; it takes {list(known)}.')
+    missing = [k for k in REQUIRED_KEYS if k not in config]
+    if missing:
+        raise KeyError(f'Distiller config is missing {missing}; it needs '
+                       f'{list(REQUIRED_KEYS)}.')
+
+
+def _device_of(model: nn.Module, default: torch.device) -> torch.device:
+    for tensor in list(model.parameters()) + list(model.buffers()):
+        return tensor.device
+    return default
+
+
+class Distiller(nn.Module):
+    """Distills ``teacher_model`` into ``student_model`` in a plain loop.
+
+    The student may be wrapped in ``DistributedDataParallel``: layer names
+    resolve on the inner module. Learnable loss parts (VID's regressors and
+    variances, connectors) come back from :meth:`get_learnable_params`;
+    under DDP their gradients are averaged across processes like the
+    student's. The teacher is frozen and always in eval mode;
+    :meth:`state_dict` holds the student and the learnable parts only.
+
+    Args:
+        config (dict): ``student_model``, ``teacher_model``,
+            ``student_distill_layer``, ``teacher_distill_layer``, ``loss``
+            (list of loss configs, by registered name), ``weights`` (one per
+            loss), ``student_out_layer`` (the layer whose output
+            :meth:`forward` returns; ``['']`` for the model's own output)
+            and ``device``; optionally ``connectors`` (one per student
+            layer).
+    """
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        super().__init__()
+        _check_keys(config)
+        student, teacher = config['student_model'], config['teacher_model']
+        for key, model in (('student_model', student), ('teacher_model',
+                                                        teacher)):
+            if not isinstance(model, nn.Module):
+                raise TypeError(f'{key} must be an nn.Module, got '
+                                f'{type(model).__name__}.')
+        self.device = torch.device(config['device'])
+        s_dev = _device_of(student, self.device)
+        t_dev = _device_of(teacher, self.device)
+        if s_dev != t_dev:
+            raise ValueError(
+                f'student_model is on {s_dev} but teacher_model is on '
+                f'{t_dev}; move both to the same device (config device: '
+                f'{self.device}) before building the Distiller.')
+
+        self.student = student
+        self._teacher = [teacher]  # kept out of parameters() and state_dict
+        teacher.requires_grad_(False)
+        teacher.eval()
+
+        self.distiller = ConfigurableDistiller(
+            student_distill_layer=config['student_distill_layer'],
+            teacher_distill_layer=config['teacher_distill_layer'],
+            loss=config['loss'],
+            weights=config['weights'],
+            connectors=config.get('connectors'))
+        self.distiller.prepare(student, teacher)
+        self.distiller.to(s_dev)
+
+        out_layer = config['student_out_layer']
+        if isinstance(out_layer, (list, tuple)):
+            if len(out_layer) != 1:
+                raise ValueError('student_out_layer must name one layer, got '
+                                 f'{list(out_layer)}.')
+            out_layer = out_layer[0]
+        if not isinstance(out_layer, str):
+            raise TypeError('student_out_layer must be a layer name (str), '
+                            f'got {out_layer!r}.')
+        self.out_recorder = None
+        if out_layer:
+            resolve_module(student, out_layer, 'student (student_out_layer)')
+            self.out_recorder = ModuleOutputs(out_layer)
+            self.out_recorder.initialize(student, 'student')
+        self._sync_learnable_grads()
+
+    @property
+    def teacher(self) -> nn.Module:
+        """The frozen teacher."""
+        return self._teacher[0]
+
+    def _sync_learnable_grads(self) -> None:
+        """Average the learnable loss parts' gradients across processes
+        when the student trains under DDP (they are not in its wrapper)."""
+        if not (dist.is_available() and dist.is_initialized()
+                and dist.get_world_size() > 1):
+            return
+        if unwrap_model(self.student) is self.student:
+            return
+        world = dist.get_world_size()
+
+        def average(grad):
+            grad = grad.clone()
+            dist.all_reduce(grad)
+            return grad / world
+
+        for param in self.distiller.parameters():
+            if param.requires_grad:
+                param.register_hook(average)
+
+    def get_learnable_params(self) -> List[nn.Parameter]:
+        """The student's parameters and the learnable distillation parts."""
+        return list(self.student.parameters()) + list(
+            self.distiller.parameters())
+
+    def train(self, mode: bool = True) -> 'Distiller':
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    def forward(self, data: Any) -> Tuple[Any, torch.Tensor]:
+        """Run teacher and student on ``data``.
+
+        Returns:
+            tuple: The output of ``student_out_layer`` and the weighted sum
+            of the distillation losses.
+        """
+        self.distiller.reset()
+        self.teacher.eval()
+        recorder = self.out_recorder
+        try:
+            with torch.no_grad(), self.distiller.teacher_recorders.recording():
+                self.teacher(data)
+            with self.distiller.student_recorders.recording():
+                if recorder is not None:
+                    recorder.recording = True
+                output = self.student(data)
+            if recorder is not None:
+                output = recorder.get_record_data(len(recorder.data) - 1)
+            losses = self.distiller.compute_distill_losses()
+        finally:
+            if recorder is not None:
+                recorder.recording = False
+                recorder.reset()
+            self.distiller.reset()
+        return output, sum(losses.values())
+
+    def _show(self, model: nn.Module, layers: Sequence[str],
+              title: str) -> None:
+        model = unwrap_model(model)
+        print(f'{title} ({type(model).__name__}, '
+              f'{sum(p.numel() for p in model.parameters()):,} parameters)')
+        for name, module in model.named_modules():
+            if not name:
+                continue
+            mark = '  <- distilled' if name in layers else ''
+            depth = name.count('.')
+            print(f'{"  " * depth}{name}: {type(module).__name__}{mark}')
+
+    def show_student_net(self) -> None:
+        """Print the student's layer names, marking the distilled ones."""
+        layers = [
+            r.source for r in self.distiller.student_recorders.recorders.values()
+        ]
+        self._show(self.student, layers, 'Student')
+
+    def show_teacher_net(self) -> None:
+        """Print the teacher's layer names, marking the distilled ones."""
+        layers = [
+            r.source for r in self.distiller.teacher_recorders.recorders.values()
+        ]
+        self._show(self.teacher, layers, 'Teacher')

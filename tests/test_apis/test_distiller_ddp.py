@@ -1,0 +1,70 @@
+"""A 2-process gloo DDP training loop with the Distiller facade."""
+import os
+import time
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from tool_utils import free_port
+
+
+def _worker(rank, world, port, out_file):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+    torch.set_num_threads(1)
+    from mmkd import Distiller
+    from mmkd.utils import teardown_distributed
+    from mmkd.registry import MODELS
+    import mmkd.models  # noqa: F401
+
+    torch.manual_seed(0)  # same initial weights on every rank
+    student = MODELS.build(dict(type='resnet8', num_classes=10))
+    teacher = MODELS.build(dict(type='resnet14', num_classes=10))
+    ddp_student = torch.nn.parallel.DistributedDataParallel(student)
+    distiller = Distiller({
+        'student_model': ddp_student,
+        'teacher_model': teacher,
+        'student_distill_layer': ['layer1', 'layer2', 'layer3'],
+        'teacher_distill_layer': ['layer1', 'layer2', 'layer3'],
+        'loss': [dict(type='vid', inC=c, midC=c, outC=c)
+                 for c in (16, 32, 64)],
+        'weights': [1, 1, 1],
+        'student_out_layer': ['linear'],
+        'device': 'cpu',
+    })
+    optimizer = torch.optim.SGD(distiller.get_learnable_params(), lr=0.05)
+    torch.manual_seed(100 + rank)  # different data on each rank
+    for _ in range(3):
+        data = torch.randn(4, 3, 32, 32)
+        target = torch.randint(0, 10, (4, ))
+        output, kd_loss = distiller.forward(data)
+        loss = torch.nn.functional.cross_entropy(output, target) + kd_loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    # every learnable tensor must be identical across ranks
+    flat = torch.cat(
+        [p.detach().flatten() for p in distiller.get_learnable_params()])
+    low, high = flat.clone(), flat.clone()
+    dist.all_reduce(low, op=dist.ReduceOp.MIN)
+    dist.all_reduce(high, op=dist.ReduceOp.MAX)
+    if rank == 0:
+        with open(out_file, 'w') as f:
+            f.write(f'{(high - low).abs().max().item()} '
+                    f'{float(kd_loss)} {len(flat)}')
+    teardown_distributed()
+
+
+def test_two_process_ddp_loop_keeps_all_learnable_parts_in_sync(tmp_path):
+    out_file = str(tmp_path / 'result.txt')
+    context = mp.spawn(
+        _worker, args=(2, free_port(), out_file), nprocs=2, join=False)
+    deadline = time.time() + 120
+    while not context.join(timeout=5):
+        if time.time() > deadline:
+            for process in context.processes:
+                process.kill()
+            raise AssertionError('the 2-process DDP loop did not finish')
+    max_diff, kd_loss, count = open(out_file).read().split()
+    assert float(max_diff) == 0.0
+    assert float(kd_loss) > 0 and int(count) > 80000
