@@ -48,3 +48,32 @@ def check_top_level_keys(cfg: Config,
             raise ConfigKeyError(
                 f'Config key "{key}" is not a key mmkd or MMEngine reads; '
                 f'did you mean "{close[0]}"?')
+
+
+def resolve_config_path(path: str) -> str:
+    """The file behind ``'mmdet::retinanet/...py'``, ``'mmkd::kd/...py'`` or
+    a plain path.
+
+    ``mmkd::`` configs are looked up in the installed package
+    (``mmkd/.mim/configs``) and then in the source checkout's ``configs/``.
+
+    Raises:
+        FileNotFoundError: No such config.
+    """
+    import os.path as osp
+    if path.startswith('mmkd::'):
+        rel = path[len('mmkd::'):]
+        package_dir = osp.dirname(osp.dirname(osp.abspath(__file__)))
+        candidates = [
+            osp.join(package_dir, '.mim', 'configs', rel),
+            osp.join(osp.dirname(package_dir), 'configs', rel)
+        ]
+    elif '::' in path:
+        candidates = [Config._get_cfg_path(path, '')[0]]
+    else:
+        candidates = [path]
+    for candidate in candidates:
+        if osp.isfile(candidate):
+            return candidate
+    raise FileNotFoundError(f'Config {path!r} does not exist (looked at '
+                            f'{", ".join(candidates)}).')

@@ -21,6 +21,28 @@ from mmkd.utils import safe_load  # noqa: E402
 from mmkd.utils.cli import run_cli  # noqa: E402
 
 PREFIX = 'architecture.'
+_PLAIN = (str, int, float, bool, type(None))
+_DROP = object()
+
+
+def plain_meta(value):
+    """``value`` with only builtin types (numpy scalars become numbers,
+    anything else is dropped), so that ``torch.load(weights_only=True)``
+    - what mmdet's and mmseg's own tools do on torch >= 2.6 - accepts the
+    exported file."""
+    if isinstance(value, _PLAIN):
+        return value
+    if hasattr(value, 'item') and getattr(value, 'ndim', None) == 0:
+        return value.item()
+    if isinstance(value, dict):
+        items = ((k, plain_meta(v)) for k, v in value.items()
+                 if isinstance(k, _PLAIN))
+        return {k: v for k, v in items if v is not _DROP}
+    if isinstance(value, (list, tuple)):
+        items = [plain_meta(v) for v in value]
+        return type(value)(v for v in items if v is not _DROP)
+    return _DROP
+
 
 
 def export_student(src: str, dst: str) -> int:
@@ -37,7 +59,7 @@ def export_student(src: str, dst: str) -> int:
         raise KeyError(
             f'{src!r} has no "{PREFIX}*" weights: it is not a checkpoint of a '
             'distillation algorithm (SingleTeacherDistill).')
-    meta = dict(ckpt.get('meta', {}))
+    meta = plain_meta(dict(ckpt.get('meta', {})))
     meta['exported_from'] = osp.abspath(src)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     torch.save(dict(meta=meta, state_dict=student), dst)

@@ -1,4 +1,5 @@
 """Distillation from one frozen teacher into a student."""
+import copy
 import os.path as osp
 from typing import Dict, List, Optional, Union
 
@@ -8,6 +9,7 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmkd.registry import MODELS
+from mmkd.utils.config_check import resolve_config_path
 from ..recorders import unwrap_model
 
 
@@ -16,13 +18,40 @@ class _StopTeacherForward(Exception):
 
 
 def _build_model(cfg: Union[dict, nn.Module], role: str) -> nn.Module:
+    """Build the student or teacher from a model config, or from the
+    ``model`` of a whole config file given as ``dict(cfg_path=...)``
+    (``'mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py'``, a path).
+
+    A type with a scope prefix (``'mmdet.MaskRCNN'``) builds its whole
+    subtree in that scope, so its nested types need no prefix.
+    """
     if isinstance(cfg, nn.Module):
         return cfg
-    if isinstance(cfg, dict) and 'cfg_path' in cfg:
-        # dict(cfg_path='mmdet::path/to/config.py', pretrained=False)
+    if not isinstance(cfg, dict):
+        raise TypeError(f'The {role} must be a model config dict or an '
+                        f'nn.Module, got {type(cfg).__name__}.')
+    cfg = copy.deepcopy(cfg)
+    if 'cfg_path' in cfg:
         from mmengine.config import Config
-        model_cfg = Config.fromfile(cfg['cfg_path'])['model']
-        return MODELS.build(model_cfg)
+        path = cfg.pop('cfg_path')
+        cfg.pop('pretrained', None)
+        try:
+            loaded = Config.fromfile(resolve_config_path(path))
+        except FileNotFoundError as err:
+            raise FileNotFoundError(f'The {role} cfg_path: {err}') from None
+        if 'model' not in loaded:
+            raise KeyError(f'{path!r} (the {role} cfg_path) has no model.')
+        model_cfg = loaded.model
+        # the file's own default scope (e.g. mmdet) builds its model
+        if loaded.get('default_scope'):
+            model_cfg.setdefault('_scope_', loaded.default_scope)
+        model_cfg.update(cfg)  # remaining keys override the file's model
+        cfg = model_cfg
+    model_type = cfg.get('type')
+    if isinstance(model_type, str) and '.' in model_type and \
+            '_scope_' not in cfg:
+        scope, name = model_type.split('.', 1)
+        cfg.update(_scope_=scope, type=name)
     try:
         return MODELS.build(cfg)
     except KeyError as err:

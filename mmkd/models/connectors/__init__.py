@@ -1,6 +1,8 @@
 from .connectors import (BaseConnector, ConvBNConnector, IdentityConnector,
                          ResizeConnector)
+from .mgd_connector import MGDConnector
 
 __all__ = [
-    'BaseConnector', 'ConvBNConnector', 'IdentityConnector', 'ResizeConnector'
+    'BaseConnector', 'ConvBNConnector', 'IdentityConnector',
+    'ResizeConnector', 'MGDConnector'
 ]

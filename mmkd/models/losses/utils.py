@@ -1,5 +1,5 @@
 """Input checks shared by the distillation losses."""
-from typing import Optional
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -38,3 +38,43 @@ def check_feature_map(loss_name: str, side: str, tensor: torch.Tensor) -> None:
             else type(tensor).__name__
         raise ValueError(f'{loss_name}: expects (N, C, H, W) feature maps, '
                          f'got a {side} input of shape {shape}.')
+
+
+Levels = Union[torch.Tensor, Sequence[torch.Tensor]]
+
+
+def pair_levels(loss_name: str, student: Levels,
+                teacher: Levels) -> List[Tuple[torch.Tensor, torch.Tensor]]:
+    """Pair the student and teacher inputs level by level.
+
+    A tensor is a single level; a list or tuple holds one tensor per level
+    (e.g. the outputs of an FPN neck).
+
+    Args:
+        loss_name (str): Name of the loss, for the messages.
+        student (Tensor | Sequence[Tensor]): Student input(s).
+        teacher (Tensor | Sequence[Tensor]): Teacher input(s).
+
+    Returns:
+        list[tuple[Tensor, Tensor]]: ``(student, teacher)`` per level.
+    """
+    levels = []
+    for side, inputs in (('student', student), ('teacher', teacher)):
+        if isinstance(inputs, torch.Tensor):
+            inputs = [inputs]
+        if not isinstance(inputs, (list, tuple)) or not inputs or \
+                not all(isinstance(x, torch.Tensor) for x in inputs):
+            raise TypeError(
+                f'{loss_name}: the {side} input must be a tensor or a '
+                'non-empty list/tuple of tensors (one per level), got '
+                f'{type(inputs).__name__}.')
+        levels.append(list(inputs))
+    if len(levels[0]) != len(levels[1]):
+        raise ValueError(f'{loss_name}: the student has {len(levels[0])} '
+                         f'levels, the teacher {len(levels[1])}.')
+    return list(zip(*levels))
+
+
+def level_name(loss_name: str, index: int, num_levels: int) -> str:
+    """``loss_name``, with the level index when there are several."""
+    return loss_name if num_levels == 1 else f'{loss_name} (level {index})'
