@@ -123,3 +123,16 @@ def test_missing_teacher_checkpoint_is_a_clear_error(tmp_path, data_root):
     assert proc.returncode == 1
     assert "teacher_ckpt '/nonexistent/teacher.pth' does not exist" in \
         proc.stderr
+
+
+def test_benchmark_prints_overhead_for_cifar_config():
+    proc = run_tool([
+        sys.executable, 'tools/analysis_tools/benchmark_distill.py',
+        KD_CONFIGS['vid'], '--batch-size', '4', '--iters', '2', '--warmup',
+        '1', '--cfg-options', 'model.architecture.type=resnet8',
+        'model.teacher.type=resnet14'
+    ])
+    out = proc.stdout
+    assert 'random images (the data set is not on disk)' in out
+    assert 'overhead = distill / (student + teacher) = ' in out
+    assert 'teacher modules never run in distill steps: avgpool, linear' in out

@@ -133,3 +133,17 @@ def test_dist_train_two_processes(coco, teacher_ckpt, tmp_path):
     assert 'GPU number: 2' in output
     assert 'distill.loss_pkd' in output
     assert (tmp_path / 'epoch_1.pth').exists()
+
+
+def test_benchmark_teacher_skips_rpn_and_roi_heads(coco):
+    proc = run_tool([
+        sys.executable, 'tools/analysis_tools/benchmark_distill.py', PKD,
+        '--batch-size', '2', '--iters', '2', '--warmup', '1',
+        '--cfg-options', *data_options(coco)
+    ])
+    out = proc.stdout
+    assert 'a batch of the training data' in out
+    assert 'teacher modules never run in distill steps: roi_head, rpn_head' \
+        in out
+    ratio = float(out.split('teacher as run / full forward = ')[1].split()[0])
+    assert ratio < 1.0

@@ -11,7 +11,14 @@ machine noise hits all of them alike, it times:
 - ``distill``: the algorithm's train step (teacher + student + distill
   losses, backward, step);
 
-and prints ``overhead = distill / (student + teacher)``.
+and prints ``overhead = distill / (student + teacher)`` and which of the
+teacher's top-level modules never run during distill steps (e.g. an mmdet
+teacher's ``rpn_head`` and ``roi_head`` when only FPN features are
+distilled).
+
+The batch is one batch of the config's training data (point data roots at
+your data with ``--cfg-options``); a classification config whose data is not
+on disk gets a random batch instead.
 
     python tools/analysis_tools/benchmark_distill.py configs/kd/vid_r20.py \\
         [--batch-size 64] [--iters 20] [--input-size 3 32 32]
@@ -19,6 +26,7 @@ and prints ``overhead = distill / (student + teacher)``.
 The teacher is random (its checkpoint is not needed to measure time).
 """
 import argparse
+import copy
 import os.path as osp
 import statistics
 import sys
@@ -49,6 +57,53 @@ def parse_args():
     return parser.parse_args()
 
 
+def make_batch(cfg, algo, args):
+    """One preprocessed training batch: real data, or random images for a
+    classifier whose data set is not on disk."""
+    from mmengine.runner import Runner
+    loader_cfg = copy.deepcopy(cfg.train_dataloader)
+    loader_cfg.update(
+        batch_size=args.batch_size, num_workers=0, persistent_workers=False)
+    try:
+        data = next(iter(Runner.build_dataloader(loader_cfg, seed=0)))
+        source = 'a batch of the training data'
+    except FileNotFoundError as err:
+        if not hasattr(algo.architecture, 'num_classes'):
+            raise FileNotFoundError(
+                f'{err} The benchmark needs one batch of the training data; '
+                'point the data roots at it with --cfg-options.') from None
+        num_classes = algo.architecture.num_classes
+        data = dict(
+            inputs=list(
+                torch.randint(0, 256, (args.batch_size, *args.input_size),
+                              dtype=torch.uint8)),
+            data_samples=[
+                ClsDataSample().set_gt_label(i % num_classes)
+                for i in range(args.batch_size)
+            ])
+        source = 'random images (the data set is not on disk)'
+    processed = algo.data_preprocessor(data, True)
+    return processed['inputs'], processed['data_samples'], source
+
+
+def teacher_children_run(algo, step, iters=2):
+    """Names of the teacher's top-level modules that ran in ``step``."""
+    ran = set()
+    handles = [
+        # prepended: the early-stop hook may raise right after the module
+        module.register_forward_hook(
+            lambda mod, i, o, name=name: ran.add(name), prepend=True)
+        for name, module in algo.teacher.named_children()
+    ]
+    try:
+        for _ in range(iters):
+            step()
+    finally:
+        for handle in handles:
+            handle.remove()
+    return ran
+
+
 def timed(fn) -> float:
     start = time.perf_counter()
     fn()
@@ -66,23 +121,20 @@ def main():
     model_cfg = cfg.model
     model_cfg.teacher_ckpt = None
     model_cfg.teacher_ckpt_optional = True
+    if cfg.get('data_preprocessor') is not None:  # as the Runner does
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     algo = MODELS.build(model_cfg).train()
     student, teacher = algo.architecture, algo.teacher
-    num_classes = getattr(student, 'num_classes', 10)
 
     torch.manual_seed(0)
-    inputs = torch.randn(args.batch_size, *args.input_size)
-    samples = [
-        ClsDataSample().set_gt_label(int(i) % num_classes)
-        for i in range(args.batch_size)
-    ]
+    inputs, samples, source = make_batch(cfg, algo, args)
     student_opt = torch.optim.SGD(student.parameters(), lr=1e-3)
     algo_opt = torch.optim.SGD(algo.parameters(), lr=1e-3)
 
     def student_step():
         student_opt.zero_grad()
-        losses = student(inputs, samples, mode='loss')
-        sum(losses.values()).backward()
+        loss, _ = student.parse_losses(student(inputs, samples, mode='loss'))
+        loss.backward()
         student_opt.step()
 
     @torch.no_grad()
@@ -95,8 +147,8 @@ def main():
 
     def distill_step():
         algo_opt.zero_grad()
-        losses = algo(inputs, samples, mode='loss')
-        sum(losses.values()).backward()
+        loss, _ = algo.parse_losses(algo(inputs, samples, mode='loss'))
+        loss.backward()
         algo_opt.step()
 
     steps = dict(
@@ -114,10 +166,13 @@ def main():
     med = {name: statistics.median(t) * 1000 for name, t in times.items()}
 
     overhead = med['distill'] / (med['student'] + med['teacher'])
+    skipped = sorted(
+        set(name for name, _ in teacher.named_children()) -
+        teacher_children_run(algo, distill_step) - {'data_preprocessor'})
     print(f'config: {args.config}')
-    print(f'batch {args.batch_size} x {tuple(args.input_size)}, '
-          f'{torch.get_num_threads()} threads, median of {args.iters} '
-          'interleaved runs')
+    print(f'batch {args.batch_size} ({source}, inputs '
+          f'{tuple(inputs.shape)}), {torch.get_num_threads()} threads, '
+          f'median of {args.iters} interleaved runs')
     print(f'| {"measurement":<36} | {"ms":>9} |')
     print(f'|{"-" * 38}|{"-" * 11}|')
     rows = [
@@ -131,6 +186,8 @@ def main():
     print(f'overhead = distill / (student + teacher) = {overhead:.3f}')
     print(f'teacher as run / full forward = '
           f'{med["teacher_as_run"] / med["teacher"]:.3f}')
+    print('teacher modules never run in distill steps: ' +
+          (', '.join(skipped) if skipped else 'none'))
 
 
 if __name__ == '__main__':
