@@ -57,8 +57,10 @@ def head_levels(outputs: HeadOutputs, side: str) -> List[tuple]:
 class YOLOXKDLoss(nn.Module):
     """Output distillation on raw YOLOX head outputs.
 
-    Takes what ``YOLOXHead.forward`` returns (e.g. recorded from
-    ``bbox_head`` with a ``ModuleOutputs`` recorder) on each side. All
+    Takes what ``YOLOXHead.forward`` returns on each side, recorded with
+    ``dict(type='MethodOutputs', source='bbox_head.forward')`` (mmdet calls
+    the head's ``forward`` directly in tensor mode, which forward hooks do
+    not see). All
     terms are MSEs on raw (pre-sigmoid) outputs, weighted per position by
     the teacher's objectness probability. Unlike YOLOv5, YOLOX trains its
     class scores also with one class (IoU-aware targets), so the class term

@@ -100,10 +100,17 @@ class BaseRecorder(metaclass=ABCMeta):
                 positional inputs). Defaults to None, the whole item.
         """
         if record_idx >= len(self.data):
+            hint = ' Was the layer run in forward?'
+            if not self.data and type(self).__name__.startswith('Module'):
+                hint += (
+                    ' A module called as module.forward(x) (as mmdet calls '
+                    'bbox_head in tensor mode) skips forward hooks: record '
+                    f"it with dict(type='MethodOutputs', "
+                    f"source='{self.source}.forward') instead.")
             raise IndexError(
                 f'{type(self).__name__}({self.source!r}) recorded '
                 f'{len(self.data)} call(s) in this step, but record_idx '
-                f'{record_idx} was asked for. Was the layer run in forward?')
+                f'{record_idx} was asked for.{hint}')
         item = self.data[record_idx]
         if data_idx is None:
             return item

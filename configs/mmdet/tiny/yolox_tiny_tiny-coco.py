@@ -1,0 +1,136 @@
+# A very small YOLOX (CSPDarknet, deepen 0.33 / widen 0.125, 128 px images)
+# on the generated tiny COCO-format data set, boxes only. A plain mmdet
+# config: the student of the YOLOX output-distillation tests.
+#
+# Simplified from mmdet's yolox_s_8xb8-300e_coco.py for tiny CPU runs: a
+# plain CocoDataset with a Resize/Flip/Pad pipeline instead of the
+# MultiImageMixDataset with Mosaic/RandomAffine/MixUp, no
+# BatchSyncRandomResize, and none of YOLOXModeSwitchHook (only switches that
+# mixing pipeline off), SyncNormHook (a no-op on one process) or EMAHook
+# (the distillation config replaces custom_hooks, so the student would be
+# trained with EMA alone and distilled without it).
+_base_ = [
+    'mmdet::_base_/datasets/coco_detection.py',
+    'mmdet::_base_/schedules/schedule_1x.py',
+    'mmdet::_base_/default_runtime.py'
+]
+
+data_root = 'data/tiny_coco/'
+classes = ('square', 'circle', 'triangle')
+img_scale = (128, 128)  # width, height
+# YOLOX's BN momentum 0.03 leaves the running statistics far from the
+# batch ones after the few dozen steps of a tiny run (eval outputs blow up)
+norm_cfg = dict(type='BN', momentum=0.1, eps=0.001)
+
+model = dict(
+    type='YOLOX',
+    # YOLOX takes raw 0-255 BGR pixels (no mean/std)
+    data_preprocessor=dict(type='DetDataPreprocessor', pad_size_divisor=32),
+    backbone=dict(
+        type='CSPDarknet',
+        deepen_factor=0.33,
+        widen_factor=0.125,
+        out_indices=(2, 3, 4),
+        use_depthwise=False,
+        spp_kernal_sizes=(5, 9, 13),
+        norm_cfg=norm_cfg,
+        act_cfg=dict(type='Swish')),
+    neck=dict(
+        type='YOLOXPAFPN',
+        # CSPDarknet's P3-P5 widths: 256, 512, 1024 times widen_factor
+        in_channels=[32, 64, 128],
+        out_channels=32,
+        num_csp_blocks=1,
+        use_depthwise=False,
+        upsample_cfg=dict(scale_factor=2, mode='nearest'),
+        norm_cfg=norm_cfg,
+        act_cfg=dict(type='Swish')),
+    bbox_head=dict(
+        type='YOLOXHead',
+        num_classes=3,
+        in_channels=32,
+        feat_channels=32,
+        stacked_convs=2,
+        strides=(8, 16, 32),
+        use_depthwise=False,
+        norm_cfg=norm_cfg,
+        act_cfg=dict(type='Swish'),
+        loss_cls=dict(
+            type='CrossEntropyLoss',
+            use_sigmoid=True,
+            reduction='sum',
+            loss_weight=1.0),
+        loss_bbox=dict(
+            type='IoULoss',
+            mode='square',
+            eps=1e-16,
+            reduction='sum',
+            loss_weight=5.0),
+        loss_obj=dict(
+            type='CrossEntropyLoss',
+            use_sigmoid=True,
+            reduction='sum',
+            loss_weight=1.0),
+        loss_l1=dict(type='L1Loss', reduction='sum', loss_weight=1.0)),
+    train_cfg=dict(assigner=dict(type='SimOTAAssigner', center_radius=2.5)),
+    # class and objectness priors start every score at 1e-4: YOLOX's 0.01
+    # threshold would leave a one-epoch model without any box to evaluate
+    test_cfg=dict(score_thr=0.0, nms=dict(type='nms', iou_threshold=0.65)))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(
+        type='Pad',
+        pad_to_square=True,
+        pad_val=dict(img=(114.0, 114.0, 114.0))),
+    dict(type='FilterAnnotations', min_gt_bbox_wh=(1, 1), keep_empty=False),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(
+        type='Pad',
+        pad_to_square=True,
+        pad_val=dict(img=(114.0, 114.0, 114.0))),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root,
+        metainfo=dict(classes=classes),
+        filter_cfg=dict(filter_empty_gt=True, min_size=8),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=2,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root,
+        metainfo=dict(classes=classes),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
+test_evaluator = val_evaluator
+
+train_cfg = dict(max_epochs=12, val_interval=12)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[8, 11], gamma=0.1)
+]
+optim_wrapper = dict(
+    optimizer=dict(
+        type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4, nesterov=True),
+    paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
+auto_scale_lr = dict(enable=False, base_batch_size=2)
+default_hooks = dict(logger=dict(interval=5))
