@@ -14,7 +14,7 @@ RUNNER_KEYS = (
     'visualizer', 'default_scope', 'randomness', 'experiment_name',
     'model_wrapper_cfg', 'compile', 'find_unused_parameters', 'sync_bn',
     'runner_type', 'vis_backends', 'train_pipeline', 'test_pipeline',
-    'dataset_type', 'data_root')
+    'tta_pipeline', 'tta_model', 'dataset_type', 'data_root')
 
 
 class ConfigKeyError(KeyError):

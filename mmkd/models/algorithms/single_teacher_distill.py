@@ -189,6 +189,13 @@ class SingleTeacherDistill(BaseModel):
         """The frozen teacher model."""
         return self._teacher[0]
 
+    @property
+    def detector(self) -> nn.Module:
+        """The student, under the name mmdet's hooks look for in wrapping
+        models (e.g. ``YOLOXModeSwitchHook`` sets
+        ``model.detector.bbox_head.use_l1``)."""
+        return self.architecture
+
     def _apply(self, fn, *args, **kwargs):
         # .to()/.cuda()/.half() reach the teacher although it is no child
         self._teacher[0]._apply(fn, *args, **kwargs)
