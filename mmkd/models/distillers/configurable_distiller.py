@@ -370,7 +370,15 @@ class ConfigurableDistiller(BaseModule):
                 raise ValueError(
                     f'A distill loss needs data_samples.{spec["data_samples"]}'
                     ' but the batch has no data samples.')
-            return [getattr(s, spec['data_samples']) for s in data_samples]
+            field = spec['data_samples']
+            missing = [i for i, s in enumerate(data_samples)
+                       if not hasattr(s, field)]
+            if missing:
+                raise ValueError(
+                    f'A distill loss needs data_samples.{field}, which '
+                    f'data samples {missing} of the batch do not have (is '
+                    'the ground truth loaded by the pipeline?).')
+            return [getattr(s, field) for s in data_samples]
         recorders = (self.student_recorders
                      if spec['from_student'] else self.teacher_recorders)
         return recorders[spec['recorder']].get_record_data(

@@ -210,3 +210,36 @@ def test_custom_registered_loss_works_by_name():
         expected = (student(x) - teacher(x)).abs().mean()
     assert losses['loss_myl1'].item() == pytest.approx(expected.item(),
                                                        rel=1e-5)
+
+
+@MODELS.register_module()
+class LabelCountLoss(nn.Module):
+    """Takes ground truth from the batch's data samples."""
+
+    def forward(self, student, teacher, labels):
+        return student.sum() * 0 + float(len(labels))
+
+
+def test_ground_truth_from_data_samples():
+    from mmkd.structures import ClsDataSample
+    student, teacher = nets()
+    spec = dict(x=dict(type='ModuleOutputs', source='linear'))
+    distiller = ConfigurableDistiller(
+        student_recorders=spec,
+        teacher_recorders=spec,
+        distill_losses=dict(count=dict(type='LabelCountLoss')),
+        loss_forward_mappings=dict(
+            count=dict(
+                student=dict(recorder='x', from_student=True),
+                teacher=dict(recorder='x', from_student=False),
+                labels=dict(data_samples='gt_label'))))
+    distiller.prepare(student, teacher)
+    x = torch.randn(3, 3, 32, 32)
+    with distiller.teacher_recorders.recording(), torch.no_grad():
+        teacher(x)
+    with distiller.student_recorders.recording():
+        student(x)
+    samples = [ClsDataSample().set_gt_label(i) for i in range(3)]
+    assert distiller.compute_distill_losses(samples)['count'].item() == 3
+    with pytest.raises(ValueError, match=r'data_samples.gt_label.*\[0\]'):
+        distiller.compute_distill_losses([ClsDataSample()] + samples[1:])
