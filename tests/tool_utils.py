@@ -49,3 +49,27 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def coco_options(root, epochs=1):
+    """--cfg-options that point a tiny mmdet config at a generated COCO
+    set in ``root`` and train it for ``epochs``."""
+    ann = f'{root}/annotations/instances_val2017.json'
+    return [
+        f'train_dataloader.dataset.data_root={root}/',
+        f'val_dataloader.dataset.data_root={root}/',
+        f'test_dataloader.dataset.data_root={root}/',
+        f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}',
+        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
+        'default_hooks.logger.interval=1', 'randomness.seed=0'
+    ]
+
+
+def train_tiny_coco(config, work_dir, root, *extra, epochs=1, options=()):
+    """tools/train.py on a tiny mmdet config and a generated COCO set."""
+    import sys
+    return run_tool([
+        sys.executable, 'tools/train.py', config, '--work-dir',
+        str(work_dir), *extra, '--cfg-options', *coco_options(root, epochs),
+        *options
+    ])

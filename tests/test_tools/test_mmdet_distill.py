@@ -5,7 +5,7 @@ import sys
 
 import pytest
 import torch
-from tool_utils import REPO, free_port, run_tool
+from tool_utils import REPO, coco_options, free_port, run_tool, train_tiny_coco
 
 from mmkd.datasets.tiny_coco import make_tiny_coco
 
@@ -13,26 +13,6 @@ TINY = osp.join(REPO, 'configs', 'mmdet', 'tiny')
 STUDENT = osp.join(TINY, 'mask-rcnn_r18_fpn_tiny-coco.py')
 TEACHER = osp.join(TINY, 'mask-rcnn_r34_fpn_tiny-coco.py')
 PKD = osp.join(TINY, 'pkd_fpn_mask-rcnn_r34-r18_tiny-coco.py')
-
-
-def data_options(root, epochs=1):
-    ann = osp.join(root, 'annotations', 'instances_val2017.json')
-    return [
-        f'train_dataloader.dataset.data_root={root}/',
-        f'val_dataloader.dataset.data_root={root}/',
-        f'test_dataloader.dataset.data_root={root}/',
-        f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}',
-        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-        'default_hooks.logger.interval=1', 'randomness.seed=0'
-    ]
-
-
-def train(config, work_dir, root, *extra, epochs=1, options=()):
-    return run_tool([
-        sys.executable, 'tools/train.py', config, '--work-dir',
-        str(work_dir), *extra, '--cfg-options', *data_options(root, epochs),
-        *options
-    ])
 
 
 @pytest.fixture(scope='module')
@@ -47,14 +27,14 @@ def coco(tmp_path_factory):
 @pytest.fixture(scope='module')
 def teacher_ckpt(tmp_path_factory, coco):
     work_dir = tmp_path_factory.mktemp('teacher')
-    train(TEACHER, work_dir, coco)
+    train_tiny_coco(TEACHER, work_dir, coco)
     return str(work_dir / 'epoch_1.pth')
 
 
 @pytest.fixture(scope='module')
 def distilled(tmp_path_factory, coco, teacher_ckpt):
     work_dir = tmp_path_factory.mktemp('pkd')
-    proc = train(
+    proc = train_tiny_coco(
         PKD, work_dir, coco, options=[f'model.teacher_ckpt={teacher_ckpt}'])
     return work_dir, proc.stdout + proc.stderr
 
@@ -75,7 +55,7 @@ def test_test_tool_reports_bbox_and_segm(distilled, coco, teacher_ckpt,
     proc = run_tool([
         sys.executable, 'tools/test.py', PKD,
         str(work_dir / 'epoch_1.pth'), '--work-dir',
-        str(tmp_path), '--cfg-options', *data_options(coco),
+        str(tmp_path), '--cfg-options', *coco_options(coco),
         f'model.teacher_ckpt={teacher_ckpt}'
     ])
     output = proc.stdout + proc.stderr
@@ -84,7 +64,7 @@ def test_test_tool_reports_bbox_and_segm(distilled, coco, teacher_ckpt,
 
 def test_resume(distilled, coco, teacher_ckpt):
     work_dir, _ = distilled
-    proc = train(
+    proc = train_tiny_coco(
         PKD,
         work_dir,
         coco,
@@ -112,7 +92,7 @@ def test_exported_student_loads_in_mmdets_own_test_tool(
     proc = run_tool([
         sys.executable, mmdet_test, STUDENT,
         str(student), '--work-dir',
-        str(tmp_path / 'mmdet_test'), '--cfg-options', *data_options(coco)
+        str(tmp_path / 'mmdet_test'), '--cfg-options', *coco_options(coco)
     ],
                     env=dict(PYTHONPATH=''))
     output = proc.stdout + proc.stderr
@@ -124,7 +104,7 @@ def test_dist_train_two_processes(coco, teacher_ckpt, tmp_path):
     proc = run_tool(
         [
             'bash', 'tools/dist_train.sh', PKD, '2', '--work-dir',
-            str(tmp_path), '--cfg-options', *data_options(coco),
+            str(tmp_path), '--cfg-options', *coco_options(coco),
             f'model.teacher_ckpt={teacher_ckpt}'
         ],
         env=dict(PYTHON=sys.executable, PORT=str(free_port())),
@@ -139,7 +119,7 @@ def test_benchmark_teacher_skips_rpn_and_roi_heads(coco):
     proc = run_tool([
         sys.executable, 'tools/analysis_tools/benchmark_distill.py', PKD,
         '--batch-size', '2', '--iters', '2', '--warmup', '1',
-        '--cfg-options', *data_options(coco)
+        '--cfg-options', *coco_options(coco)
     ])
     out = proc.stdout
     assert 'a batch of the training data' in out

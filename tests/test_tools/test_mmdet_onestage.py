@@ -12,7 +12,7 @@ import sys
 
 import pytest
 import torch
-from tool_utils import REPO, run_tool
+from tool_utils import REPO, coco_options, run_tool, train_tiny_coco
 
 from mmkd.datasets.tiny_coco import make_tiny_coco
 
@@ -34,26 +34,6 @@ PAIRS = {
 }
 
 
-def data_options(root, epochs=1):
-    ann = osp.join(root, 'annotations', 'instances_val2017.json')
-    return [
-        f'train_dataloader.dataset.data_root={root}/',
-        f'val_dataloader.dataset.data_root={root}/',
-        f'test_dataloader.dataset.data_root={root}/',
-        f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}',
-        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-        'default_hooks.logger.interval=1', 'randomness.seed=0'
-    ]
-
-
-def train(config, work_dir, root, *extra, epochs=1, options=()):
-    return run_tool([
-        sys.executable, 'tools/train.py', config, '--work-dir',
-        str(work_dir), *extra, '--cfg-options', *data_options(root, epochs),
-        *options
-    ])
-
-
 @pytest.fixture(scope='module')
 def coco(tmp_path_factory):
     return make_tiny_coco(
@@ -71,14 +51,14 @@ def pair(request):
 @pytest.fixture(scope='module')
 def teacher_ckpt(tmp_path_factory, coco, pair):
     work_dir = tmp_path_factory.mktemp(f'{pair["name"]}_teacher')
-    train(osp.join(TINY, pair['teacher']), work_dir, coco)
+    train_tiny_coco(osp.join(TINY, pair['teacher']), work_dir, coco)
     return str(work_dir / 'epoch_1.pth')
 
 
 @pytest.fixture(scope='module')
 def distilled(tmp_path_factory, coco, pair, teacher_ckpt):
     work_dir = tmp_path_factory.mktemp(f'{pair["name"]}_distill')
-    proc = train(
+    proc = train_tiny_coco(
         osp.join(TINY, pair['distill']),
         work_dir,
         coco,
@@ -104,7 +84,7 @@ def test_test_tool_reports_bbox_map(distilled, coco, pair, teacher_ckpt,
         sys.executable, 'tools/test.py',
         osp.join(TINY, pair['distill']),
         str(work_dir / 'epoch_1.pth'), '--work-dir',
-        str(tmp_path), '--cfg-options', *data_options(coco),
+        str(tmp_path), '--cfg-options', *coco_options(coco),
         f'model.teacher_ckpt={teacher_ckpt}'
     ])
     assert 'coco/bbox_mAP' in proc.stdout + proc.stderr
@@ -112,7 +92,7 @@ def test_test_tool_reports_bbox_map(distilled, coco, pair, teacher_ckpt,
 
 def test_resume(distilled, coco, pair, teacher_ckpt):
     work_dir, _ = distilled
-    proc = train(
+    proc = train_tiny_coco(
         osp.join(TINY, pair['distill']),
         work_dir,
         coco,
