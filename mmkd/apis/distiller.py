@@ -13,11 +13,12 @@ it on mmkd's recorders and losses (the same ones configs use)::
     loss = criterion(output, target) + kd_loss
 """
 import difflib
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.distributed as dist
 import torch.nn as nn
+from mmengine.structures import BaseDataElement
 
 from mmkd.models.distillers import ConfigurableDistiller
 from mmkd.models.recorders import ModuleOutputs, resolve_module, unwrap_model
@@ -46,6 +47,28 @@ def _check_keys(config: Dict[str, Any]) -> None:
     if missing:
         raise KeyError(f'Distiller config is missing {missing}; it needs '
                        f'{list(REQUIRED_KEYS)}.')
+
+
+def _data_samples(targets: Optional[torch.Tensor],
+                  indices: Optional[torch.Tensor]) -> Optional[list]:
+    """Labels and indices of a plain loop's batch as the data samples that
+    label-taking losses read (``gt_label``, ``sample_idx``)."""
+    if targets is None and indices is None:
+        return None
+    sizes = {name: len(value) for name, value in (('targets', targets),
+                                                  ('indices', indices))
+             if value is not None}
+    if len(set(sizes.values())) > 1:
+        raise ValueError(f'targets and indices differ in length: {sizes}.')
+    samples = []
+    for i in range(next(iter(sizes.values()))):
+        sample = BaseDataElement()
+        if targets is not None:
+            sample.gt_label = torch.as_tensor(targets[i]).reshape(1)
+        if indices is not None:
+            sample.set_metainfo(dict(sample_idx=int(indices[i])))
+        samples.append(sample)
+    return samples
 
 
 def _device_of(model: nn.Module, default: torch.device) -> torch.device:
@@ -156,8 +179,20 @@ class Distiller(nn.Module):
         self.teacher.eval()
         return self
 
-    def forward(self, data: Any) -> Tuple[Any, torch.Tensor]:
+    def forward(self,
+                data: Any,
+                targets: Optional[torch.Tensor] = None,
+                indices: Optional[torch.Tensor] = None
+                ) -> Tuple[Any, torch.Tensor]:
         """Run teacher and student on ``data``.
+
+        Args:
+            data: The batch, as the models take it.
+            targets (Tensor, optional): Class labels ``(N,)``, for losses
+                that need them (DKD, ...). Defaults to None.
+            indices (Tensor, optional): Dataset indices ``(N,)`` of the
+                samples, for losses with a memory bank (CRD). Defaults to
+                None.
 
         Returns:
             tuple: The output of ``student_out_layer`` and the weighted sum
@@ -175,7 +210,8 @@ class Distiller(nn.Module):
                 output = self.student(data)
             if recorder is not None:
                 output = recorder.get_record_data(len(recorder.data) - 1)
-            losses = self.distiller.compute_distill_losses()
+            losses = self.distiller.compute_distill_losses(
+                _data_samples(targets, indices))
         finally:
             if recorder is not None:
                 recorder.recording = False

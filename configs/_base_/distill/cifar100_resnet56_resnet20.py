@@ -2,6 +2,8 @@
 # 240-epoch recipe; a method config adds model.distiller. Train the teacher
 # with configs/baselines/resnet56_cifar100.py, or pass another checkpoint with
 # --cfg-options model.teacher_ckpt=PATH.
+# Published top-1 alone (RepDistiller): teacher 72.34, student 69.06.
+# Both networks: layer1/2/3: 16/32/64 channels at 32/16/8 px; embedding (linear input) 64.
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar_240e.py',
     '../default_runtime.py'

@@ -187,7 +187,10 @@ class ConfigurableDistiller(BaseModule):
     data_idx=None)``, a list of those (multi-input losses), or
     ``dict(data_samples=FIELD)`` for a field of the batch's data samples
     (ground truth). In the compact form the first two arguments of the
-    loss's ``forward`` receive the student and the teacher tensors.
+    loss's ``forward`` receive the student and the teacher tensors. A loss
+    class that needs ground truth declares it, e.g. ``data_sample_inputs =
+    dict(gt_labels='gt_label')``, and gets it in both forms without any
+    mapping (a mapping entry for that argument takes precedence).
 
     Args:
         student_recorders (dict, optional): Recorder configs by name.
@@ -295,9 +298,16 @@ class ConfigurableDistiller(BaseModule):
             raise KeyError(
                 f'distill_losses {sorted(losses - mappings)} have no entry in '
                 'loss_forward_mappings; say which recorded tensors they take.')
-        for name, mapping in self.loss_forward_mappings.items():
+        for name, mapping in list(self.loss_forward_mappings.items()):
             loss = self.distill_losses[name]
             params, required, var_kw = _forward_params(loss)
+            # ground truth a loss declares it takes from the batch (e.g.
+            # ``data_sample_inputs = dict(gt_labels='gt_label')``) is filled
+            # in unless the mapping gives that argument itself
+            mapping = dict(mapping)
+            for arg, field in getattr(loss, 'data_sample_inputs', {}).items():
+                mapping.setdefault(arg, dict(data_samples=field))
+            self.loss_forward_mappings[name] = mapping
             for arg, spec in mapping.items():
                 if arg not in params and not var_kw:
                     raise KeyError(
@@ -337,10 +347,18 @@ class ConfigurableDistiller(BaseModule):
 
     # ------------------------------------------------------------ running
     def prepare(self, student: nn.Module, teacher: nn.Module) -> None:
-        """Attach the recorders; unknown layer names fail here, at build
-        time, with suggestions."""
+        """Attach the recorders (unknown layer names fail here, at build
+        time, with suggestions) and call ``init_from_models(student,
+        teacher)`` on the connectors and losses that define it."""
         self.student_recorders.initialize(student, 'student')
         self.teacher_recorders.initialize(teacher, 'teacher')
+        # connectors and losses that derive something from the networks
+        # (e.g. OFD's margins from the teacher's BN statistics, after its
+        # checkpoint is loaded) define ``init_from_models``
+        for part in list(self.connectors.values()) + list(
+                self.distill_losses.values()):
+            if hasattr(part, 'init_from_models'):
+                part.init_from_models(student, teacher)
 
     def reset(self) -> None:
         """Forget this step's recorded tensors."""
@@ -369,7 +387,9 @@ class ConfigurableDistiller(BaseModule):
             if data_samples is None:
                 raise ValueError(
                     f'A distill loss needs data_samples.{spec["data_samples"]}'
-                    ' but the batch has no data samples.')
+                    ' but the batch has no data samples (with the plain '
+                    'PyTorch Distiller, pass targets=/indices= to its '
+                    'forward).')
             field = spec['data_samples']
             missing = [i for i, s in enumerate(data_samples)
                        if not hasattr(s, field)]

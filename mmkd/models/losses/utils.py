@@ -1,5 +1,6 @@
 """Input checks shared by the distillation losses."""
-from typing import List, Optional, Sequence, Tuple, Union
+import numbers
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -78,3 +79,53 @@ def pair_levels(loss_name: str, student: Levels,
 def level_name(loss_name: str, index: int, num_levels: int) -> str:
     """``loss_name``, with the level index when there are several."""
     return loss_name if num_levels == 1 else f'{loss_name} (level {index})'
+
+
+def batch_values(loss_name: str, arg: str, values: Any, batch_size: int,
+                 device: Optional[torch.device] = None) -> torch.Tensor:
+    """Per-sample ground truth (labels, dataset indices) as a long ``(N,)``
+    tensor.
+
+    The distiller hands a loss one entry per data sample (e.g. each
+    sample's ``gt_label``, a ``(1,)`` tensor, or its ``sample_idx``); plain
+    loops may pass a tensor. Raises a ValueError naming the loss and the
+    argument when they are missing or do not match the batch.
+
+    Args:
+        loss_name (str): Name of the loss, for the messages.
+        arg (str): Name of the loss argument, for the messages.
+        values (Tensor | Sequence): One value per sample.
+        batch_size (int): Number of samples in the batch.
+        device (torch.device, optional): Device of the result.
+
+    Returns:
+        Tensor: Long tensor of shape ``(batch_size,)``.
+    """
+    if values is None:
+        raise ValueError(
+            f'{loss_name}: needs {arg} (one per sample of the batch), got '
+            'None; the distiller takes it from the data samples, plain loops '
+            f'pass it to Distiller.forward.')
+    if isinstance(values, torch.Tensor):
+        out = values.reshape(-1)
+    else:
+        parts = []
+        for value in values:
+            if isinstance(value, torch.Tensor):
+                parts.append(value.reshape(-1))
+            elif isinstance(value, numbers.Integral):
+                parts.append(torch.tensor([int(value)]))
+            else:
+                raise TypeError(
+                    f'{loss_name}: {arg} must hold integers or tensors, got '
+                    f'a {type(value).__name__}.')
+        out = torch.cat([p.to(parts[0].device) for p in parts]) if parts \
+            else torch.zeros(0, dtype=torch.long)
+    if out.numel() != batch_size:
+        raise ValueError(
+            f'{loss_name}: {arg} has {out.numel()} values for a batch of '
+            f'{batch_size} samples.')
+    if out.is_floating_point():
+        raise TypeError(f'{loss_name}: {arg} must be integers, got '
+                        f'{out.dtype}.')
+    return out.long().to(device) if device is not None else out.long()

@@ -243,3 +243,65 @@ def test_ground_truth_from_data_samples():
     assert distiller.compute_distill_losses(samples)['count'].item() == 3
     with pytest.raises(ValueError, match=r'data_samples.gt_label.*\[0\]'):
         distiller.compute_distill_losses([ClsDataSample()] + samples[1:])
+
+
+@MODELS.register_module()
+class LabelSumLoss(nn.Module):
+    """Declares the ground truth it takes; the distiller fills it in."""
+    data_sample_inputs = dict(labels='gt_label', indices='sample_idx')
+
+    def forward(self, student, teacher, labels, indices):
+        from mmkd.models.losses.utils import batch_values
+        n = student.size(0)
+        return (student.sum() * 0 +
+                batch_values('LabelSumLoss', 'labels', labels, n).sum() +
+                100 * batch_values('LabelSumLoss', 'indices', indices,
+                                   n).sum())
+
+
+def test_declared_ground_truth_is_mapped_in_the_compact_form():
+    from mmkd.structures import ClsDataSample
+    student, teacher = nets()
+    distiller = ConfigurableDistiller(
+        student_distill_layer=['linear'],
+        teacher_distill_layer=['linear'],
+        loss=[dict(type='LabelSumLoss')])
+    distiller.prepare(student, teacher)
+    assert distiller.loss_forward_mappings['loss_labelsum']['labels'] == \
+        dict(data_samples='gt_label')
+    x = torch.randn(3, 3, 32, 32)
+    with distiller.teacher_recorders.recording(), torch.no_grad():
+        teacher(x)
+    with distiller.student_recorders.recording():
+        student(x)
+    samples = [
+        ClsDataSample(metainfo=dict(sample_idx=10 + i)).set_gt_label(i)
+        for i in range(3)
+    ]
+    losses = distiller.compute_distill_losses(samples)
+    assert losses['loss_labelsum'].item() == 0 + 1 + 2 + 100 * (10 + 11 + 12)
+    with pytest.raises(ValueError, match='needs data_samples.gt_label'):
+        distiller.compute_distill_losses(None)
+
+
+def test_facade_passes_targets_and_indices():
+    from mmkd import Distiller
+    student, teacher = nets()
+    distiller = Distiller(
+        dict(
+            student_model=student,
+            teacher_model=teacher,
+            student_distill_layer=['linear'],
+            teacher_distill_layer=['linear'],
+            loss=[dict(type='LabelSumLoss')],
+            weights=[1.0],
+            student_out_layer=[''],
+            device='cpu'))
+    out, loss = distiller(
+        torch.randn(2, 3, 32, 32),
+        targets=torch.tensor([3, 4]),
+        indices=torch.tensor([5, 6]))
+    assert out.shape == (2, 10)
+    assert loss.item() == 7 + 100 * 11
+    with pytest.raises(ValueError, match='needs data_samples.gt_label'):
+        distiller(torch.randn(2, 3, 32, 32))
