@@ -2,13 +2,19 @@
 
 Used by the parametrised config tests: each ``configs/kd/*.py`` builds with
 its own networks and losses and trains two iterations (batch 2) on a
-generated 4-image CIFAR-100 archive, with a randomly initialised teacher.
+generated 4-image CIFAR-100 archive, with a randomly initialised teacher
+whose BN statistics are calibrated (a random deep network in eval mode with
+unit BN statistics has activations that overflow float32 losses).
 """
 import math
 import os.path as osp
 
+import torch
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+
+from mmkd.registry import MODELS
 
 from data_utils import make_tiny_cifar
 
@@ -21,13 +27,30 @@ def make_two_iter_cifar(root: str) -> str:
     return make_tiny_cifar(root, num_classes=100, num_train=4, num_test=2)
 
 
+def calibrated_teacher(teacher_cfg: dict, path: str) -> str:
+    """Save a randomly initialised ``teacher_cfg`` network whose BN layers
+    hold the statistics of random inputs, as a checkpoint at ``path``."""
+    init_default_scope('mmkd')
+    torch.manual_seed(0)
+    teacher = MODELS.build(teacher_cfg)
+    for module in teacher.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.momentum = None  # cumulative average
+    teacher.train()
+    with torch.no_grad():
+        for _ in range(2):
+            teacher(torch.randn(16, 3, 32, 32), mode='tensor')
+    torch.save(dict(state_dict=teacher.state_dict()), path)
+    return path
+
+
 def two_iter_cfg(config: str, work_dir: str, data_root: str) -> Config:
-    """``config`` shrunk to 2 iterations on ``data_root``; the teacher
-    stays randomly initialised."""
+    """``config`` shrunk to 2 iterations on ``data_root``, with a random
+    teacher with calibrated BN statistics."""
     cfg = Config.fromfile(config)
     cfg.work_dir = str(work_dir)
-    cfg.model.teacher_ckpt = None
-    cfg.model.teacher_ckpt_optional = True
+    cfg.model.teacher_ckpt = calibrated_teacher(
+        cfg.model.teacher, osp.join(str(work_dir), 'teacher.pth'))
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
         cfg[loader].batch_size = 2

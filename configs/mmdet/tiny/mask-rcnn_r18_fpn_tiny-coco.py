@@ -4,14 +4,8 @@
 # config mmdet's own tools load the exported student with.
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
-    'mmdet::_base_/datasets/coco_instance.py',
-    'mmdet::_base_/schedules/schedule_1x.py',
-    'mmdet::_base_/default_runtime.py'
+    './_base_/tiny_coco_detection.py'
 ]
-
-data_root = 'data/tiny_coco/'
-classes = ('square', 'circle', 'triangle')
-img_scale = (128, 128)
 
 model = dict(
     backbone=dict(
@@ -26,6 +20,8 @@ model = dict(
             num_convs=2, in_channels=64, conv_out_channels=64,
             num_classes=3)))
 
+# the base's pipelines, with masks
+img_scale = (128, 128)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
@@ -42,32 +38,10 @@ test_pipeline = [
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]
-train_dataloader = dict(
-    batch_size=2,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=dict(classes=classes),
-        filter_cfg=dict(filter_empty_gt=True, min_size=8),
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=2,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=dict(classes=classes),
-        pipeline=test_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
+val_evaluator = dict(metric=['bbox', 'segm'])
 test_evaluator = val_evaluator
 
-train_cfg = dict(max_epochs=12, val_interval=12)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
-    dict(type='MultiStepLR', by_epoch=True, milestones=[8, 11], gamma=0.1)
-]
 optim_wrapper = dict(optimizer=dict(lr=0.02))
-auto_scale_lr = dict(enable=False, base_batch_size=2)
-default_hooks = dict(logger=dict(interval=5))

@@ -9,15 +9,9 @@
 # mixing pipeline off), SyncNormHook (a no-op on one process) or EMAHook
 # (the distillation config replaces custom_hooks, so the student would be
 # trained with EMA alone and distilled without it).
-_base_ = [
-    'mmdet::_base_/datasets/coco_detection.py',
-    'mmdet::_base_/schedules/schedule_1x.py',
-    'mmdet::_base_/default_runtime.py'
-]
+_base_ = ['./_base_/tiny_coco_detection.py']
 
-data_root = 'data/tiny_coco/'
-classes = ('square', 'circle', 'triangle')
-img_scale = (128, 128)  # width, height
+img_scale = (128, 128)  # width, height, as the base's
 # YOLOX's BN momentum 0.03 leaves the running statistics far from the
 # batch ones after the few dozen steps of a tiny run (eval outputs blow up)
 norm_cfg = dict(type='BN', momentum=0.1, eps=0.001)
@@ -102,35 +96,12 @@ test_pipeline = [
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]
-train_dataloader = dict(
-    batch_size=2,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=dict(classes=classes),
-        filter_cfg=dict(filter_empty_gt=True, min_size=8),
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=2,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        data_root=data_root,
-        metainfo=dict(classes=classes),
-        pipeline=test_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/instances_val2017.json')
-test_evaluator = val_evaluator
 
-train_cfg = dict(max_epochs=12, val_interval=12)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
-    dict(type='MultiStepLR', by_epoch=True, milestones=[8, 11], gamma=0.1)
-]
 optim_wrapper = dict(
     optimizer=dict(
         type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4, nesterov=True),
     paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.))
-auto_scale_lr = dict(enable=False, base_batch_size=2)
 default_hooks = dict(logger=dict(interval=5))
