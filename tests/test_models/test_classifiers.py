@@ -37,7 +37,8 @@ PARAM_COUNTS = {
 
 RESNET = [(16, 32), (32, 16), (64, 8)]
 RESNET_X4 = [(64, 32), (128, 16), (256, 8)]
-VGG = [(64, 32), (128, 16), (256, 8), (512, 4), (512, 2)]
+# as RepDistiller's VGG: no pooling before layer5 on 32x32 inputs
+VGG = [(64, 32), (128, 16), (256, 8), (512, 4), (512, 4)]
 # (channels, height = width) of layer1, layer2, ... for a 32x32 input
 STAGE_SHAPES = {
     **{f'resnet{d}': RESNET
@@ -165,3 +166,16 @@ def test_simple_cnn(channels, num_convs, params, pools):
     samples = [ClsDataSample().set_gt_label(i) for i in range(4)]
     assert torch.isfinite(
         model(torch.randn(4, 1, 8, 8), samples, mode='loss')['loss_cls'])
+
+
+def test_vgg_pools_before_layer5_only_from_64_px():
+    model = MODELS.build(dict(type='vgg8', num_classes=10)).eval()
+    sizes = []
+    model.layer4.register_forward_hook(
+        lambda m, i, o: sizes.append(o.shape[-1]))
+    model.layer5.register_forward_hook(
+        lambda m, i, o: sizes.append(o.shape[-1]))
+    for size in (32, 64):
+        assert model(torch.randn(1, 3, size, size)).shape == (1, 10)
+    # layer4, layer5 sizes: 4, 4 on 32 px (no pool4); 8, 4 on 64 px
+    assert sizes == [4, 4, 8, 4]

@@ -1,9 +1,11 @@
 """VGG networks with BatchNorm (Simonyan & Zisserman, 2015) for 32x32 images.
 
 Five stages of 3x3 conv-BN-ReLU layers (``layer1`` ... ``layer5``), a 2x2
-max-pool after each of the first four (``pool1`` ... ``pool4``), global
-average pooling and a single fully-connected ``linear`` layer (512 inputs),
-as in the CIFAR VGGs of RepDistiller. The convolutions keep their bias, so
+max-pool after each of the first three (``pool1`` ... ``pool3``) and, for
+inputs of 64 px or more only, after the fourth (``pool4``), global average
+pooling and a single fully-connected ``linear`` layer (512 inputs), as in the
+CIFAR VGGs of RepDistiller (on 32x32 images ``layer4`` and ``layer5`` both
+work at 4x4). The convolutions keep their bias, so
 the parameter layout matches the networks the published numbers come from.
 """
 from typing import Dict, List, Sequence
@@ -33,8 +35,10 @@ class CIFARVGG(BaseClassifier):
     """VGG with BatchNorm for CIFAR-sized images.
 
     Distillable layers: ``layer1`` ... ``layer5`` (stage outputs before
-    pooling, at full, 1/2, 1/4, 1/8 and 1/16 resolution for ``layer1`` to
-    ``layer5``), ``pool1`` ... ``pool4`` and ``linear`` (logits).
+    pooling, at full, 1/2, 1/4, 1/8 and 1/8 resolution for ``layer1`` to
+    ``layer5`` on 32x32 images; ``layer5`` at 1/16 from 64 px up),
+    ``pool1`` ... ``pool3`` (``pool4`` runs only from 64 px up) and
+    ``linear`` (logits).
 
     Args:
         stages (Sequence[Sequence[int]]): Output channels of each
@@ -78,14 +82,18 @@ class CIFARVGG(BaseClassifier):
 
         Args:
             inputs (torch.Tensor): Images of shape ``(N, C, H, W)``; at
-                least 16x16 for the four 2x2 poolings.
+                least 8x8 for the three 2x2 poolings.
 
         Returns:
             torch.Tensor: Logits of shape ``(N, num_classes)``.
         """
         x = inputs
-        for i in range(1, 5):
+        for i in range(1, 4):
             x = getattr(self, f'pool{i}')(getattr(self, f'layer{i}')(x))
+        x = self.layer4(x)
+        # RepDistiller pools before the last stage only for 64 px inputs
+        if inputs.shape[-2] >= 64:
+            x = self.pool4(x)
         x = self.avgpool(self.layer5(x))
         return self.linear(torch.flatten(x, 1))
 
