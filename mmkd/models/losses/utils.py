@@ -129,3 +129,64 @@ def batch_values(loss_name: str, arg: str, values: Any, batch_size: int,
         raise TypeError(f'{loss_name}: {arg} must be integers, got '
                         f'{out.dtype}.')
     return out.long().to(device) if device is not None else out.long()
+
+
+def batch_embeddings(loss_name: str, student: torch.Tensor,
+                     teacher: torch.Tensor,
+                     min_batch: int = 2,
+                     detach_teacher: bool = True
+                     ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Per-sample embeddings for the relational losses, as float32
+    ``(N, D)`` matrices.
+
+    Inputs of any shape ``(N, ...)`` are flattened per sample (e.g. a pooled
+    ``(N, C, 1, 1)`` map); student and teacher may differ in ``D``, since
+    these losses compare relations between the ``N`` samples.
+
+    Args:
+        loss_name (str): Name of the loss, for the messages.
+        student (Tensor): Student features, ``(N, ...)``.
+        teacher (Tensor): Teacher features, ``(N, ...)``.
+        min_batch (int): Smallest batch the loss is defined on.
+            Defaults to 2.
+        detach_teacher (bool): Detach the teacher input. False where the
+            teacher feature went through a learned connector that the loss
+            must train. Defaults to True.
+
+    Returns:
+        tuple[Tensor, Tensor]: Student and teacher ``(N, D)`` matrices.
+    """
+    for side, tensor in (('student', student), ('teacher', teacher)):
+        if not isinstance(tensor, torch.Tensor) or tensor.dim() < 2:
+            shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) \
+                else type(tensor).__name__
+            raise ValueError(
+                f'{loss_name}: expects per-sample features (N, D) or '
+                f'(N, C, H, W), got a {side} input of shape {shape}.')
+    if student.size(0) != teacher.size(0):
+        raise ValueError(
+            f'{loss_name}: the student batch {tuple(student.shape)} and the '
+            f'teacher batch {tuple(teacher.shape)} differ in size.')
+    if student.size(0) < min_batch:
+        raise ValueError(
+            f'{loss_name}: relates the samples of a batch and needs at least '
+            f'{min_batch}, got a batch of shape {tuple(student.shape)}.')
+    if detach_teacher:
+        teacher = teacher.detach()
+    return student.float().flatten(1), teacher.float().flatten(1)
+
+
+def class_labels(loss_name: str, gt_labels: Any,
+                 logits: torch.Tensor) -> torch.Tensor:
+    """Ground-truth class indices for ``(N, C)`` logits, as a long ``(N,)``
+    tensor on their device (see :func:`batch_values`); raises a ValueError
+    naming the loss when one lies outside ``[0, C)``."""
+    labels = batch_values(loss_name, 'gt_labels', gt_labels, logits.size(0),
+                          logits.device)
+    bad = (labels < 0) | (labels >= logits.size(1))
+    if bad.any():
+        raise ValueError(
+            f'{loss_name}: gt_labels must lie in [0, {logits.size(1)}) for '
+            f'logits of shape {tuple(logits.shape)}, got '
+            f'{labels[bad].tolist()}.')
+    return labels

@@ -1,0 +1,81 @@
+"""Weighted soft label distillation.
+
+Zhou, Song, Chen, Zhou, Wang, Yuan and Zhang, "Rethinking Soft Labels for
+Knowledge Distillation: A Bias-Variance Tradeoff Perspective", ICLR 2021.
+Each sample's KD term is weighted by ``w = 1 - exp(-CE_s / CE_t)``, the
+cross-entropies of student and teacher (temperature 1) on the label:
+``T^2 * mean_i w_i * KL(softmax(t_i / T) || softmax(s_i / T))``.
+"""
+from typing import Any, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmkd.registry import MODELS
+from .utils import check_same_shape, class_labels
+
+
+@MODELS.register_module(name=['WSLDLoss', 'wsld'])
+class WSLDLoss(nn.Module):
+    """KD with per-sample weights from the student/teacher CE ratio.
+
+    A sample the teacher fits better than the student (``CE_s > CE_t``)
+    gets a weight near 1; one where the student is already better than the
+    teacher, a small weight. The weights carry no gradient. The authors
+    write the soft term as the cross-entropy with the teacher's soft
+    labels; here it is the KL divergence, which differs from it by the
+    teacher's entropy: the same gradients, and 0 when the student matches
+    the teacher.
+
+    Needs the ground-truth labels: the distiller takes them from each data
+    sample's ``gt_label`` (``data_sample_inputs``); plain loops pass
+    ``gt_labels``.
+
+    Args:
+        T (float): Temperature of the soft labels. Defaults to 2.0.
+        eps (float): Added to the teacher's cross-entropy in the ratio.
+            Defaults to 1e-7.
+        loss_weight (float): Weight of the loss. Defaults to 1.0.
+    """
+
+    data_sample_inputs = dict(gt_labels='gt_label')
+
+    def __init__(self,
+                 T: float = 2.0,
+                 eps: float = 1e-7,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if T <= 0:
+            raise ValueError(f'WSLDLoss: T must be positive, got {T}.')
+        self.T = T
+        self.eps = eps
+        self.loss_weight = loss_weight
+
+    def forward(self,
+                student: torch.Tensor,
+                teacher: torch.Tensor,
+                gt_labels: Optional[Any] = None) -> torch.Tensor:
+        """Compute the loss.
+
+        Args:
+            student (Tensor): Student logits, shape ``(N, C)``.
+            teacher (Tensor): Teacher logits, shape ``(N, C)``.
+            gt_labels (Tensor | Sequence): One class index per sample.
+
+        Returns:
+            Tensor: The weighted scalar loss.
+        """
+        check_same_shape('WSLDLoss', student, teacher, ndim=2)
+        labels = class_labels('WSLDLoss', gt_labels, student)
+        student = student.float()
+        teacher = teacher.detach().float()
+        with torch.no_grad():
+            ce_s = F.cross_entropy(student, labels, reduction='none')
+            ce_t = F.cross_entropy(teacher, labels, reduction='none')
+            weight = 1 - torch.exp(-(ce_s / (ce_t + self.eps)).clamp(min=0))
+        log_p_s = F.log_softmax(student / self.T, dim=1)
+        log_p_t = F.log_softmax(teacher / self.T, dim=1)
+        kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(dim=1)
+        loss = (weight * kl).mean() * self.T**2
+        return self.loss_weight * loss
