@@ -1,0 +1,45 @@
+import pytest
+import torch
+
+from mmkd.models.connectors import ConvBNConnector
+from mmkd.models.losses import FitNetLoss
+from mmkd.registry import MODELS
+
+
+def test_matches_loop_mse_with_grads_through_regressor():
+    torch.manual_seed(0)
+    regressor = ConvBNConnector(3, 5, kernel_size=1, act=True)
+    s = torch.randn(2, 3, 4, 4, requires_grad=True)
+    t = torch.randn(2, 5, 4, 4, requires_grad=True)
+    loss_fn = MODELS.build(dict(type='fitnet', loss_weight=100.))
+    out = regressor(s)
+    loss = loss_fn(out, t)
+
+    ref_out = out.detach().double()
+    total = 0.0
+    for value_s, value_t in zip(ref_out.flatten().tolist(),
+                                t.detach().double().flatten().tolist()):
+        total += (value_s - value_t)**2
+    assert loss.item() == pytest.approx(100 * total / out.numel(), rel=1e-6)
+
+    loss.backward()
+    assert t.grad is None
+    # gradient of 100 * mean((r(s) - t)^2), written out for the regressor
+    grads = {n: p.grad.clone() for n, p in regressor.named_parameters()}
+    s_grad = s.grad.clone()
+    for p in list(regressor.parameters()) + [s]:
+        p.grad = None
+    out2 = regressor(s)
+    out2.backward(200 * (out2.detach() - t.detach()) / out2.numel())
+    assert torch.allclose(s.grad, s_grad, rtol=1e-4, atol=1e-5)
+    for n, p in regressor.named_parameters():
+        assert torch.allclose(p.grad, grads[n], rtol=1e-4, atol=1e-5), n
+        assert p.grad.abs().sum() > 0
+
+
+def test_shape_mismatch_names_the_loss_and_shapes():
+    with pytest.raises(ValueError, match=r'FitNetLoss.*\(2, 3, 4, 4\).*'
+                       r'\(2, 5, 4, 4\).*connector'):
+        FitNetLoss()(torch.randn(2, 3, 4, 4), torch.randn(2, 5, 4, 4))
+    with pytest.raises(TypeError, match='FitNetLoss: the student input'):
+        FitNetLoss()([torch.randn(1)], torch.randn(1))
