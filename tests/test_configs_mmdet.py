@@ -25,7 +25,7 @@ from mmkd.registry import MODELS
 from mmkd.utils.config_check import check_top_level_keys, resolve_config_path
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-METHOD_DIRS = ('pkd', 'cwd', 'mgd', 'yolox_kd')
+METHOD_DIRS = ('pkd', 'cwd', 'mgd', 'yolox_kd', 'fbkd')
 CONFIGS = sorted(
     path for method in METHOD_DIRS
     for path in glob.glob(osp.join(REPO, 'configs', 'mmdet', method, '*.py')))
@@ -38,6 +38,7 @@ PUBLISHED = {
     'cwd_fpn_gfl_r101-r50_1x_coco.py': ['40.2', '41.9'],
     'mgd_fpn_retinanet_x101-r50_2x_coco.py': ['37.4', '41.0'],
     'yolox-kd_head_yolox-l-s_8xb8-300e_coco.py': ['40.5'],
+    'fbkd_fpn_faster-rcnn_r101-r50_1x_coco.py': ['37.4', '39.3'],
 }
 # distill losses each config has to log
 DISTILL_LOSSES = {
@@ -51,6 +52,8 @@ DISTILL_LOSSES = {
     'mgd_fpn_retinanet_x101-r50_2x_coco.py':
     [f'distill.loss_mgd_fpn{i}' for i in range(5)],
     'yolox-kd_head_yolox-l-s_8xb8-300e_coco.py': ['distill.loss_yolox_kd'],
+    'fbkd_fpn_faster-rcnn_r101-r50_1x_coco.py':
+    [f'distill.loss_fbkd_fpn{i}' for i in range(4)],
 }
 SIZE = 64
 
