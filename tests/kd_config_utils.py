@@ -6,6 +6,7 @@ generated 4-image CIFAR-100 archive, with a randomly initialised teacher
 whose BN statistics are calibrated (a random deep network in eval mode with
 unit BN statistics has activations that overflow float32 losses).
 """
+import glob
 import math
 import os.path as osp
 
@@ -20,6 +21,11 @@ from data_utils import make_tiny_cifar
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 KD_DIR = osp.join(REPO, 'configs', 'kd')
+# every configs/kd/*.py by name; the two-iteration runs are split over two
+# test files (even / odd positions) so that xdist's loadfile runs them on
+# both workers
+KD_CONFIGS = sorted(
+    osp.basename(p)[:-3] for p in glob.glob(osp.join(KD_DIR, '*.py')))
 
 
 def make_two_iter_cifar(root: str) -> str:
@@ -38,8 +44,7 @@ def calibrated_teacher(teacher_cfg: dict, path: str) -> str:
             module.momentum = None  # cumulative average
     teacher.train()
     with torch.no_grad():
-        for _ in range(2):
-            teacher(torch.randn(16, 3, 32, 32), mode='tensor')
+        teacher(torch.randn(16, 3, 32, 32), mode='tensor')
     torch.save(dict(state_dict=teacher.state_dict()), path)
     return path
 
