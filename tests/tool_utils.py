@@ -73,3 +73,18 @@ def train_tiny_coco(config, work_dir, root, *extra, epochs=1, options=()):
         str(work_dir), *extra, '--cfg-options', *coco_options(root, epochs),
         *options
     ])
+
+
+def seg_options(root, iters=2):
+    """--cfg-options that point a tiny mmseg config at a generated
+    segmentation set in ``root`` and train it for ``iters`` iterations
+    (validating and saving a checkpoint at the end)."""
+    opts = [
+        f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+        f'default_hooks.checkpoint.interval={iters}',
+        f'param_scheduler.0.end={iters}', 'default_hooks.logger.interval=1',
+        'randomness.seed=0'
+    ]
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        opts.append(f'{loader}.dataset.data_root={root}')
+    return opts

@@ -14,7 +14,12 @@ USER_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
 
 
 def load_config(path: str) -> Config:
-    """Load a config file, with a clear message if it is not there."""
+    """Load a config file (a path, or ``mmdet::``/``mmseg::``/``mmkd::``
+    followed by a path inside that package's configs), with a clear
+    message if it is not there."""
+    if '::' in path:
+        from .config_check import resolve_config_path
+        return Config.fromfile(resolve_config_path(path))
     if not osp.isfile(path):
         raise FileNotFoundError(f'Config file "{path}" does not exist.')
     return Config.fromfile(path)

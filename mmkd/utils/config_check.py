@@ -51,8 +51,11 @@ def check_top_level_keys(cfg: Config,
 
 
 def resolve_config_path(path: str) -> str:
-    """The file behind ``'mmdet::retinanet/...py'``, ``'mmkd::kd/...py'`` or
-    a plain path.
+    """The file behind ``'mmdet::retinanet/...py'``,
+    ``'mmseg::pspnet/...py'``, ``'mmkd::kd/...py'`` or a plain path.
+
+    Other scopes (``mmdet::``, ``mmseg::``, ...) are resolved by MMEngine in
+    that package's ``.mim/configs``.
 
     ``mmkd::`` configs are looked up in the installed package
     (``mmkd/.mim/configs``) and then in the source checkout's ``configs/``.

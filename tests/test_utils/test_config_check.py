@@ -21,3 +21,13 @@ def test_own_variables_and_known_keys_pass():
             train_dataloader=dict(),
             param_scheduler=[]))
     check_top_level_keys(cfg)
+
+
+def test_tools_load_package_config_paths():
+    from mmkd.utils.cli import load_config
+    cfg = load_config('mmkd::kd/kd_resnet56_resnet20.py')
+    assert cfg.model.architecture.type == 'resnet20'
+    cfg = load_config('mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
+    assert cfg.model.type == 'EncoderDecoder'
+    with pytest.raises(FileNotFoundError, match='no_such.py'):
+        load_config('mmkd::kd/no_such.py')
