@@ -136,3 +136,16 @@ def test_benchmark_prints_overhead_for_cifar_config():
     assert 'random images (the data set is not on disk)' in out
     assert 'overhead = distill / (student + teacher) = ' in out
     assert 'teacher modules never run in distill steps: avgpool, linear' in out
+
+
+def test_benchmark_gives_random_batches_labels_and_indices():
+    """CRD takes dataset indices, DKD labels: the random batch has both."""
+    for config in ('configs/kd/crd_resnet56_resnet20.py',
+                   'configs/kd/dkd_resnet56_resnet20.py'):
+        proc = run_tool([
+            sys.executable, 'tools/analysis_tools/benchmark_distill.py',
+            config, '--batch-size', '4', '--iters', '1', '--warmup', '1',
+            '--cfg-options', 'model.architecture.type=resnet8',
+            'model.teacher.type=resnet14'
+        ])
+        assert 'overhead vs teacher as run = ' in proc.stdout

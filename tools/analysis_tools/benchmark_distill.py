@@ -80,8 +80,8 @@ def make_batch(cfg, algo, args):
                 torch.randint(0, 256, (args.batch_size, *args.input_size),
                               dtype=torch.uint8)),
             data_samples=[
-                ClsDataSample().set_gt_label(i % num_classes)
-                for i in range(args.batch_size)
+                ClsDataSample(metainfo=dict(sample_idx=i)).set_gt_label(
+                    i % num_classes) for i in range(args.batch_size)
             ])
         source = 'random images (the data set is not on disk)'
     processed = algo.data_preprocessor(data, True)

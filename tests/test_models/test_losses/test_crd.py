@@ -238,3 +238,22 @@ def test_distributed_ranks_apply_the_same_update():
     expected = torch.cat([single.student_memory, single.teacher_memory])
     assert torch.equal(result[0], result[1])
     assert torch.allclose(result[0], expected, atol=1e-6)
+
+
+def test_scores_by_matrix_product_and_by_gather_agree():
+    from mmkd.models.losses.crd import CRDLoss
+    torch.manual_seed(0)
+    anchor = torch.randn(3, 5, requires_grad=True)
+    rows = torch.randint(0, 20, (3, 7))
+    grads = []
+    for n_data in (20, 400):  # <= 4 * 7 rows: matrix product; else gather
+        bank = torch.zeros(n_data, 5)
+        bank[:20] = torch.arange(100.).view(20, 5).sin()
+        scores = CRDLoss._scores(anchor, bank, rows)
+        expected = torch.stack([
+            torch.stack([bank[rows[n, k]] @ anchor[n] for k in range(7)])
+            for n in range(3)
+        ])
+        torch.testing.assert_close(scores, expected)
+        grads.append(torch.autograd.grad(scores.sum(), anchor)[0])
+    torch.testing.assert_close(grads[0], grads[1])
