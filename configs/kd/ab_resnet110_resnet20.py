@@ -20,52 +20,36 @@ _base_ = '../_base_/distill/cifar100_resnet110_resnet20.py'
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_recorders=dict(
-            pre1=dict(type='ModuleInputs', source='layer1.2.relu'),
-            pre2=dict(type='ModuleInputs', source='layer2.2.relu'),
-            pre3=dict(type='ModuleInputs', source='layer3.2.relu'),
-        ),
-        teacher_recorders=dict(
-            pre1=dict(type='ModuleInputs', source='layer1.17.relu'),
-            pre2=dict(type='ModuleInputs', source='layer2.17.relu'),
-            pre3=dict(type='ModuleInputs', source='layer3.17.relu'),
-        ),
-        connectors=dict(
-            connector1=dict(
-                type='ConvBNConnector', in_channels=16, out_channels=16),
-            connector2=dict(
-                type='ConvBNConnector', in_channels=32, out_channels=32),
-            connector3=dict(
-                type='ConvBNConnector', in_channels=64, out_channels=64),
-        ),
-        distill_losses=dict(
-            loss_ab_1=dict(type='ABLoss', margin=1.0, loss_weight=0.00075),
-            loss_ab_2=dict(type='ABLoss', margin=1.0, loss_weight=0.0015),
-            loss_ab_3=dict(type='ABLoss', margin=1.0, loss_weight=0.003),
-        ),
-        loss_forward_mappings=dict(
-            loss_ab_1=dict(
-                student=dict(
-                    recorder='pre1', from_student=True,
-                    connector='connector1',
-                    record_idx=1, data_idx=0),
-                teacher=dict(
-                    recorder='pre1', from_student=False,
-                    record_idx=1, data_idx=0)),
-            loss_ab_2=dict(
-                student=dict(
-                    recorder='pre2', from_student=True,
-                    connector='connector2',
-                    record_idx=1, data_idx=0),
-                teacher=dict(
-                    recorder='pre2', from_student=False,
-                    record_idx=1, data_idx=0)),
-            loss_ab_3=dict(
-                student=dict(
-                    recorder='pre3', from_student=True,
-                    connector='connector3',
-                    record_idx=1, data_idx=0),
-                teacher=dict(
-                    recorder='pre3', from_student=False,
-                    record_idx=1, data_idx=0)),
-        )))
+        student_distill_layer=[
+            dict(
+                type='ModuleInputs', source='layer1.2.relu', record_idx=1,
+                data_idx=0),
+            dict(
+                type='ModuleInputs', source='layer2.2.relu', record_idx=1,
+                data_idx=0),
+            dict(
+                type='ModuleInputs', source='layer3.2.relu', record_idx=1,
+                data_idx=0),
+        ],
+        teacher_distill_layer=[
+            dict(
+                type='ModuleInputs', source='layer1.17.relu', record_idx=1,
+                data_idx=0),
+            dict(
+                type='ModuleInputs', source='layer2.17.relu', record_idx=1,
+                data_idx=0),
+            dict(
+                type='ModuleInputs', source='layer3.17.relu', record_idx=1,
+                data_idx=0),
+        ],
+        connectors=[
+            dict(type='ConvBNConnector', in_channels=16, out_channels=16),
+            dict(type='ConvBNConnector', in_channels=32, out_channels=32),
+            dict(type='ConvBNConnector', in_channels=64, out_channels=64),
+        ],
+        loss=[
+            dict(type='ABLoss', margin=1.0, loss_weight=0.00075),
+            dict(type='ABLoss', margin=1.0, loss_weight=0.0015),
+            dict(type='ABLoss', margin=1.0, loss_weight=0.003),
+        ],
+        weights=[1.0, 1.0, 1.0]))

@@ -21,46 +21,24 @@ _base_ = '../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py'
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_recorders=dict(
-            pre1=dict(type='ModuleOutputs', source='layer2.0.bn1'),
-            pre2=dict(type='ModuleOutputs', source='layer3.0.bn1'),
-            pre3=dict(type='ModuleOutputs', source='bn1'),
-        ),
-        teacher_recorders=dict(
-            pre1=dict(type='ModuleOutputs', source='layer2.0.bn1'),
-            pre2=dict(type='ModuleOutputs', source='layer3.0.bn1'),
-            pre3=dict(type='ModuleOutputs', source='bn1'),
-        ),
-        connectors=dict(
-            connector1=dict(
-                type='ConvBNConnector', in_channels=32, out_channels=32),
-            connector2=dict(
-                type='ConvBNConnector', in_channels=64, out_channels=64),
-            connector3=dict(
-                type='ConvBNConnector', in_channels=128, out_channels=128),
-        ),
-        distill_losses=dict(
-            loss_ab_1=dict(type='ABLoss', margin=1.0, loss_weight=0.00075),
-            loss_ab_2=dict(type='ABLoss', margin=1.0, loss_weight=0.0015),
-            loss_ab_3=dict(type='ABLoss', margin=1.0, loss_weight=0.003),
-        ),
-        loss_forward_mappings=dict(
-            loss_ab_1=dict(
-                student=dict(
-                    recorder='pre1', from_student=True,
-                    connector='connector1'),
-                teacher=dict(
-                    recorder='pre1', from_student=False)),
-            loss_ab_2=dict(
-                student=dict(
-                    recorder='pre2', from_student=True,
-                    connector='connector2'),
-                teacher=dict(
-                    recorder='pre2', from_student=False)),
-            loss_ab_3=dict(
-                student=dict(
-                    recorder='pre3', from_student=True,
-                    connector='connector3'),
-                teacher=dict(
-                    recorder='pre3', from_student=False)),
-        )))
+        student_distill_layer=[
+            'layer2.0.bn1',
+            'layer3.0.bn1',
+            'bn1',
+        ],
+        teacher_distill_layer=[
+            'layer2.0.bn1',
+            'layer3.0.bn1',
+            'bn1',
+        ],
+        connectors=[
+            dict(type='ConvBNConnector', in_channels=32, out_channels=32),
+            dict(type='ConvBNConnector', in_channels=64, out_channels=64),
+            dict(type='ConvBNConnector', in_channels=128, out_channels=128),
+        ],
+        loss=[
+            dict(type='ABLoss', margin=1.0, loss_weight=0.00075),
+            dict(type='ABLoss', margin=1.0, loss_weight=0.0015),
+            dict(type='ABLoss', margin=1.0, loss_weight=0.003),
+        ],
+        weights=[1.0, 1.0, 1.0]))

@@ -20,61 +20,42 @@ _base_ = '../_base_/distill/cifar100_resnet110_resnet32.py'
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_recorders=dict(
-            pre1=dict(type='ModuleInputs', source='layer1.4.relu'),
-            pre2=dict(type='ModuleInputs', source='layer2.4.relu'),
-            pre3=dict(type='ModuleInputs', source='layer3.4.relu'),
-        ),
-        teacher_recorders=dict(
-            pre1=dict(type='ModuleInputs', source='layer1.17.relu'),
-            pre2=dict(type='ModuleInputs', source='layer2.17.relu'),
-            pre3=dict(type='ModuleInputs', source='layer3.17.relu'),
-        ),
-        connectors=dict(
-            connector1=dict(
-                type='ConvBNConnector', in_channels=16, out_channels=16),
-            connector2=dict(
-                type='ConvBNConnector', in_channels=32, out_channels=32),
-            connector3=dict(
-                type='ConvBNConnector', in_channels=64, out_channels=64),
-        ),
-        distill_losses=dict(
-            loss_ofd_1=dict(
-                type='OFDLoss',
-                teacher_bn='layer1.17.bn2',
+        student_distill_layer=[
+            dict(
+                type='ModuleInputs', source='layer1.4.relu', record_idx=1,
+                data_idx=0),
+            dict(
+                type='ModuleInputs', source='layer2.4.relu', record_idx=1,
+                data_idx=0),
+            dict(
+                type='ModuleInputs', source='layer3.4.relu', record_idx=1,
+                data_idx=0),
+        ],
+        teacher_distill_layer=[
+            dict(
+                type='ModuleInputs', source='layer1.17.relu', record_idx=1,
+                data_idx=0),
+            dict(
+                type='ModuleInputs', source='layer2.17.relu', record_idx=1,
+                data_idx=0),
+            dict(
+                type='ModuleInputs', source='layer3.17.relu', record_idx=1,
+                data_idx=0),
+        ],
+        connectors=[
+            dict(type='ConvBNConnector', in_channels=16, out_channels=16),
+            dict(type='ConvBNConnector', in_channels=32, out_channels=32),
+            dict(type='ConvBNConnector', in_channels=64, out_channels=64),
+        ],
+        loss=[
+            dict(
+                type='OFDLoss', teacher_bn='layer1.17.bn2',
                 loss_weight=0.00025),
-            loss_ofd_2=dict(
-                type='OFDLoss',
-                teacher_bn='layer2.17.bn2',
+            dict(
+                type='OFDLoss', teacher_bn='layer2.17.bn2',
                 loss_weight=0.0005),
-            loss_ofd_3=dict(
-                type='OFDLoss',
-                teacher_bn='layer3.17.bn2',
+            dict(
+                type='OFDLoss', teacher_bn='layer3.17.bn2',
                 loss_weight=0.001),
-        ),
-        loss_forward_mappings=dict(
-            loss_ofd_1=dict(
-                student=dict(
-                    recorder='pre1', from_student=True,
-                    connector='connector1',
-                    record_idx=1, data_idx=0),
-                teacher=dict(
-                    recorder='pre1', from_student=False,
-                    record_idx=1, data_idx=0)),
-            loss_ofd_2=dict(
-                student=dict(
-                    recorder='pre2', from_student=True,
-                    connector='connector2',
-                    record_idx=1, data_idx=0),
-                teacher=dict(
-                    recorder='pre2', from_student=False,
-                    record_idx=1, data_idx=0)),
-            loss_ofd_3=dict(
-                student=dict(
-                    recorder='pre3', from_student=True,
-                    connector='connector3',
-                    record_idx=1, data_idx=0),
-                teacher=dict(
-                    recorder='pre3', from_student=False,
-                    record_idx=1, data_idx=0)),
-        )))
+        ],
+        weights=[1.0, 1.0, 1.0]))

@@ -20,69 +20,28 @@ _base_ = '../_base_/distill/cifar100_vgg13_vgg8.py'
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_recorders=dict(
-            pre1=dict(type='ModuleOutputs', source='layer2.1'),
-            pre2=dict(type='ModuleOutputs', source='layer3.1'),
-            pre3=dict(type='ModuleOutputs', source='layer4.1'),
-            pre4=dict(type='ModuleOutputs', source='layer5.1'),
-        ),
-        teacher_recorders=dict(
-            pre1=dict(type='ModuleOutputs', source='layer2.4'),
-            pre2=dict(type='ModuleOutputs', source='layer3.4'),
-            pre3=dict(type='ModuleOutputs', source='layer4.4'),
-            pre4=dict(type='ModuleOutputs', source='layer5.4'),
-        ),
-        connectors=dict(
-            connector1=dict(
-                type='ConvBNConnector', in_channels=128, out_channels=128),
-            connector2=dict(
-                type='ConvBNConnector', in_channels=256, out_channels=256),
-            connector3=dict(
-                type='ConvBNConnector', in_channels=512, out_channels=512),
-            connector4=dict(
-                type='ConvBNConnector', in_channels=512, out_channels=512),
-        ),
-        distill_losses=dict(
-            loss_ofd_1=dict(
-                type='OFDLoss',
-                teacher_bn='layer2.4',
-                loss_weight=0.000125),
-            loss_ofd_2=dict(
-                type='OFDLoss',
-                teacher_bn='layer3.4',
-                loss_weight=0.00025),
-            loss_ofd_3=dict(
-                type='OFDLoss',
-                teacher_bn='layer4.4',
-                loss_weight=0.0005),
-            loss_ofd_4=dict(
-                type='OFDLoss',
-                teacher_bn='layer5.4',
-                loss_weight=0.001),
-        ),
-        loss_forward_mappings=dict(
-            loss_ofd_1=dict(
-                student=dict(
-                    recorder='pre1', from_student=True,
-                    connector='connector1'),
-                teacher=dict(
-                    recorder='pre1', from_student=False)),
-            loss_ofd_2=dict(
-                student=dict(
-                    recorder='pre2', from_student=True,
-                    connector='connector2'),
-                teacher=dict(
-                    recorder='pre2', from_student=False)),
-            loss_ofd_3=dict(
-                student=dict(
-                    recorder='pre3', from_student=True,
-                    connector='connector3'),
-                teacher=dict(
-                    recorder='pre3', from_student=False)),
-            loss_ofd_4=dict(
-                student=dict(
-                    recorder='pre4', from_student=True,
-                    connector='connector4'),
-                teacher=dict(
-                    recorder='pre4', from_student=False)),
-        )))
+        student_distill_layer=[
+            'layer2.1',
+            'layer3.1',
+            'layer4.1',
+            'layer5.1',
+        ],
+        teacher_distill_layer=[
+            'layer2.4',
+            'layer3.4',
+            'layer4.4',
+            'layer5.4',
+        ],
+        connectors=[
+            dict(type='ConvBNConnector', in_channels=128, out_channels=128),
+            dict(type='ConvBNConnector', in_channels=256, out_channels=256),
+            dict(type='ConvBNConnector', in_channels=512, out_channels=512),
+            dict(type='ConvBNConnector', in_channels=512, out_channels=512),
+        ],
+        loss=[
+            dict(type='OFDLoss', teacher_bn='layer2.4', loss_weight=0.000125),
+            dict(type='OFDLoss', teacher_bn='layer3.4', loss_weight=0.00025),
+            dict(type='OFDLoss', teacher_bn='layer4.4', loss_weight=0.0005),
+            dict(type='OFDLoss', teacher_bn='layer5.4', loss_weight=0.001),
+        ],
+        weights=[1.0, 1.0, 1.0, 1.0]))

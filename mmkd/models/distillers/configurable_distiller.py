@@ -66,6 +66,38 @@ def _loss_key(loss_type: Any) -> str:
     return name.lower()
 
 
+def _layer_recorders(key: str, layers: Sequence[Union[str, dict]],
+                     from_student: bool):
+    """Recorder configs and mapping specs for the compact form's layers.
+
+    A layer is a module name (its output is recorded) or a recorder config
+    with a ``source`` (e.g. ``dict(type='ModuleInputs',
+    source='layer1.2.relu', record_idx=1, data_idx=0)``); ``record_idx``
+    and ``data_idx`` pick from the records, as in the explicit form.
+    """
+    recorders, specs = {}, []
+    for i, layer in enumerate(layers):
+        picks = {}
+        if isinstance(layer, str):
+            name, cfg = layer, dict(type='ModuleOutputs', source=layer)
+        elif isinstance(layer, dict) and isinstance(layer.get('source'), str):
+            cfg = dict(layer)
+            picks = {
+                k: cfg.pop(k)
+                for k in ('record_idx', 'data_idx') if k in cfg
+            }
+            cfg.setdefault('type', 'ModuleOutputs')
+            name = cfg['source'] if cfg['type'] == 'ModuleOutputs' else \
+                f'{cfg["type"]}:{cfg["source"]}'
+        else:
+            raise TypeError(
+                f'{key}[{i}] must be a layer name or a recorder config with '
+                f'a "source", got {layer!r}.')
+        recorders[name] = cfg
+        specs.append(dict(recorder=name, from_student=from_student, **picks))
+    return recorders, specs
+
+
 def compact_to_explicit(student_distill_layer: Sequence[str],
                         teacher_distill_layer: Sequence[str],
                         loss: Sequence[dict],
@@ -80,7 +112,9 @@ def compact_to_explicit(student_distill_layer: Sequence[str],
       (e.g. IRG on ``['layer2', 'layer3', 'linear']``).
 
     ``weights[i]`` multiplies loss ``i``; ``connectors[i]`` (optional, per
-    student layer) adapts student layer ``i`` before its loss.
+    student layer) adapts student layer ``i`` before its loss. A layer is a
+    module name (its output) or a recorder config with a ``source`` and
+    optional ``record_idx``/``data_idx`` (e.g. the input of a ReLU).
 
     Returns:
         dict: ``student_recorders``, ``teacher_recorders``, ``connectors``,
@@ -111,26 +145,15 @@ def compact_to_explicit(student_distill_layer: Sequence[str],
             f'connectors has {len(connectors)} entries for {n_layers} '
             'student layers; use None for layers without a connector.')
 
-    student_recorders = {
-        name: dict(type='ModuleOutputs', source=name)
-        for name in student_distill_layer
-    }
-    teacher_recorders = {
-        name: dict(type='ModuleOutputs', source=name)
-        for name in teacher_distill_layer
-    }
+    student_recorders, student_specs = _layer_recorders(
+        'student_distill_layer', student_distill_layer, True)
+    teacher_recorders, teacher_specs = _layer_recorders(
+        'teacher_distill_layer', teacher_distill_layer, False)
     connector_cfgs = {}
-    student_specs = []
-    for i, name in enumerate(student_distill_layer):
-        spec = dict(recorder=name, from_student=True)
+    for i, spec in enumerate(student_specs):
         if connectors is not None and connectors[i] is not None:
             connector_cfgs[f'connector_{i}'] = connectors[i]
             spec['connector'] = f'connector_{i}'
-        student_specs.append(spec)
-    teacher_specs = [
-        dict(recorder=name, from_student=False)
-        for name in teacher_distill_layer
-    ]
 
     keys = [_loss_key(cfg.get('type')) for cfg in loss]
     distill_losses, mappings, multipliers = {}, {}, {}
@@ -200,8 +223,10 @@ class ConfigurableDistiller(BaseModule):
         loss_forward_mappings (dict, optional): Per loss, its arguments.
         connectors (dict | list, optional): Connector configs by name
             (explicit form) or one per student layer (compact form).
-        student_distill_layer (list[str], optional): Compact form.
-        teacher_distill_layer (list[str], optional): Compact form.
+        student_distill_layer (list[str | dict], optional): Compact
+            form: module names or recorder configs with a ``source``.
+        teacher_distill_layer (list[str | dict], optional): Compact
+            form: module names or recorder configs with a ``source``.
         loss (list[dict], optional): Compact form.
         weights (list[float], optional): Compact form; one per loss.
         init_cfg (dict, optional): Initialization config.

@@ -305,3 +305,35 @@ def test_facade_passes_targets_and_indices():
     assert loss.item() == 7 + 100 * 11
     with pytest.raises(ValueError, match='needs data_samples.gt_label'):
         distiller(torch.randn(2, 3, 32, 32))
+
+
+def test_compact_form_takes_recorder_configs_with_record_and_data_idx():
+    """A compact layer can be a recorder config: here the input of the last
+    block's ReLU on its second call (bn2 + shortcut, before activation)."""
+    student, teacher = nets()
+    layer = dict(type='ModuleInputs', source='layer3.0.relu', record_idx=1,
+                 data_idx=0)
+    teacher_layer = dict(layer, source='layer3.1.relu')
+    compact = ConfigurableDistiller(
+        student_distill_layer=[layer],
+        teacher_distill_layer=[teacher_layer],
+        loss=[dict(type='L2Loss')])
+    compact.prepare(student, teacher)
+    assert compact.loss_forward_mappings['loss_l2']['student'] == dict(
+        recorder='ModuleInputs:layer3.0.relu', from_student=True,
+        record_idx=1, data_idx=0)
+    captured = {}
+    student.layer3[0].relu.register_forward_pre_hook(
+        lambda m, args: captured.setdefault('s', []).append(args[0]))
+    teacher.layer3[1].relu.register_forward_pre_hook(
+        lambda m, args: captured.setdefault('t', []).append(args[0]))
+    x = torch.randn(2, 3, 32, 32)
+    loss = run_step(compact, student, teacher, x)['loss_l2']
+    expected = MODELS.build(dict(type='L2Loss'))(captured['s'][1],
+                                                 captured['t'][1])
+    torch.testing.assert_close(loss, expected)
+    with pytest.raises(TypeError, match=r'student_distill_layer\[0\]'):
+        ConfigurableDistiller(
+            student_distill_layer=[dict(type='ModuleInputs')],
+            teacher_distill_layer=['layer3'],
+            loss=[dict(type='L2Loss')])
