@@ -18,7 +18,6 @@ import argparse
 import glob
 import json
 import os.path as osp
-import statistics
 import sys
 import time
 from typing import Dict, List, Optional, Tuple
@@ -28,6 +27,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmkd  # noqa: E402,F401
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+
+from mmkd.utils.seed_runs import mean_std, run_seeds  # noqa: E402
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                       'configs', 'digits')
@@ -120,35 +121,27 @@ def plot_curves(curves: Dict[str, List[List[float]]], path: str) -> None:
 
 def main():
     args = parse_args()
-    results = {name: [] for name, _ in RUNS}
-    curves = {name: [] for name, _ in RUNS}
-    total = len(RUNS) * args.seeds
-    done = 0
     start = time.time()
-    for seed in range(args.seeds):
-        teacher_ckpt = None
-        for name, config in RUNS:
-            done += 1
-            tic = time.time()
-            work_dir = osp.join(args.work_dir,
-                                f'{osp.splitext(config)[0]}_seed{seed}')
-            top1, curve, ckpt = train_and_test(
-                config, work_dir, seed, args.epochs,
-                teacher_ckpt if config.startswith('kd_') else None)
-            if name == TEACHER:
-                teacher_ckpt = ckpt
-            results[name].append(top1)
-            curves[name].append(curve)
-            print(f'[{done}/{total}] seed {seed}, {name}: top-1 {top1:.2f}% '
-                  f'({time.time() - tic:.0f} s)', flush=True)
+
+    def run(name, config, seed, teacher_ckpt):
+        top1, curve, ckpt = train_and_test(
+            config,
+            osp.join(args.work_dir, f'{osp.splitext(config)[0]}_seed{seed}'),
+            seed, args.epochs,
+            teacher_ckpt if config.startswith('kd_') else None)
+        return (top1, curve), ckpt
+
+    runs = run_seeds(RUNS, args.seeds, TEACHER, run,
+                     lambda scores: f'top-1 {scores[0]:.2f}%')
+    results = {name: [top1 for top1, _ in r] for name, r in runs.items()}
+    curves = {name: [curve for _, curve in r] for name, r in runs.items()}
 
     print(f'\nTest accuracy on the 597 held-out digits, {args.seeds} seeds '
           f'({time.time() - start:.0f} s in all):')
     print(f'| {"model":<24} | {"top-1 (%)":>15} |')
     print(f'|{"-" * 26}|{"-" * 17}|')
     for name, accs in results.items():
-        spread = statistics.stdev(accs) if len(accs) > 1 else 0.0
-        print(f'| {name:<24} | {statistics.mean(accs):6.2f} +- {spread:4.2f} |')
+        print(f'| {name:<24} | {mean_std(accs):>15} |')
     plot = osp.join(args.work_dir, 'digits_kd_curves.png')
     plot_curves(curves, plot)
     print(f'\nValidation curves: {plot}')

@@ -56,7 +56,6 @@ import copy
 import io
 import json
 import os.path as osp
-import statistics
 import sys
 import time
 from typing import Dict, Optional, Tuple
@@ -68,6 +67,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmkd.datasets.tiny_coco import make_tiny_coco  # noqa: E402
+from mmkd.utils.seed_runs import mean_std, run_seeds  # noqa: E402
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                       'configs', 'mmdet', 'tiny')
@@ -219,46 +219,32 @@ def train_and_test(cfg: Config) -> Tuple[Dict[str, float], str]:
     return scores, ckpt
 
 
-def fmt(values) -> str:
-    """``mean +- stdev`` over the seeds, or the value of a single seed."""
-    if len(values) == 1:
-        return f'{values[0]:.3f}'
-    return f'{statistics.mean(values):.3f} +- {statistics.stdev(values):.3f}'
-
-
 def main():
     args = parse_args()
     teacher_epochs = args.teacher_epochs or max(1, round(args.epochs * 1.5))
     num_train, num_val = prepare_data(args.data_root, args.num_train,
                                       args.num_val)
-    results = {name: {key: [] for key in METRICS} for name, _ in RUNS}
-    total = len(RUNS) * args.seeds
-    done = 0
     start = time.time()
-    for seed in range(args.seeds):
-        teacher_ckpt = None
-        for name, config in RUNS:
-            done += 1
-            tic = time.time()
-            work_dir = osp.join(args.work_dir,
-                                f'{osp.splitext(config)[0]}_seed{seed}')
-            is_kd = config.startswith('pkd_')
-            cfg = build_cfg(
-                config,
-                work_dir,
-                args.data_root,
-                seed,
-                teacher_epochs if name == TEACHER else args.epochs,
-                teacher_ckpt=teacher_ckpt if is_kd else None)
-            scores, ckpt = train_and_test(cfg)
-            if name == TEACHER:
-                teacher_ckpt = ckpt
-            for key in METRICS:
-                results[name][key].append(scores[key])
-            print(f'[{done}/{total}] seed {seed}, {name}: bbox mAP '
-                  f'{scores[METRICS[0]]:.3f}, segm mAP '
-                  f'{scores[METRICS[1]]:.3f} ({time.time() - tic:.0f} s)',
-                  flush=True)
+
+    def run(name, config, seed, teacher_ckpt):
+        cfg = build_cfg(
+            config,
+            osp.join(args.work_dir, f'{osp.splitext(config)[0]}_seed{seed}'),
+            args.data_root,
+            seed,
+            teacher_epochs if name == TEACHER else args.epochs,
+            teacher_ckpt=teacher_ckpt if config.startswith('pkd_') else None)
+        return train_and_test(cfg)
+
+    runs = run_seeds(
+        RUNS, args.seeds, TEACHER, run,
+        lambda scores: f'bbox mAP {scores[METRICS[0]]:.3f}, segm mAP '
+        f'{scores[METRICS[1]]:.3f}')
+    results = {
+        name: {key: [s[key] for s in per_seed]
+               for key in METRICS}
+        for name, per_seed in runs.items()
+    }
 
     print(f'\nCOCO mAP on the {num_val} validation images '
           f'({num_train} training images; teacher {teacher_epochs} '
@@ -268,8 +254,8 @@ def main():
     print(f'| {"model":<20} | {"bbox mAP":>14} | {"segm mAP":>14} |')
     print(f'|{"-" * 22}|{"-" * 16}|{"-" * 16}|')
     for name, scores in results.items():
-        print(f'| {name:<20} | {fmt(scores[METRICS[0]]):>14} | '
-              f'{fmt(scores[METRICS[1]]):>14} |')
+        print(f'| {name:<20} | {mean_std(scores[METRICS[0]], 3):>14} | '
+              f'{mean_std(scores[METRICS[1]], 3):>14} |')
 
 
 if __name__ == '__main__':

@@ -50,7 +50,6 @@ import argparse
 import copy
 import os
 import os.path as osp
-import statistics
 import sys
 import time
 from typing import Optional, Tuple
@@ -62,6 +61,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmkd.datasets.tiny_seg import make_tiny_seg  # noqa: E402
+from mmkd.utils.seed_runs import mean_std, run_seeds  # noqa: E402
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                       'configs', 'mmseg', 'tiny')
@@ -166,43 +166,25 @@ def train_and_test(cfg: Config) -> Tuple[float, str]:
     return float(metrics['mIoU']), ckpt
 
 
-def fmt(values) -> str:
-    """``mean +- stdev`` over the seeds, or the value of a single seed."""
-    if len(values) == 1:
-        return f'{values[0]:.2f}'
-    return f'{statistics.mean(values):.2f} +- {statistics.stdev(values):.2f}'
-
-
 def main():
     args = parse_args()
     teacher_iters = args.teacher_iters or 2 * args.iters
     num_train, num_val = prepare_data(args.data_root, args.num_train,
                                       args.num_val)
-    results = {name: [] for name, _ in RUNS}
-    total = len(RUNS) * args.seeds
-    done = 0
     start = time.time()
-    for seed in range(args.seeds):
-        teacher_ckpt = None
-        for name, config in RUNS:
-            done += 1
-            tic = time.time()
-            work_dir = osp.join(args.work_dir,
-                                f'{osp.splitext(config)[0]}_seed{seed}')
-            is_kd = config.startswith('cwd_')
-            cfg = build_cfg(
-                config,
-                work_dir,
-                args.data_root,
-                seed,
-                teacher_iters if name == TEACHER else args.iters,
-                teacher_ckpt=teacher_ckpt if is_kd else None)
-            score, ckpt = train_and_test(cfg)
-            if name == TEACHER:
-                teacher_ckpt = ckpt
-            results[name].append(score)
-            print(f'[{done}/{total}] seed {seed}, {name}: mIoU {score:.2f} '
-                  f'({time.time() - tic:.0f} s)', flush=True)
+
+    def run(name, config, seed, teacher_ckpt):
+        cfg = build_cfg(
+            config,
+            osp.join(args.work_dir, f'{osp.splitext(config)[0]}_seed{seed}'),
+            args.data_root,
+            seed,
+            teacher_iters if name == TEACHER else args.iters,
+            teacher_ckpt=teacher_ckpt if config.startswith('cwd_') else None)
+        return train_and_test(cfg)
+
+    results = run_seeds(RUNS, args.seeds, TEACHER, run,
+                        lambda score: f'mIoU {score:.2f}')
 
     print(f'\nmIoU on the {num_val} validation images ({num_train} '
           f'training images; teacher {teacher_iters} iterations, students '
@@ -211,7 +193,7 @@ def main():
     print(f'| {"model":<20} | {"mIoU":>14} |')
     print(f'|{"-" * 22}|{"-" * 16}|')
     for name, scores in results.items():
-        print(f'| {name:<20} | {fmt(scores):>14} |')
+        print(f'| {name:<20} | {mean_std(scores):>14} |')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,22 @@
+from mmkd.utils.seed_runs import mean_std, run_seeds
+
+
+def test_run_seeds_hands_each_seeds_teacher_checkpoint_on(capsys):
+    calls = []
+
+    def run(name, config, seed, teacher_ckpt):
+        calls.append((name, seed, teacher_ckpt))
+        return seed * 10 + len(calls), f'{config}-{seed}.pth'
+
+    runs = (('teacher', 't.py'), ('student', 's.py'), ('kd', 'kd.py'))
+    results = run_seeds(runs, 2, 'teacher', run, lambda s: f'score {s}')
+    assert calls == [('teacher', 0, None), ('student', 0, 't.py-0.pth'),
+                     ('kd', 0, 't.py-0.pth'), ('teacher', 1, None),
+                     ('student', 1, 't.py-1.pth'), ('kd', 1, 't.py-1.pth')]
+    assert results == {'teacher': [1, 14], 'student': [2, 15], 'kd': [3, 16]}
+    assert '[6/6] seed 1, kd: score 16' in capsys.readouterr().out
+
+
+def test_mean_std():
+    assert mean_std([71.234]) == '71.23'
+    assert mean_std([1.0, 3.0], 3) == '2.000 +- 1.414'
