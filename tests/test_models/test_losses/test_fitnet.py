@@ -42,4 +42,11 @@ def test_shape_mismatch_names_the_loss_and_shapes():
                        r'\(2, 5, 4, 4\).*connector'):
         FitNetLoss()(torch.randn(2, 3, 4, 4), torch.randn(2, 5, 4, 4))
     with pytest.raises(TypeError, match='FitNetLoss: the student input'):
-        FitNetLoss()([torch.randn(1)], torch.randn(1))
+        FitNetLoss()('layer2', torch.randn(1))
+
+
+def test_levels_are_summed():
+    s = [torch.randn(2, 3, 4, 4), torch.randn(2, 3, 2, 2)]
+    t = [torch.randn(2, 3, 4, 4), torch.randn(2, 3, 2, 2)]
+    expected = sum(((a - b)**2).mean() for a, b in zip(s, t))
+    torch.testing.assert_close(FitNetLoss()(s, t), expected)
