@@ -25,10 +25,10 @@ from typing import Dict, List, Optional, Tuple
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmkd  # noqa: E402,F401
-from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmkd.utils.seed_runs import mean_std, run_seeds  # noqa: E402
+from mmkd.utils.seed_runs import (  # noqa: E402
+    load_run_cfg, mean_std, run_seeds)
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                       'configs', 'digits')
@@ -62,11 +62,7 @@ def train_and_test(config: str,
         tuple: Test top-1, the validation top-1 of each epoch and the path
         of the final checkpoint.
     """
-    cfg = Config.fromfile(osp.join(CONFIG_DIR, config))
-    cfg.work_dir = work_dir
-    cfg.experiment_name = f'{osp.splitext(config)[0]}_seed{seed}'
-    cfg.randomness = dict(seed=seed, deterministic=False)
-    cfg.log_level = 'WARNING'
+    cfg = load_run_cfg(osp.join(CONFIG_DIR, config), work_dir, seed)
     if epochs is not None:
         cfg.train_cfg.max_epochs = epochs
         cfg.param_scheduler.T_max = epochs

@@ -67,7 +67,8 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmkd.datasets.tiny_coco import make_tiny_coco  # noqa: E402
-from mmkd.utils.seed_runs import mean_std, run_seeds  # noqa: E402
+from mmkd.utils.seed_runs import (  # noqa: E402
+    drop_teacher_evaluation, load_run_cfg, mean_std, run_seeds)
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                       'configs', 'mmdet', 'tiny')
@@ -159,11 +160,7 @@ def build_cfg(config: str,
               teacher_ckpt: Optional[str] = None) -> Config:
     """Load one config of ``configs/mmdet/tiny`` and apply the demo's
     overrides."""
-    cfg = Config.fromfile(osp.join(CONFIG_DIR, config))
-    cfg.work_dir = work_dir
-    cfg.experiment_name = f'{osp.splitext(config)[0]}_seed{seed}'
-    cfg.randomness = dict(seed=seed, deterministic=False)
-    cfg.log_level = 'WARNING'
+    cfg = load_run_cfg(osp.join(CONFIG_DIR, config), work_dir, seed)
 
     root = osp.abspath(data_root) + '/'
     ann = root + 'annotations/instances_val2017.json'
@@ -192,11 +189,7 @@ def build_cfg(config: str,
         # the student of the distiller is built from its config file; the
         # remaining keys of `architecture` override that file's model
         cfg.model.architecture.train_cfg = fast_train_cfg()
-        # the teacher's row of the table already reports its mAP
-        cfg.custom_hooks = [
-            hook for hook in cfg.get('custom_hooks', [])
-            if 'EvaluateTeacherHook' not in hook['type']
-        ]
+        drop_teacher_evaluation(cfg)
     else:
         cfg.model.train_cfg = fast_train_cfg()
     return cfg

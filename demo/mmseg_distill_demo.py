@@ -61,7 +61,8 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmkd.datasets.tiny_seg import make_tiny_seg  # noqa: E402
-from mmkd.utils.seed_runs import mean_std, run_seeds  # noqa: E402
+from mmkd.utils.seed_runs import (  # noqa: E402
+    drop_teacher_evaluation, load_run_cfg, mean_std, run_seeds)
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                       'configs', 'mmseg', 'tiny')
@@ -129,11 +130,7 @@ def build_cfg(config: str,
               teacher_ckpt: Optional[str] = None) -> Config:
     """Load one config of ``configs/mmseg/tiny`` and apply the demo's
     overrides (data root, schedule length, quiet logs)."""
-    cfg = Config.fromfile(osp.join(CONFIG_DIR, config))
-    cfg.work_dir = work_dir
-    cfg.experiment_name = f'{osp.splitext(config)[0]}_seed{seed}'
-    cfg.randomness = dict(seed=seed, deterministic=False)
-    cfg.log_level = 'WARNING'
+    cfg = load_run_cfg(osp.join(CONFIG_DIR, config), work_dir, seed)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = osp.abspath(data_root)
     cfg.train_cfg.max_iters = iters
@@ -145,11 +142,7 @@ def build_cfg(config: str,
     cfg.default_hooks.logger.interval = 100
     if teacher_ckpt is not None:
         cfg.model.teacher_ckpt = teacher_ckpt
-        # the teacher's row of the table already reports its mIoU
-        cfg.custom_hooks = [
-            hook for hook in cfg.get('custom_hooks', [])
-            if 'EvaluateTeacherHook' not in hook['type']
-        ]
+        drop_teacher_evaluation(cfg)
     return cfg
 
 

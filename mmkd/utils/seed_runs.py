@@ -43,3 +43,27 @@ def mean_std(values: Sequence[float], digits: int = 2) -> str:
         return f'{values[0]:.{digits}f}'
     return (f'{statistics.mean(values):.{digits}f} +- '
             f'{statistics.stdev(values):.{digits}f}')
+
+
+def load_run_cfg(path: str, work_dir: str, seed: int):
+    """Load a config for one run of a seed loop: its work dir, an
+    experiment name per seed, the seed, and only warnings on the console."""
+    import os.path as osp
+
+    from mmengine.config import Config
+    cfg = Config.fromfile(path)
+    cfg.work_dir = work_dir
+    cfg.experiment_name = \
+        f'{osp.splitext(osp.basename(path))[0]}_seed{seed}'
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    cfg.log_level = 'WARNING'
+    return cfg
+
+
+def drop_teacher_evaluation(cfg) -> None:
+    """Remove ``EvaluateTeacherHook`` (the teacher's own run already
+    reported its score)."""
+    cfg.custom_hooks = [
+        hook for hook in cfg.get('custom_hooks', [])
+        if 'EvaluateTeacherHook' not in hook['type']
+    ]

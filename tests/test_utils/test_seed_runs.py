@@ -20,3 +20,15 @@ def test_run_seeds_hands_each_seeds_teacher_checkpoint_on(capsys):
 def test_mean_std():
     assert mean_std([71.234]) == '71.23'
     assert mean_std([1.0, 3.0], 3) == '2.000 +- 1.414'
+
+
+def test_load_run_cfg_and_drop_teacher_evaluation(tmp_path):
+    from mmkd.utils.seed_runs import drop_teacher_evaluation, load_run_cfg
+    from tool_utils import REPO
+    path = f'{REPO}/configs/kd/kd_resnet56_resnet20.py'
+    cfg = load_run_cfg(path, str(tmp_path), 3)
+    assert cfg.experiment_name == 'kd_resnet56_resnet20_seed3'
+    assert cfg.randomness.seed == 3 and cfg.work_dir == str(tmp_path)
+    assert [h['type'] for h in cfg.custom_hooks] == ['EvaluateTeacherHook']
+    drop_teacher_evaluation(cfg)
+    assert cfg.custom_hooks == []
