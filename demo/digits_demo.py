@@ -24,11 +24,10 @@ from typing import Dict, List, Optional, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmkd  # noqa: E402,F401
 from mmengine.runner import Runner  # noqa: E402
+from seed_runs import load_run_cfg, mean_std, run_seeds  # noqa: E402
 
-from mmkd.utils.seed_runs import (  # noqa: E402
-    load_run_cfg, mean_std, run_seeds)
+from mmkd.utils import install_safe_checkpoint_loader  # noqa: E402
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                       'configs', 'digits')
@@ -117,6 +116,7 @@ def plot_curves(curves: Dict[str, List[List[float]]], path: str) -> None:
 
 def main():
     args = parse_args()
+    install_safe_checkpoint_loader()  # the KD run loads the teacher's
     start = time.time()
 
     def run(name, config, seed, teacher_ckpt):

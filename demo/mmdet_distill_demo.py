@@ -12,7 +12,7 @@ It prints the COCO bbox and segm mAP (``runner.test()``) of the three on the
 validation images: the mean and the spread over the seeds, or the
 values of the one seed.
 
-The data set (``mmkd.datasets.tiny_coco.make_tiny_coco``) is generated into
+The data set (``tools/dataset_converters/tiny_coco.py``) is generated into
 ``--data-root`` if it is not there yet: 128 x 128 images of 1 to 3 filled
 squares, circles and triangles on a plain background, COCO 2017 layout.
 Delete the folder to generate it again with other sizes.
@@ -62,13 +62,20 @@ from typing import Dict, Optional, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmkd  # noqa: E402,F401  (safe checkpoint loading, mmkd's registry)
+# the tiny data generators (test and demo data) live with their tools
+sys.path.insert(
+    0,
+    osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools',
+        'dataset_converters'))
+
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+from seed_runs import (drop_teacher_evaluation, load_run_cfg,  # noqa: E402
+                       mean_std, run_seeds)
+from tiny_coco import make_tiny_coco  # noqa: E402
 
-from mmkd.datasets.tiny_coco import make_tiny_coco  # noqa: E402
-from mmkd.utils.seed_runs import (  # noqa: E402
-    drop_teacher_evaluation, load_run_cfg, mean_std, run_seeds)
+from mmkd.utils import install_safe_checkpoint_loader  # noqa: E402
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                       'configs', 'mmdet', 'tiny')
@@ -214,6 +221,7 @@ def train_and_test(cfg: Config) -> Tuple[Dict[str, float], str]:
 
 def main():
     args = parse_args()
+    install_safe_checkpoint_loader()  # the distilled runs load the teacher's
     teacher_epochs = args.teacher_epochs or max(1, round(args.epochs * 1.5))
     num_train, num_val = prepare_data(args.data_root, args.num_train,
                                       args.num_val)

@@ -15,7 +15,7 @@ It prints the mIoU (mmseg's ``IoUMetric``, ``runner.test()``) of the three
 on the validation images: the mean and spread over the seeds, or the value
 of the one seed.
 
-The data set (``mmkd.datasets.tiny_seg.make_tiny_seg``) is generated into
+The data set (``tools/dataset_converters/tiny_seg.py``) is generated into
 ``--data-root`` if it is not there yet: 64 x 64 images of 1 to 3 filled
 squares, circles and triangles on a plain background, 4 classes with the
 background, shape outlines ignored (255), mmseg's ``img_dir``/``ann_dir``
@@ -56,13 +56,20 @@ from typing import Optional, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmkd  # noqa: E402,F401  (safe checkpoint loading, mmkd's registry)
+# the tiny data generators (test and demo data) live with their tools
+sys.path.insert(
+    0,
+    osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools',
+        'dataset_converters'))
+
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+from seed_runs import (drop_teacher_evaluation, load_run_cfg,  # noqa: E402
+                       mean_std, run_seeds)
+from tiny_seg import make_tiny_seg  # noqa: E402
 
-from mmkd.datasets.tiny_seg import make_tiny_seg  # noqa: E402
-from mmkd.utils.seed_runs import (  # noqa: E402
-    drop_teacher_evaluation, load_run_cfg, mean_std, run_seeds)
+from mmkd.utils import install_safe_checkpoint_loader  # noqa: E402
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                       'configs', 'mmseg', 'tiny')
@@ -161,6 +168,7 @@ def train_and_test(cfg: Config) -> Tuple[float, str]:
 
 def main():
     args = parse_args()
+    install_safe_checkpoint_loader()  # the distilled runs load the teacher's
     teacher_iters = args.teacher_iters or 2 * args.iters
     num_train, num_val = prepare_data(args.data_root, args.num_train,
                                       args.num_val)

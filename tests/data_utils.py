@@ -1,5 +1,9 @@
 """Helpers that write tiny datasets in the official on-disk formats.
 
+``make_tiny_coco`` and ``make_tiny_seg`` (COCO and mmseg layouts) are
+re-exported from ``tools/dataset_converters/``, where they live with their
+command-line tools; they are test and demo data, not part of mmkd.
+
 ``make_tiny_cifar`` writes a small CIFAR-10 or CIFAR-100 in the layout and
 pickle format of the official "python version" archives: Python-2 style
 protocol-2 pickles (byte-string keys and names, numpy arrays pickled via
@@ -13,10 +17,21 @@ import os
 import os.path as osp
 import pickle
 import struct
+import sys
 import tarfile
 from typing import Any, Dict, List, Tuple
 
 import numpy as np
+
+sys.path.insert(
+    0,
+    osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools',
+        'dataset_converters'))
+
+from tiny_coco import TINY_COCO_CLASSES, make_tiny_coco  # noqa: E402,F401
+from tiny_seg import (IGNORE_INDEX, TINY_SEG_CLASSES,  # noqa: E402,F401
+                      TINY_SEG_METAINFO, make_tiny_seg)
 
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog',
                    'frog', 'horse', 'ship', 'truck')

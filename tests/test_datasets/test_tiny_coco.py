@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from mmkd.datasets.tiny_coco import TINY_COCO_CLASSES, make_tiny_coco
+from data_utils import TINY_COCO_CLASSES, make_tiny_coco
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SPLITS = ('train2017', 'val2017')
@@ -93,7 +93,7 @@ def test_annotations_match_images_and_masks(root):
 
 
 def test_drawn_masks_match_polygons():
-    from mmkd.datasets import tiny_coco
+    import tiny_coco  # tools/dataset_converters/, put on sys.path by data_utils
     rng = np.random.default_rng(1)
     for _ in range(5):
         _, objects = tiny_coco._make_image(rng, 96, 3)

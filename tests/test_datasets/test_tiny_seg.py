@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mmkd.datasets.tiny_seg import (IGNORE_INDEX, TINY_SEG_CLASSES,
-                                    TINY_SEG_METAINFO, make_tiny_seg)
+from data_utils import (IGNORE_INDEX, TINY_SEG_CLASSES, TINY_SEG_METAINFO,
+                        make_tiny_seg)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

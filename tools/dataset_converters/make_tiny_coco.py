@@ -11,14 +11,9 @@ Examples:
         --num-train 64 --num-val 16 --img-size 128 --seed 0
 """
 import argparse
-import os.path as osp
-import sys
 from typing import List, Optional
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from mmkd.datasets.tiny_coco import make_tiny_coco  # noqa: E402
+from tiny_coco import make_tiny_coco  # next to this file
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -12,14 +12,9 @@ Examples:
         --num-train 64 --num-val 16 --img-size 64 --seed 0
 """
 import argparse
-import os.path as osp
-import sys
 from typing import List, Optional
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from mmkd.datasets.tiny_seg import make_tiny_seg  # noqa: E402
+from tiny_seg import make_tiny_seg  # next to this file
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -1,4 +1,13 @@
-from mmkd.utils.seed_runs import mean_std, run_seeds
+"""The seed loop the demos share (demo/seed_runs.py)."""
+import os.path as osp
+import sys
+
+from tool_utils import REPO
+
+sys.path.insert(0, osp.join(REPO, 'demo'))
+
+from seed_runs import (drop_teacher_evaluation, load_run_cfg,  # noqa: E402
+                       mean_std, run_seeds)
 
 
 def test_run_seeds_hands_each_seeds_teacher_checkpoint_on(capsys):
@@ -23,8 +32,6 @@ def test_mean_std():
 
 
 def test_load_run_cfg_and_drop_teacher_evaluation(tmp_path):
-    from mmkd.utils.seed_runs import drop_teacher_evaluation, load_run_cfg
-    from tool_utils import REPO
     path = f'{REPO}/configs/kd/kd_resnet56_resnet20.py'
     cfg = load_run_cfg(path, str(tmp_path), 3)
     assert cfg.experiment_name == 'kd_resnet56_resnet20_seed3'
