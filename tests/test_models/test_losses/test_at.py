@@ -5,6 +5,8 @@ import torch
 from mmkd.models.losses import ATLoss
 from mmkd.registry import MODELS
 
+from numeric import Check, assert_checks
+
 
 def reference_at(s, t, p=2.0):
     """Numpy attention transfer, one sample and one position at a time."""
@@ -23,12 +25,14 @@ def reference_at(s, t, p=2.0):
     return total / (n * s.shape[2] * s.shape[3])
 
 
-def test_matches_numpy_and_autograd_of_reference():
+def at_checks():
+    """The loss against numpy and the student gradient against autograd of
+    the loss written with sums (float64)."""
     torch.manual_seed(0)
     s = torch.randn(3, 4, 5, 6, requires_grad=True)
     t = torch.randn(3, 7, 5, 6, requires_grad=True)
     loss = ATLoss(loss_weight=1000.)(s, t)
-    assert loss.item() == pytest.approx(1000 * reference_at(s, t), rel=1e-5)
+    expected = 1000 * reference_at(s, t)
     loss.backward()
     assert t.grad is None
 
@@ -38,7 +42,14 @@ def test_matches_numpy_and_autograd_of_reference():
     att_t = t.detach().double().pow(2).sum(1).flatten(1)
     att_t = att_t / att_t.norm(dim=1, keepdim=True)
     (1000 * ((att_s - att_t)**2).mean()).backward()
-    assert torch.allclose(s.grad.double(), s2.grad, rtol=1e-4, atol=1e-8)
+    return [
+        Check('loss', loss, expected, rtol=1e-5),
+        Check('student', s.grad, s2.grad)
+    ]
+
+
+def test_matches_numpy_and_autograd_of_reference():
+    assert_checks(at_checks())
 
 
 def test_levels_are_summed_and_registered_alias():

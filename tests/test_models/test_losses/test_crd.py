@@ -9,6 +9,8 @@ import torch.multiprocessing as mp
 from mmkd.models.losses import CRDLoss
 from mmkd.registry import MODELS
 
+from numeric import assert_close
+
 
 def unit_rows(x):
     return x / x.norm(dim=1, keepdim=True)
@@ -95,10 +97,11 @@ def test_matches_reference_with_gradients_and_estimates_z_once():
 
     loss = loss_fn(fs, ft, indices=[int(i) for i in idx], negative_indices=neg)
     assert loss.dim() == 0
-    assert torch.allclose(loss.double(), expected, rtol=1e-5)
+    assert_close(loss, expected, rtol=1e-5, name='loss')
     grads = torch.autograd.grad(loss, [fs] + params)
-    for got, want in zip(grads, exp_grads):
-        assert torch.allclose(got, want, rtol=1e-4, atol=1e-6)
+    names = ['student'] + [name for name, _ in loss_fn.named_parameters()]
+    for name, got, want in zip(names, grads, exp_grads):
+        assert_close(got, want, name=name)
     assert all(g.abs().sum() > 0 for g in grads)
     # the teacher feature gets no gradient, its head does
     assert ft.grad is None
@@ -110,7 +113,7 @@ def test_matches_reference_with_gradients_and_estimates_z_once():
     neg2 = torch.tensor([[3, 3, 1], [8, 0, 2]])
     expected2 = reference_crd(fs2, ft2, loss_fn, [5, 1], neg2, z.tolist())
     loss2 = loss_fn(fs2, ft2, torch.tensor([5, 1]), neg2) / 0.8
-    assert torch.allclose(loss2.double(), expected2, rtol=1e-5)
+    assert_close(loss2, expected2, rtol=1e-5, name='second loss')
     assert torch.equal(loss_fn.normalizer, z)
 
 
@@ -131,9 +134,9 @@ def test_momentum_update_of_both_banks():
             if row in idx:
                 mixed = 0.5 * old[row] + 0.5 * emb[idx.index(row)]
                 want = mixed / np.sqrt((mixed**2).sum())
-            else:
-                want = old[row]
-            np.testing.assert_allclose(new[row], want, rtol=1e-5, atol=1e-7)
+                assert_close(new[row], want, rtol=1e-5, name=f'row {row}')
+            else:  # untouched
+                np.testing.assert_array_equal(new[row], old[row])
 
 
 def test_state_dict_round_trip_keeps_banks_and_z():
@@ -237,7 +240,7 @@ def test_distributed_ranks_apply_the_same_update():
     single(fs, ft, [4, 0, 8, 1, 6])
     expected = torch.cat([single.student_memory, single.teacher_memory])
     assert torch.equal(result[0], result[1])
-    assert torch.allclose(result[0], expected, atol=1e-6)
+    assert_close(result[0], expected, rtol=1e-5, name='banks')
 
 
 def test_scores_by_matrix_product_and_by_gather_agree():

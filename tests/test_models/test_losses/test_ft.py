@@ -7,6 +7,8 @@ from mmkd.models.connectors import Paraphraser, Translator
 from mmkd.models.losses import FTLoss
 from mmkd.registry import MODELS
 
+from numeric import assert_close
+
 
 def reference_ft(f_s, f_t, p):
     """Per sample, in numpy: unit-L2 factors, p-norm^p of their difference,
@@ -57,7 +59,7 @@ def test_matches_reference_with_grads(p):
     b = b / b.pow(2).sum(1, keepdim=True).sqrt()
     (200.0 * (b - a).abs().pow(p).sum() / a.numel()).backward()
     grad_s, = torch.autograd.grad(loss, f_s, retain_graph=True)
-    assert torch.allclose(grad_s.double(), s_ref.grad, atol=1e-5)
+    assert_close(grad_s, s_ref.grad, name='student factor')
 
     loss.backward()
     assert t.grad is None
@@ -70,8 +72,8 @@ def test_matches_reference_with_grads(p):
         loss_fn.paraphraser.reconstruct(loss_fn.paraphraser(t.detach())),
         t.detach())
     recon_only.backward()
-    assert torch.allclose(enc, loss_fn.paraphraser.encoder[0].weight.grad,
-                          atol=1e-6)
+    assert_close(enc, loss_fn.paraphraser.encoder[0].weight.grad,
+                 name='paraphraser.encoder.0.weight')
     assert enc.abs().sum() > 0
 
 

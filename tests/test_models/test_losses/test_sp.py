@@ -5,6 +5,8 @@ import torch
 from mmkd.models.losses import SPLoss
 from mmkd.registry import MODELS
 
+from numeric import Check, assert_checks
+
 
 def reference_sp(s, t):
     """Numpy SP with explicit loops over sample pairs."""
@@ -21,12 +23,14 @@ def reference_sp(s, t):
     return ((gs - gt)**2).sum() / b**2
 
 
-def test_matches_numpy_and_autograd_of_reference():
+def sp_checks():
+    """The loss against numpy and the student gradient against autograd of
+    the loss written with einsum (float64)."""
     torch.manual_seed(0)
     s = torch.randn(4, 3, 2, 2, requires_grad=True)
     t = torch.randn(4, 8, 3, 3, requires_grad=True)
     loss = MODELS.build(dict(type='sp', loss_weight=3000.))(s, t)
-    assert loss.item() == pytest.approx(3000 * reference_sp(s, t), rel=1e-5)
+    expected = 3000 * reference_sp(s, t)
     loss.backward()
     assert t.grad is None
 
@@ -37,7 +41,14 @@ def test_matches_numpy_and_autograd_of_reference():
     gt = tf @ tf.t()
     gt = gt / gt.norm(dim=1, keepdim=True)
     (3000 * ((gs - gt)**2).sum() / 16).backward()
-    assert torch.allclose(s.grad.double(), s2.grad, rtol=1e-4, atol=1e-8)
+    return [
+        Check('loss', loss, expected, rtol=1e-5),
+        Check('student', s.grad, s2.grad)
+    ]
+
+
+def test_matches_numpy_and_autograd_of_reference():
+    assert_checks(sp_checks())
 
 
 def test_levels_are_summed():
