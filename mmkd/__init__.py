@@ -1,15 +1,12 @@
-"""mmkd: knowledge distillation for PyTorch, the OpenMMLab way."""
-from .utils.dependency import check_dependencies
+"""mmkd: knowledge distillation for PyTorch, the OpenMMLab way.
+
+``import mmkd`` changes nothing in the process: it needs only torch and
+MMEngine, checks nothing and leaves MMEngine's checkpoint loaders alone.
+mmkd's tools switch safe checkpoint loading on
+(:func:`mmkd.utils.install_safe_checkpoint_loader`); mmdet/mmseg
+dependencies are checked when such a model is first built.
+"""
 from .version import __version__, version_info
-
-check_dependencies()
-
-# mmengine 0.10.7 loads checkpoints with a bare torch.load, which torch >= 2.6
-# refuses for its own checkpoints; route loading through mmkd's allow-list.
-from .utils.checkpoint import install_safe_checkpoint_loader  # noqa: E402
-
-install_safe_checkpoint_loader()
-
 
 
 def __getattr__(name):

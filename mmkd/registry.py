@@ -6,7 +6,16 @@ MMEngine's (and mmcv's, which registers into MMEngine's roots), and reach other
 OpenMMLab projects with a scope prefix such as ``type='mmdet.RetinaNet'`` or
 ``type='mmseg.EncoderDecoder'``. ``locations`` lets a registry import the
 modules that register into it the first time it is used.
+
+Building in the ``mmdet`` or ``mmseg`` scope (``_scope_='mmdet'``,
+``type='mmdet.RetinaNet'`` or a default scope of ``mmdet``) first checks
+that mmcv has its compiled ops and that the task's packages are installed
+(:func:`mmkd.utils.dependency.check_task_dependencies`), so a missing piece
+is reported with its fix instead of an ImportError deep inside mmdet.
 """
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -32,7 +41,10 @@ from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import \
     WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
-from mmengine.registry import Registry
+from mmengine.registry import DefaultScope
+from mmengine.registry import Registry as MMEngineRegistry
+
+from mmkd.utils.dependency import check_task_dependencies
 
 __all__ = [
     'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS',
@@ -41,6 +53,29 @@ __all__ = [
     'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'TASK_UTILS', 'METRICS',
     'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS', 'INFERENCERS', 'FUNCTIONS'
 ]
+
+
+class Registry(MMEngineRegistry):
+    """MMEngine's registry that checks a task's dependencies before it
+    builds in that task's scope (``mmdet``, ``mmseg``)."""
+
+    @contextmanager
+    def switch_scope_and_registry(
+            self, scope: Optional[str]) -> Iterator[MMEngineRegistry]:
+        name = scope
+        if name is None:
+            default = DefaultScope.get_current_instance()
+            name = default.scope_name if default is not None else None
+        if name is not None:
+            check_task_dependencies(name)
+        with super().switch_scope_and_registry(scope) as registry:
+            yield registry
+
+    def get(self, key: str):
+        if isinstance(key, str) and '.' in key:  # 'mmdet.RetinaNet'
+            check_task_dependencies(key.split('.', 1)[0])
+        return super().get(key)
+
 
 # manage the training process
 RUNNERS = Registry(

@@ -1,27 +1,45 @@
-"""Safe checkpoint loading for torch >= 2.6 (and every torch >= 2.1).
+"""Safe unpickling of checkpoints on every torch >= 2.1.
 
 MMEngine 0.10.7 loads checkpoints with a bare ``torch.load``. Since torch 2.6
 that means ``weights_only=True``, which rejects what MMEngine itself saves
-(numpy arrays and ``HistoryBuffer`` in the message hub, ``Counter`` in
-scheduler states), so ``load_from``, ``--resume`` and teacher checkpoints
-break. Passing ``weights_only=False`` would unpickle anything, including code
-that runs on load.
+(numpy arrays and ``HistoryBuffer`` in the message hub, numpy scalars in the
+meta data), so ``load_from``, ``--resume`` and teacher checkpoints break.
+Passing ``weights_only=False`` would unpickle anything, including code that
+runs on load.
 
-mmkd loads checkpoints with an unpickler that only resolves an allow-list of
-globals: the pieces torch uses to rebuild tensors, numpy arrays and scalars,
-builtin containers and MMEngine's ``HistoryBuffer``. Anything else is refused
-with :class:`UnsafeCheckpointError` before it can be constructed.
-:func:`install_safe_checkpoint_loader` makes MMEngine's ``CheckpointLoader``
-use it for local files and URLs.
+:func:`safe_load` resolves only an allow-list of globals: the pieces torch
+uses to rebuild tensors, numpy arrays and scalars, builtin containers and
+MMEngine's ``HistoryBuffer`` and ``ConfigDict``. Anything else is refused with
+:class:`UnsafeCheckpointError` before it can be constructed.
+
+On torch >= 2.6 the allow-list is given to torch's own weights-only
+unpickler (``torch.serialization.safe_globals``) for the duration of one
+load, so nothing global stays changed. :class:`RestrictedUnpickler`, mmkd's
+own unpickler with the same allow-list, remains for
+
+- torch < 2.6, whose allow-list API cannot map a checkpoint's global name to
+  another object: needed to hand out a restricted ``getattr`` for
+  ``HistoryBuffer``'s statistics methods (a general ``getattr`` lets a
+  crafted file reach and mutate any module's globals) and to accept numpy 1
+  names (``numpy.core.multiarray``) under numpy 2;
+- what torch's unpickler refuses by container type, not by global: items of
+  a ``defaultdict`` or a ``deque`` (it fills only ``dict``, ``OrderedDict``,
+  ``Counter`` and ``list``). Such a file is read again by the restricted
+  unpickler, which checks the same allow-list.
+
+Hooking this into MMEngine's ``CheckpointLoader`` is in
+:mod:`mmkd.utils.checkpoint_loader`.
 """
 import _compat_pickle
-import os
-import os.path as osp
+import importlib
+import io
 import pickle
 import types
-from typing import Any, Callable, Dict, Optional, Set, Tuple, Union
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Set, Tuple, Union
 
 import torch
+from packaging.version import Version
 
 _TORCH_REBUILDERS = {
     '_rebuild_tensor', '_rebuild_tensor_v2', '_rebuild_tensor_v3',
@@ -72,6 +90,13 @@ _USER_ALLOWED: Dict[Tuple[str, str], Any] = {}
 
 _TORCH_ENUM_TYPES = (torch.dtype, torch.layout, torch.memory_format)
 
+# torch >= 2.6 takes (object, 'module.name') pairs in its allow-list
+TORCH_ALLOW_LIST = Version(torch.__version__.split('+')[0]) >= Version('2.6')
+
+# refusals of torch's unpickler that concern a container type, not a global
+_TORCH_STRUCTURAL_REFUSALS = ('Can only SETITEM', 'Can only append',
+                              'Can only extend', 'Unsupported operand')
+
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds an object outside mmkd's allow-list."""
@@ -111,7 +136,7 @@ def _describe_source(source: Any) -> str:
     return f"'{getattr(source, 'name', 'in-memory file')}'"
 
 
-def _bound_method_getattr(obj: Any, name: str) -> Any:
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
     """The ``getattr`` that checkpoints may call: only to fetch a public
     method of MMEngine's ``HistoryBuffer`` (class or instance), which keeps
     its statistics methods in its state. A general ``getattr`` would
@@ -134,7 +159,7 @@ class RestrictedUnpickler(pickle.Unpickler):
             module, name = _compat_pickle.NAME_MAPPING[(module, name)]
         module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         if module == 'builtins' and name == 'getattr':
-            return _bound_method_getattr
+            return _history_buffer_getattr
         if is_allowed_global(module, name):
             return super().find_class(module, name)
         raise UnsafeCheckpointError(
@@ -152,11 +177,90 @@ restricted_pickle = types.SimpleNamespace(
     load=_restricted_load)
 
 
+def _numpy_multiarray() -> types.ModuleType:
+    try:  # numpy 2; numpy 1 has only numpy.core
+        return importlib.import_module('numpy._core.multiarray')
+    except ImportError:
+        return importlib.import_module('numpy.core.multiarray')
+
+
+def _resolve(module: str, name: str) -> Any:
+    if module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        return getattr(_numpy_multiarray(), name)
+    return getattr(importlib.import_module(module), name)
+
+
+def torch_allow_list() -> List[Tuple[Any, str]]:
+    """mmkd's allow-list as ``(object, 'module.name')`` pairs for
+    ``torch.serialization.safe_globals`` (torch >= 2.6)."""
+    entries = [(_resolve(module, name), f'{module}.{name}')
+               for module, name in sorted(_ALLOWED)]
+    entries.append((_history_buffer_getattr, 'builtins.getattr'))
+    try:
+        import numpy.dtypes as np_dtypes  # numpy >= 1.25
+        entries += [(getattr(np_dtypes, name), f'numpy.dtypes.{name}')
+                    for name in dir(np_dtypes) if name.endswith('DType')]
+    except ImportError:
+        pass
+    entries += [(obj, f'{module}.{name}')
+                for (module, name), obj in _USER_ALLOWED.items()]
+    return entries
+
+
+@contextmanager
+def _torch_safe_globals() -> Iterator[None]:
+    """Add mmkd's allow-list to torch's for the duration of one load, and
+    remove exactly what was added (not what the user had added before)."""
+    present = set(torch.serialization.get_safe_globals())
+    added = [entry for entry in torch_allow_list() if entry not in present]
+    with torch.serialization.safe_globals(added):
+        yield
+
+
+def _refusal(message: str) -> str:
+    """The reason in torch's weights-only error, without its advice."""
+    if 'WeightsUnpickler error:' in message:
+        reason = message.split('WeightsUnpickler error:', 1)[1]
+    else:  # e.g. "... blocked." between torch's advice paragraphs
+        paragraphs = [
+            p.strip() for p in message.split('\n\n') if p.strip()
+            and not p.strip().startswith(('Weights only load failed',
+                                          'Check the documentation'))
+        ]
+        reason = paragraphs[0] if paragraphs else message
+    reason = reason.strip().split('\n', 1)[0].split(' Please use `torch')[0]
+    return reason.rstrip('. ')
+
+
+def _torch_load(file: Any, map_location: Any) -> Any:
+    start = None if isinstance(file, (str, bytes)) or \
+        hasattr(file, '__fspath__') else file.tell()
+    try:
+        with _torch_safe_globals():
+            return torch.load(
+                file, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        reason = _refusal(str(err))
+        if not reason.startswith(_TORCH_STRUCTURAL_REFUSALS):
+            raise UnsafeCheckpointError(reason) from None
+    if start is not None:
+        file.seek(start)
+    return _restricted_torch_load(file, map_location)
+
+
+def _restricted_torch_load(file: Any, map_location: Any) -> Any:
+    return torch.load(
+        file,
+        map_location=map_location,
+        pickle_module=restricted_pickle,
+        weights_only=False)
+
+
 def safe_load(file: Any, map_location: Any = None) -> Any:
     """Load a file written by ``torch.save`` without running arbitrary code.
 
     Args:
-        file: A path or a readable binary file object.
+        file: A path or a readable, seekable binary file object.
         map_location: Same as in :func:`torch.load`. Defaults to None.
 
     Returns:
@@ -167,11 +271,9 @@ def safe_load(file: Any, map_location: Any = None) -> Any:
             the allow-list; nothing from it was constructed.
     """
     try:
-        return torch.load(
-            file,
-            map_location=map_location,
-            pickle_module=restricted_pickle,
-            weights_only=False)
+        if TORCH_ALLOW_LIST:
+            return _torch_load(file, map_location)
+        return _restricted_torch_load(file, map_location)
     except UnsafeCheckpointError as err:
         raise UnsafeCheckpointError(
             f'Refusing to load checkpoint {_describe_source(file)}: {err}. '
@@ -183,28 +285,7 @@ def safe_load(file: Any, map_location: Any = None) -> Any:
         ) from None
 
 
-def load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'Checkpoint file {filename} does not exist.')
-    return safe_load(filename, map_location=map_location)
-
-
-def load_from_http(filename: str, map_location: Optional[Any] = None) -> Any:
-    from torch.hub import download_url_to_file, get_dir
-    cache_dir = osp.join(get_dir(), 'checkpoints')
-    os.makedirs(cache_dir, exist_ok=True)
-    cached = osp.join(cache_dir, osp.basename(filename.split('?')[0]))
-    if not osp.isfile(cached):
-        download_url_to_file(filename, cached, progress=True)
-    return safe_load(cached, map_location=map_location)
-
-
-def install_safe_checkpoint_loader() -> None:
-    """Make MMEngine load local and http(s) checkpoints through
-    :func:`safe_load`; safe to call more than once."""
-    from mmengine.runner.checkpoint import CheckpointLoader
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_local, force=True)
-    CheckpointLoader.register_scheme(
-        prefixes=('http://', 'https://'), loader=load_from_http, force=True)
+def safe_load_bytes(data: bytes, map_location: Any = None) -> Any:
+    """:func:`safe_load` for a checkpoint held in memory."""
+    with io.BytesIO(data) as buffer:
+        return safe_load(buffer, map_location=map_location)

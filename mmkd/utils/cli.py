@@ -17,8 +17,9 @@ def load_config(path: str) -> Config:
     """Load a config file (a path, or ``mmdet::``/``mmseg::``/``mmkd::``
     followed by a path inside that package's configs), with a clear
     message if it is not there."""
+    from .config_check import register_config_scope, resolve_config_path
+    register_config_scope()  # _base_ = 'mmkd::...' also from a checkout
     if '::' in path:
-        from .config_check import resolve_config_path
         return Config.fromfile(resolve_config_path(path))
     if not osp.isfile(path):
         raise FileNotFoundError(f'Config file "{path}" does not exist.')
@@ -83,11 +84,18 @@ def apply_common_args(cfg: Config, args, config_path: str) -> Config:
 
 
 def build_runner(cfg: Config):
-    """Set up distributed running for this machine and build the runner."""
+    """Set up distributed running for this machine, switch safe checkpoint
+    loading on, check the dependencies of the config's task and build the
+    runner."""
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
 
+    from .checkpoint_loader import install_safe_checkpoint_loader
+    from .dependency import check_task_dependencies
     from .setup_env import setup_distributed
+    install_safe_checkpoint_loader()
+    if cfg.get('default_scope'):
+        check_task_dependencies(cfg.default_scope)
     setup_distributed(cfg, cfg.launcher)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)

@@ -50,6 +50,21 @@ def check_top_level_keys(cfg: Config,
                 f'did you mean "{close[0]}"?')
 
 
+def register_config_scope() -> None:
+    """Let MMEngine resolve ``_base_ = 'mmkd::...'`` in this process.
+
+    An installed mmkd does this at interpreter start-up without importing
+    mmkd (``_mmkd_config_scope.py``, through ``mmkd_config_scope.pth``);
+    mmkd's tools call it for a source checkout that is only on
+    ``sys.path``. Adds ``'mmkd'`` to MMEngine's table of config packages;
+    safe to call more than once.
+    """
+    from mmengine.config.utils import MODULE2PACKAGE
+
+    # as _mmkd_config_scope.PACKAGE, which says why
+    MODULE2PACKAGE.setdefault('mmkd', 'mmkd.version')
+
+
 def resolve_config_path(path: str) -> str:
     """The file behind ``'mmdet::retinanet/...py'``,
     ``'mmseg::pspnet/...py'``, ``'mmkd::kd/...py'`` or a plain path.

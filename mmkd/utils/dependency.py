@@ -1,11 +1,17 @@
 """Checks that the installed OpenMMLab stack is one mmkd works with.
 
-Each failed check raises an error that says what is wrong and the exact
-command that fixes it, instead of an obscure failure deep inside a
-dependency later on.
+``import mmkd`` checks nothing and needs neither mmcv nor its compiled ops:
+the core (plain-PyTorch ``Distiller``, CIFAR classifiers) only needs torch and
+MMEngine. Detection and segmentation need mmcv with ops and mmdet/mmseg;
+:func:`check_task_dependencies` checks them when an mmdet or mmseg model is
+first built (mmkd's registries call it) and raises :class:`DependencyError`
+with the command that fixes the problem, instead of an obscure failure deep
+inside a dependency later on.
 """
+import functools
+import importlib
 import importlib.util
-from typing import Optional
+from typing import Optional, Tuple
 
 from packaging.version import Version
 
@@ -14,6 +20,15 @@ SUPPORTED = {
     'torch': ('2.1.0', None),
     'mmengine': ('0.10.7', '1.0.0'),
     'mmcv': ('2.1.0', '2.2.0'),
+    'mmdet': ('3.3.0', '3.4.0'),
+    'mmseg': ('1.2.2', '1.3.0'),
+}
+# import name -> pip name, where they differ
+PIP_NAMES = {'mmseg': 'mmsegmentation'}
+# what each task scope needs beyond the core, and mmkd's extra that has it
+TASK_REQUIREMENTS = {
+    'mmdet': dict(modules=('mmcv', 'mmdet'), extra='det'),
+    'mmseg': dict(modules=('mmcv', 'mmseg', 'ftfy', 'regex'), extra='seg'),
 }
 
 MMCV_OPS_FIX = (
@@ -30,6 +45,19 @@ def _installed_version(module) -> Version:
     return Version(str(module.__version__).split('+')[0])
 
 
+def _wanted(minimum: str, maximum: Optional[str]) -> str:
+    return f'>={minimum}' + (f',<{maximum}' if maximum else '')
+
+
+def _fix_command(name: str) -> str:
+    if name == 'mmcv':
+        return MMCV_OPS_FIX
+    pip_name = PIP_NAMES.get(name, name)
+    if name in SUPPORTED:
+        return f"pip install '{pip_name}{_wanted(*SUPPORTED[name])}'"
+    return f'pip install {pip_name}'
+
+
 def check_version(name: str, module, minimum: str,
                   maximum: Optional[str]) -> None:
     """Raise :class:`DependencyError` if ``module`` is outside the range.
@@ -43,13 +71,10 @@ def check_version(name: str, module, minimum: str,
     version = _installed_version(module)
     too_new = maximum is not None and version >= Version(maximum)
     if version < Version(minimum) or too_new:
-        wanted = f'>={minimum}' + (f',<{maximum}' if maximum else '')
-        pin = 'mmcv==2.1.0' if name == 'mmcv' else f'{name}{wanted}'
-        how = (MMCV_OPS_FIX if name == 'mmcv' else f"pip install '{pin}'")
         raise DependencyError(
-            f'mmkd needs {name}{wanted}, but {name} {module.__version__} is '
-            f'installed. Fix: {how}  (or run `make setup` in the mmkd '
-            'source tree).')
+            f'mmkd needs {name}{_wanted(minimum, maximum)}, but {name} '
+            f'{module.__version__} is installed. Fix: {_fix_command(name)}  '
+            '(or run `make setup` in the mmkd source tree).')
 
 
 def mmcv_ops_problem() -> Optional[str]:
@@ -68,17 +93,63 @@ def mmcv_ops_problem() -> Optional[str]:
     return None
 
 
-def check_dependencies() -> None:
-    """Check torch, mmengine and mmcv (version and compiled ops)."""
-    import mmcv
+def _missing(modules: Tuple[str, ...]) -> Tuple[str, ...]:
+    return tuple(name for name in modules
+                 if importlib.util.find_spec(name) is None)
+
+
+def check_core_dependencies() -> None:
+    """Check the versions of torch and MMEngine, all the core needs."""
     import mmengine
     import torch
-
-    for name, module in (('torch', torch), ('mmengine', mmengine),
-                         ('mmcv', mmcv)):
+    for name, module in (('torch', torch), ('mmengine', mmengine)):
         check_version(name, module, *SUPPORTED[name])
+
+
+def check_task_dependencies(scope: str) -> None:
+    """Check what building models of an OpenMMLab task scope needs.
+
+    For ``'mmdet'``: mmcv (version, compiled ops) and mmdet; for
+    ``'mmseg'``: mmcv (version, compiled ops), mmsegmentation, ftfy and
+    regex; torch and MMEngine for both. A success is remembered, so calling
+    it before every build costs nothing. Other scopes (``'mmkd'``,
+    ``'mmengine'``, ...) need only the core and pass.
+
+    Args:
+        scope (str): The registry scope, ``'mmdet'`` or ``'mmseg'``.
+
+    Raises:
+        DependencyError: Something is missing, has an unsupported version
+            or mmcv lacks its compiled ops; the message has the command
+            that fixes it.
+    """
+    if scope in TASK_REQUIREMENTS:
+        _check_task_once(scope)
+
+
+@functools.lru_cache(maxsize=None)  # caches successes; failures re-raise
+def _check_task_once(scope: str) -> None:
+    check_core_dependencies()
+    needs = TASK_REQUIREMENTS[scope]
+    missing = _missing(needs['modules'])
+    if missing:
+        fixes = [MMCV_OPS_FIX] if 'mmcv' in missing else []
+        fixes.append(f"pip install 'mmkd[{needs['extra']}]'")
+        raise DependencyError(
+            f'{scope} models need {", ".join(missing)}, which '
+            f'{"is" if len(missing) == 1 else "are"} not installed (mmkd '
+            f'installed without its "{needs["extra"]}" extra?). Fix: '
+            f'{" && ".join(fixes)}  (mmcv first: it must be built with its '
+            'ops, about 30 min on 2 CPU cores the first time; or run '
+            '`make setup` in the mmkd source tree).')
+    mmcv = importlib.import_module('mmcv')
+    check_version('mmcv', mmcv, *SUPPORTED['mmcv'])
     problem = mmcv_ops_problem()
     if problem is not None:
         raise DependencyError(
             f'{problem} Fix (about 30 min on 2 CPU cores the first time; pip '
             f'caches the built wheel): {MMCV_OPS_FIX}')
+    # the package's version only: importing mmdet.models takes seconds
+    package = importlib.import_module(scope)
+    check_version(scope, package, *SUPPORTED[scope])
+

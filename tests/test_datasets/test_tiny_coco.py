@@ -93,7 +93,7 @@ def test_annotations_match_images_and_masks(root):
 
 
 def test_drawn_masks_match_polygons():
-    import tiny_coco  # tools/dataset_converters/, put on sys.path by data_utils
+    import tiny_coco  # tools/dataset_converters/, on sys.path (data_utils)
     rng = np.random.default_rng(1)
     for _ in range(5):
         _, objects = tiny_coco._make_image(rng, 96, 3)

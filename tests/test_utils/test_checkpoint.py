@@ -1,15 +1,28 @@
 import collections
+import functools
+import http.server
 import os
 import os.path as osp
+import socket
+import subprocess
+import sys
+import threading
 
 import numpy as np
 import pytest
 import torch
+from mmengine.config import ConfigDict
 from mmengine.logging import HistoryBuffer
-from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
-import mmkd  # noqa: F401  installs the safe loader into MMEngine
-from mmkd.utils import UnsafeCheckpointError, add_safe_globals, safe_load
+from mmkd.utils import (UnsafeCheckpointError, add_safe_globals,
+                        install_safe_checkpoint_loader,
+                        load_checkpoint_safely, safe_checkpoint_loading,
+                        safe_load)
+from mmkd.utils import checkpoint as checkpoint_module
+from mmkd.utils import checkpoint_loader
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _mmengine_like_checkpoint():
@@ -28,7 +41,8 @@ def _mmengine_like_checkpoint():
             weight=torch.randn(4, 3), bias=torch.zeros(4)),
         message_hub=dict(
             log_scalars=collections.OrderedDict(loss=buffer),
-            runtime_info=dict(iter=30, arr=np.arange(5)),
+            runtime_info=dict(
+                iter=30, arr=np.arange(5), f32=np.ones(2, np.float32)),
             resumed_keys=dict(iter=True)),
         optimizer=dict(
             state={0: dict(momentum_buffer=torch.ones(2))},
@@ -45,10 +59,24 @@ def _mmengine_like_checkpoint():
             param=torch.nn.Parameter(torch.ones(2)),
             blob=b'\x00\x01bytes',
             a_set={1, 2},
-            fs=frozenset({3})))
+            fs=frozenset({3}),
+            cfg=ConfigDict(a=1, b=dict(c=[1, 2]))))
 
 
-def test_mmengine_checkpoint_round_trip(tmp_path):
+@pytest.fixture(params=['torch allow-list', 'restricted unpickler'])
+def unpickler(request, monkeypatch):
+    """Every loading test runs through both implementations: torch's
+    weights-only unpickler with mmkd's allow-list (torch >= 2.6) and mmkd's
+    own restricted unpickler (older torch, and the structural fallback)."""
+    if request.param == 'torch allow-list':
+        if not checkpoint_module.TORCH_ALLOW_LIST:
+            pytest.skip('torch < 2.6 has no (object, name) allow-list')
+    else:
+        monkeypatch.setattr(checkpoint_module, 'TORCH_ALLOW_LIST', False)
+    return request.param
+
+
+def test_mmengine_checkpoint_round_trip(tmp_path, unpickler):
     path = tmp_path / 'ckpt.pth'
     ckpt = _mmengine_like_checkpoint()
     torch.save(ckpt, path)
@@ -61,14 +89,32 @@ def test_mmengine_checkpoint_round_trip(tmp_path):
     buffer = loaded['message_hub']['log_scalars']['loss']
     assert isinstance(buffer, HistoryBuffer)
     assert buffer.mean() == pytest.approx((0.5 + 0.25) / 4)  # sum / count
-    np.testing.assert_array_equal(
-        loaded['message_hub']['runtime_info']['arr'], np.arange(5))
+    assert buffer.statistics('max') == 0.5  # methods came through getattr
+    runtime_info = loaded['message_hub']['runtime_info']
+    np.testing.assert_array_equal(runtime_info['arr'], np.arange(5))
+    assert runtime_info['f32'].dtype == np.float32
     assert loaded['param_schedulers'][0]['milestones'] == collections.Counter(
         {150: 1, 180: 1})
-    assert loaded['extras']['shape'] == torch.Size([2, 3])
-    assert loaded['extras']['dtype'] is torch.float16
-    assert loaded['extras']['blob'] == b'\x00\x01bytes'
-    assert isinstance(loaded['extras']['param'], torch.nn.Parameter)
+    extras = loaded['extras']
+    assert extras['shape'] == torch.Size([2, 3])
+    assert extras['dtype'] is torch.float16
+    assert extras['blob'] == b'\x00\x01bytes'
+    assert isinstance(extras['param'], torch.nn.Parameter)
+    assert extras['a_set'] == {1, 2} and extras['fs'] == frozenset({3})
+    assert isinstance(extras['cfg'], ConfigDict)
+    assert extras['cfg'].b.c == [1, 2]
+
+
+def test_file_objects_and_containers_torch_cannot_fill(tmp_path, unpickler):
+    """torch's unpickler fills only dict/OrderedDict/Counter/list; mmkd
+    reads such files again with its own unpickler (same allow-list)."""
+    default = collections.defaultdict(list, a=[1])
+    path = tmp_path / 'containers.pth'
+    torch.save(dict(d=default, q=collections.deque([1, 2])), path)
+    with open(path, 'rb') as f:
+        loaded = safe_load(f)
+    assert loaded['d'] == default and loaded['d'].default_factory is list
+    assert loaded['q'] == collections.deque([1, 2])
 
 
 def test_plain_torch_load_rejects_what_mmkd_loads(tmp_path):
@@ -80,6 +126,18 @@ def test_plain_torch_load_rejects_what_mmkd_loads(tmp_path):
     assert safe_load(path)['meta']['epoch'] == 3
 
 
+def test_loading_leaves_torchs_allow_list_as_it_was(tmp_path):
+    path = tmp_path / 'ckpt.pth'
+    torch.save(_mmengine_like_checkpoint(), path)
+    if not hasattr(torch.serialization, 'get_safe_globals'):
+        pytest.skip('torch < 2.4 has no allow-list')
+    with torch.serialization.safe_globals([HistoryBuffer]):
+        before = set(torch.serialization.get_safe_globals())
+        safe_load(path)
+        # what the user allowed stays, what mmkd added is gone
+        assert set(torch.serialization.get_safe_globals()) == before
+
+
 class _Exploit:
     marker = None
 
@@ -87,7 +145,7 @@ class _Exploit:
         return (os.system, (f'touch {self.marker}', ))
 
 
-def test_arbitrary_object_is_refused_not_executed(tmp_path):
+def test_arbitrary_object_is_refused_not_executed(tmp_path, unpickler):
     marker = tmp_path / 'pwned'
     _Exploit.marker = str(marker)
     path = tmp_path / 'evil.pth'
@@ -102,7 +160,7 @@ def test_arbitrary_object_is_refused_not_executed(tmp_path):
 
     # MMEngine's loader (load_from, --resume, teacher checkpoints) too
     with pytest.raises(UnsafeCheckpointError):
-        _load_checkpoint(str(path), map_location='cpu')
+        load_checkpoint_safely(str(path))
     assert not marker.exists()
 
 
@@ -112,27 +170,15 @@ class _Custom:
         self.value = value
 
 
-def test_unknown_class_refused_until_allowed(tmp_path):
+def test_unknown_class_refused_until_allowed(tmp_path, unpickler,
+                                             monkeypatch):
+    monkeypatch.setattr(checkpoint_module, '_USER_ALLOWED', {})
     path = tmp_path / 'custom.pth'
     torch.save(dict(obj=_Custom(3)), path)
     with pytest.raises(UnsafeCheckpointError, match='_Custom'):
         safe_load(path)
     add_safe_globals(_Custom)
     assert safe_load(path)['obj'].value == 3
-
-
-def test_mmengine_loader_uses_safe_loading(tmp_path):
-    path = tmp_path / 'ckpt.pth'
-    torch.save(_mmengine_like_checkpoint(), path)
-    loaded = _load_checkpoint(str(path), map_location='cpu')
-    assert isinstance(loaded['message_hub']['log_scalars']['loss'],
-                      HistoryBuffer)
-
-
-def test_missing_checkpoint_names_the_path(tmp_path):
-    missing = osp.join(str(tmp_path), 'nope.pth')
-    with pytest.raises(FileNotFoundError, match='nope.pth'):
-        _load_checkpoint(missing)
 
 
 class _GetattrChain:
@@ -142,8 +188,177 @@ class _GetattrChain:
         return (getattr, (collections.OrderedDict, '__class__'))
 
 
-def test_getattr_is_only_for_history_buffer_methods(tmp_path):
+def test_getattr_is_only_for_history_buffer_methods(tmp_path, unpickler):
     path = tmp_path / 'chain.pth'
     torch.save(dict(x=_GetattrChain()), path)
     with pytest.raises(UnsafeCheckpointError, match='getattr'):
         safe_load(path)
+
+
+# ------------------------------------------------ MMEngine's CheckpointLoader
+def _schemes():
+    return dict(CheckpointLoader._schemes)
+
+
+def test_context_switches_every_source_and_restores_mmengines(tmp_path):
+    before = _schemes()
+    custom = object()  # someone registers a scheme while we are inside
+    with safe_checkpoint_loading():
+        for url in ('ckpt.pth', 'http://h/c.pth', 'https://h/c.pth',
+                    'torchvision://resnet50', 'open-mmlab://resnet50_v1c',
+                    'mmcls://resnet50', 's3://bucket/c.pth'):
+            loader = CheckpointLoader._get_checkpoint_loader(url)
+            assert loader.__module__ == checkpoint_loader.__name__, url
+        CheckpointLoader._schemes['custom://'] = custom
+    after = _schemes()
+    assert after.pop('custom://') is custom
+    assert after == before
+    # MMEngine's order: reverse-sorted, so longer prefixes match first
+    assert list(CheckpointLoader._schemes) == sorted(
+        CheckpointLoader._schemes, reverse=True)
+    CheckpointLoader._schemes.pop('custom://')
+
+
+def test_context_restores_after_an_error(tmp_path):
+    before = _schemes()
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        with safe_checkpoint_loading():
+            _load_checkpoint(str(tmp_path / 'nope.pth'))
+    assert _schemes() == before
+
+
+def test_load_checkpoint_safely_changes_nothing_global(tmp_path):
+    path = tmp_path / 'ckpt.pth'
+    torch.save(_mmengine_like_checkpoint(), path)
+    before = _schemes()
+    loaded = load_checkpoint_safely(str(path), logger='silent')
+    assert isinstance(loaded['message_hub']['log_scalars']['loss'],
+                      HistoryBuffer)
+    assert _schemes() == before
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        load_checkpoint_safely(str(tmp_path / 'nope.pth'), logger='silent')
+
+
+def test_install_for_the_whole_process(tmp_path):
+    path = tmp_path / 'ckpt.pth'
+    torch.save(_mmengine_like_checkpoint(), path)
+    before = _schemes()
+    try:
+        install_safe_checkpoint_loader()
+        install_safe_checkpoint_loader()  # twice is fine
+        loaded = _load_checkpoint(str(path), map_location='cpu')
+        assert isinstance(loaded['message_hub']['log_scalars']['loss'],
+                          HistoryBuffer)
+    finally:
+        CheckpointLoader._schemes = before
+
+
+def test_import_mmkd_changes_nothing():
+    code = '\n'.join([
+        'import sys',
+        'from mmengine.runner.checkpoint import CheckpointLoader',
+        'before = dict(CheckpointLoader._schemes)',
+        'import mmkd, mmkd.utils, mmkd.registry',
+        'assert dict(CheckpointLoader._schemes) == before',
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('mmcv', 'mmdet', 'mmseg')))",
+    ])
+    proc = subprocess.run([sys.executable, '-c', code],
+                          cwd=REPO,
+                          env=dict(os.environ, PYTHONPATH=REPO),
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == '[]'
+
+
+# ------------------------------------------------------------- over http
+class _CountingHandler(http.server.SimpleHTTPRequestHandler):
+    requests = None
+
+    def do_GET(self):
+        self.requests.append(self.path)
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_root(tmp_path):
+    """A directory served on 127.0.0.1; yields (root dir, base URL, list
+    of requested paths)."""
+    root = tmp_path / 'served'
+    root.mkdir()
+    requests = []
+    handler = type('Handler', (_CountingHandler, ), dict(requests=requests))
+    server = http.server.ThreadingHTTPServer(
+        ('127.0.0.1', 0), functools.partial(handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f'http://127.0.0.1:{server.server_address[1]}', requests
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_checkpoint_downloads_once_into_the_hub_cache(
+        http_root, tmp_path, monkeypatch):
+    root, url, requests = http_root
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    torch.save(_mmengine_like_checkpoint(), root / 'teacher.pth')
+    before = _schemes()
+    for _ in range(2):
+        loaded = load_checkpoint_safely(f'{url}/teacher.pth', logger='silent')
+        assert loaded['meta']['epoch'] == 3
+    assert requests == ['/teacher.pth']  # the second load used the cache
+    assert (tmp_path / 'torch_home' / 'hub' / 'checkpoints' /
+            'teacher.pth').is_file()
+    assert _schemes() == before
+
+
+def test_http_model_dir_and_unsafe_download(http_root, tmp_path):
+    root, url, requests = http_root
+    torch.save(_mmengine_like_checkpoint(), root / 'ckpt.pth')
+    model_dir = tmp_path / 'models'
+    loaded = checkpoint_loader.load_from_http(
+        f'{url}/ckpt.pth', map_location='cpu', model_dir=str(model_dir))
+    assert loaded['meta']['epoch'] == 3
+    assert (model_dir / 'ckpt.pth').is_file()
+
+    marker = tmp_path / 'pwned'
+    _Exploit.marker = str(marker)
+    torch.save(dict(payload=_Exploit()), root / 'evil.pth')
+    with pytest.raises(UnsafeCheckpointError, match='system'):
+        checkpoint_loader.load_from_http(
+            f'{url}/evil.pth', model_dir=str(model_dir))
+    assert not marker.exists()
+
+
+def _load_over_http_in_rank(rank, port, url, model_dir, out_dir):
+    torch.distributed.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
+        world_size=2)
+    try:
+        loaded = checkpoint_loader.load_from_http(url, model_dir=model_dir)
+        torch.save(loaded['state_dict'], osp.join(out_dir, f'{rank}.pth'))
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def test_http_rank_zero_downloads_while_the_others_wait(http_root, tmp_path):
+    root, url, requests = http_root
+    ckpt = _mmengine_like_checkpoint()
+    torch.save(ckpt, root / 'ckpt.pth')
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    torch.multiprocessing.spawn(
+        _load_over_http_in_rank,
+        args=(port, f'{url}/ckpt.pth', str(tmp_path / 'models'),
+              str(tmp_path)),
+        nprocs=2)
+    assert requests == ['/ckpt.pth']
+    for rank in (0, 1):
+        state = torch.load(tmp_path / f'{rank}.pth', weights_only=True)
+        assert torch.equal(state['weight'], ckpt['state_dict']['weight'])

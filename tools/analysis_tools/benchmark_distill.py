@@ -41,9 +41,10 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
-import mmkd  # noqa: E402,F401
 from mmkd.registry import MODELS  # noqa: E402
 from mmkd.structures import ClsDataSample  # noqa: E402
+from mmkd.utils import (install_safe_checkpoint_loader,  # noqa: E402
+                        register_config_scope)
 
 
 def parse_args():
@@ -120,6 +121,8 @@ def main():
     args = parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    install_safe_checkpoint_loader()
+    register_config_scope()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
