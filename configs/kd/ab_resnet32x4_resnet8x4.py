@@ -51,5 +51,4 @@ model = dict(
             dict(type='ABLoss', margin=1.0, loss_weight=0.00075),
             dict(type='ABLoss', margin=1.0, loss_weight=0.0015),
             dict(type='ABLoss', margin=1.0, loss_weight=0.003),
-        ],
-        weights=[1.0, 1.0, 1.0]))
+        ]))

@@ -2,7 +2,7 @@
 # Factor Transfer", NeurIPS 2018), resnet110 -> resnet32 on CIFAR-100, on
 # the output of layer3, 64 channels, paraphrase rate 0.5.
 # Loss: CE + 200 * FT + 1 * paraphraser reconstruction MSE (RepDistiller's
-# -b 200; both inside FTLoss, hence weights=[1.0]). The student goes through
+# -b 200; both set inside FTLoss). The student goes through
 # a Translator connector; FTLoss owns the Paraphraser.
 # Two stages in the paper and RepDistiller (paraphraser pre-trained on the
 # teacher for --init_epochs, 30 by default, then frozen during FT); here
@@ -28,5 +28,4 @@ model = dict(
             dict(
                 type='FTLoss', in_channels=64, rate=0.5, p=1,
                 recon_weight=1.0, loss_weight=200.0)
-        ],
-        weights=[1.0]))
+        ]))

@@ -57,5 +57,4 @@ model = dict(
             dict(
                 type='OFDLoss', teacher_bn='layer3.17.bn2',
                 loss_weight=0.001),
-        ],
-        weights=[1.0, 1.0, 1.0]))
+        ]))

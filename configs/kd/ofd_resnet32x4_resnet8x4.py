@@ -55,5 +55,4 @@ model = dict(
                 type='OFDLoss', teacher_bn='layer2.4.bn2',
                 loss_weight=0.0005),
             dict(type='OFDLoss', teacher_bn='layer3.4.bn2', loss_weight=0.001),
-        ],
-        weights=[1.0, 1.0, 1.0]))
+        ]))

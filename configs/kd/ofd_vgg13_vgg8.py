@@ -43,5 +43,4 @@ model = dict(
             dict(type='OFDLoss', teacher_bn='layer3.4', loss_weight=0.00025),
             dict(type='OFDLoss', teacher_bn='layer4.4', loss_weight=0.0005),
             dict(type='OFDLoss', teacher_bn='layer5.4', loss_weight=0.001),
-        ],
-        weights=[1.0, 1.0, 1.0, 1.0]))
+        ]))

@@ -44,5 +44,4 @@ model = dict(
                 type='OFDLoss', teacher_bn='layer3.0.bn1',
                 loss_weight=0.0005),
             dict(type='OFDLoss', teacher_bn='bn1', loss_weight=0.001),
-        ],
-        weights=[1.0, 1.0, 1.0]))
+        ]))

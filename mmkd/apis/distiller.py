@@ -20,8 +20,9 @@ import torch.distributed as dist
 import torch.nn as nn
 from mmengine.structures import BaseDataElement
 
-from mmkd.models.distillers import ConfigurableDistiller
+from mmkd.models.distillers import ConfigurableDistiller, distill_step
 from mmkd.models.recorders import ModuleOutputs, resolve_module, unwrap_model
+from mmkd.models.teacher import FrozenTeacher, FrozenTeacherHolder
 
 REQUIRED_KEYS = ('student_model', 'teacher_model', 'student_distill_layer',
                  'teacher_distill_layer', 'loss', 'weights',
@@ -77,7 +78,20 @@ def _device_of(model: nn.Module, default: torch.device) -> torch.device:
     return default
 
 
-class Distiller(nn.Module):
+def _check_device(device: Any) -> torch.device:
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f'Distiller config device {device!r} is not a '
+                         f'device: {err}') from None
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise RuntimeError(
+            f'Distiller config device is {str(device)!r} but torch sees no '
+            'CUDA GPU here; use device="cpu" or a machine with a GPU.')
+    return device
+
+
+class Distiller(FrozenTeacherHolder, nn.Module):
     """Distills ``teacher_model`` into ``student_model`` in a plain loop.
 
     The student may be wrapped in ``DistributedDataParallel``: layer names
@@ -106,7 +120,7 @@ class Distiller(nn.Module):
             if not isinstance(model, nn.Module):
                 raise TypeError(f'{key} must be an nn.Module, got '
                                 f'{type(model).__name__}.')
-        self.device = torch.device(config['device'])
+        self.device = _check_device(config['device'])
         s_dev = _device_of(student, self.device)
         t_dev = _device_of(teacher, self.device)
         if s_dev != t_dev:
@@ -116,9 +130,8 @@ class Distiller(nn.Module):
                 f'{self.device}) before building the Distiller.')
 
         self.student = student
-        self._teacher = [teacher]  # kept out of parameters() and state_dict
-        teacher.requires_grad_(False)
-        teacher.eval()
+        # a plain object: kept out of parameters() and state_dict()
+        self.frozen_teacher = FrozenTeacher(teacher, ckpt_optional=True)
 
         self.distiller = ConfigurableDistiller(
             student_distill_layer=config['student_distill_layer'],
@@ -127,6 +140,8 @@ class Distiller(nn.Module):
             weights=config['weights'],
             connectors=config.get('connectors'))
         self.distiller.prepare(student, teacher)
+        self.frozen_teacher.attach(self.distiller.teacher_recorders,
+                                   self.distiller.teacher_record_needs())
         self.distiller.to(s_dev)
 
         out_layer = config['student_out_layer']
@@ -148,7 +163,23 @@ class Distiller(nn.Module):
     @property
     def teacher(self) -> nn.Module:
         """The frozen teacher."""
-        return self._teacher[0]
+        return self.frozen_teacher.model
+
+    def frozen_teachers(self):
+        yield self.frozen_teacher
+
+    def teardown(self) -> None:
+        """Remove every hook and patch the distiller put on the models."""
+        self.frozen_teacher.detach()
+        self.distiller.teardown()
+        if self.out_recorder is not None:
+            self.out_recorder.teardown()
+
+    def __enter__(self) -> 'Distiller':
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.teardown()
 
     def _sync_learnable_grads(self) -> None:
         """Average the learnable loss parts' gradients across processes
@@ -174,11 +205,6 @@ class Distiller(nn.Module):
         return list(self.student.parameters()) + list(
             self.distiller.parameters())
 
-    def train(self, mode: bool = True) -> 'Distiller':
-        super().train(mode)
-        self.teacher.eval()
-        return self
-
     def forward(self,
                 data: Any,
                 targets: Optional[torch.Tensor] = None,
@@ -198,25 +224,23 @@ class Distiller(nn.Module):
             tuple: The output of ``student_out_layer`` and the weighted sum
             of the distillation losses.
         """
-        self.distiller.reset()
-        self.teacher.eval()
         recorder = self.out_recorder
-        try:
-            with torch.no_grad(), self.distiller.teacher_recorders.recording():
-                self.teacher(data)
-            with self.distiller.student_recorders.recording():
-                if recorder is not None:
-                    recorder.recording = True
-                output = self.student(data)
-            if recorder is not None:
-                output = recorder.get_record_data(len(recorder.data) - 1)
-            losses = self.distiller.compute_distill_losses(
-                _data_samples(targets, indices))
-        finally:
-            if recorder is not None:
+
+        def run_student():
+            if recorder is None:
+                return self.student(data)
+            recorder.recording = True
+            try:
+                self.student(data)
+                return recorder.get_record_data(len(recorder.data) - 1)
+            finally:
                 recorder.recording = False
                 recorder.reset()
-            self.distiller.reset()
+
+        output, losses = distill_step(self.distiller, self.frozen_teacher,
+                                      lambda teacher: teacher(data),
+                                      run_student,
+                                      _data_samples(targets, indices))
         return output, sum(losses.values())
 
     def _show(self, model: nn.Module, layers: Sequence[str],

@@ -127,8 +127,12 @@ def test_custom_registered_loss_by_name():
     @MODELS.register_module(force=True)
     class FacadeMSE(nn.Module):
 
+        def __init__(self, loss_weight=1.0):
+            super().__init__()
+            self.loss_weight = loss_weight
+
         def forward(self, student, teacher):
-            return ((student - teacher)**2).mean()
+            return self.loss_weight * ((student - teacher)**2).mean()
 
     student, teacher = resnet('resnet8'), resnet('resnet14')
     config = seed_config('kd', student, teacher)

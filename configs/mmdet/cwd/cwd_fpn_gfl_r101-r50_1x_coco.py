@@ -41,8 +41,7 @@ model = dict(
         # over them (same as five per-level losses of weight 10)
         student_distill_layer=['neck'],
         teacher_distill_layer=['neck'],
-        loss=[dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=10.0)],
-        weights=[1.0]))
+        loss=[dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=10.0)]))
 
 # the run's default scope is mmdet's (from the base), so mmkd's types carry
 # their scope

@@ -25,8 +25,7 @@ model = dict(
         # tau=1 as in the paper for FPN features; its loss_weight=10 makes
         # distill.loss_cwd about 20 here (64-channel FPNs, 128 px), ten times
         # the detection losses, so 2 keeps it about twice them
-        loss=[dict(type='cwd', tau=1.0, loss_weight=2.0)],
-        weights=[1.0]))
+        loss=[dict(type='cwd', tau=1.0, loss_weight=2.0)]))
 
 # the run's default scope is mmdet's (from the base), so mmkd's types carry
 # their scope

@@ -22,8 +22,7 @@ model = dict(
         type='ConfigurableDistiller',
         student_distill_layer=['neck'],
         teacher_distill_layer=['neck'],
-        loss=[dict(type='PKDLoss', loss_weight=6.0)],
-        weights=[1.0]))
+        loss=[dict(type='PKDLoss', loss_weight=6.0)]))
 
 # the run's default scope is mmdet's (from the base), so mmkd's types carry
 # their scope

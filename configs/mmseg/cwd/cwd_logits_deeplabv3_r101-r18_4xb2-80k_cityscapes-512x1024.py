@@ -42,7 +42,6 @@ model = dict(
         type='ConfigurableDistiller',
         student_distill_layer=['decode_head.conv_seg'],
         teacher_distill_layer=['decode_head.conv_seg'],
-        loss=[dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=5.0)],
-        weights=[1.0]))
+        loss=[dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=5.0)]))
 
 custom_hooks = [dict(type='mmkd.EvaluateTeacherHook')]

@@ -45,8 +45,7 @@ model = dict(
         # its decode head (no auxiliary head, no loss)
         student_distill_layer=['decode_head.conv_seg'],
         teacher_distill_layer=['decode_head.conv_seg'],
-        loss=[dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=5.0)],
-        weights=[1.0]))
+        loss=[dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=5.0)]))
 
 # the run's default scope is mmseg's (from the base), so mmkd's types carry
 # their scope

@@ -26,8 +26,7 @@ model = dict(
         # the (N, 4, 8, 8) logits before mmseg resizes them
         student_distill_layer=['decode_head.conv_seg'],
         teacher_distill_layer=['decode_head.conv_seg'],
-        loss=[dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=3.0)],
-        weights=[1.0]))
+        loss=[dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=3.0)]))
 
 # the run's default scope is mmseg's (from the base), so mmkd's types carry
 # their scope

@@ -17,5 +17,4 @@ model = dict(
         teacher_distill_layer=['decode_head.conv_seg'],
         # resize=True would first resize student logits of another size
         # bilinearly to the teacher's
-        loss=[dict(type='PixelWiseKDLoss', tau=1.0, loss_weight=1.0)],
-        weights=[1.0]))
+        loss=[dict(type='PixelWiseKDLoss', tau=1.0, loss_weight=1.0)]))

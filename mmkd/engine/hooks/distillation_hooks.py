@@ -3,14 +3,13 @@ from typing import Optional
 
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
+from mmkd.models.recorders import unwrap_model
 from mmkd.registry import HOOKS
 
 
 def _algorithm(runner):
-    model = runner.model.module if is_model_wrapper(
-        runner.model) else runner.model
+    model = unwrap_model(runner.model)
     if not hasattr(model, 'distiller'):
         raise TypeError(f'{type(model).__name__} is not a distillation '
                         'algorithm (it has no distiller); remove the '

@@ -1,4 +1,7 @@
-from .single_teacher_distill import (SingleTeacherDistill,
-                                     load_teacher_checkpoint)
+from ..teacher import load_teacher_checkpoint
+from .base import BaseDistillAlgorithm
+from .single_teacher_distill import SingleTeacherDistill
 
-__all__ = ['SingleTeacherDistill', 'load_teacher_checkpoint']
+__all__ = [
+    'BaseDistillAlgorithm', 'SingleTeacherDistill', 'load_teacher_checkpoint'
+]

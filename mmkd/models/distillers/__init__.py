@@ -1,4 +1,9 @@
-from .configurable_distiller import (ConfigurableDistiller,
-                                     compact_to_explicit, known_loss_names)
+from .compact import compact_to_explicit
+from .configurable_distiller import ConfigurableDistiller
+from .distill_step import distill_step
+from .loss_signature import known_loss_names
 
-__all__ = ['ConfigurableDistiller', 'compact_to_explicit', 'known_loss_names']
+__all__ = [
+    'ConfigurableDistiller', 'compact_to_explicit', 'distill_step',
+    'known_loss_names'
+]

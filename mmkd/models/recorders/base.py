@@ -1,16 +1,20 @@
 """Recorders capture intermediate tensors of a model during its forward."""
 import difflib
 from abc import ABCMeta, abstractmethod
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
 import torch.nn as nn
+from mmengine.model import is_model_wrapper
 
 
 def unwrap_model(model: nn.Module) -> nn.Module:
-    """The model inside DDP/DataParallel-style wrappers (``.module``)."""
-    while hasattr(model, 'module') and isinstance(model.module, nn.Module) \
-            and type(model).__name__.endswith(('DataParallel',
-                                               'DistributedDataParallel')):
+    """The model inside DDP/DataParallel/FSDP-style wrappers.
+
+    Uses MMEngine's ``is_model_wrapper`` (every wrapper registered in its
+    ``MODEL_WRAPPERS``, torch's DDP and DataParallel included), so mmkd has
+    one notion of a wrapper.
+    """
+    while is_model_wrapper(model):
         model = model.module
     return model
 
@@ -59,8 +63,12 @@ def list_layer_names(model: nn.Module) -> List[str]:
 class BaseRecorder(metaclass=ABCMeta):
     """Records data while :attr:`recording` is on.
 
-    Data is kept in :attr:`data` until :meth:`reset` (called every step), so
-    nothing outlives a training step.
+    Lifecycle: :meth:`initialize` attaches the recorder to a model (a hook,
+    or a patched method/function), :meth:`reset` drops the records (every
+    step, so nothing outlives a training step) and :meth:`teardown` removes
+    whatever :meth:`prepare` attached. Listeners added with
+    :meth:`add_listener` are called after each record (the teacher's
+    early-exit planner uses them).
 
     Args:
         source (str): What to record: a module name, a method or a function
@@ -72,10 +80,15 @@ class BaseRecorder(metaclass=ABCMeta):
         self.recording = False
         self.data: List[Any] = []
         self._initialized = False
+        self._listeners: List[Callable[['BaseRecorder'], None]] = []
 
     @abstractmethod
     def prepare(self, model: Optional[nn.Module], owner: str) -> None:
         """Attach to ``model`` (resolve the source, install hooks)."""
+
+    def remove(self) -> None:
+        """Undo :meth:`prepare` (remove hooks, restore patched callables).
+        Subclasses that attach something override it."""
 
     def initialize(self, model: Optional[nn.Module] = None,
                    owner: str = 'model') -> None:
@@ -83,6 +96,33 @@ class BaseRecorder(metaclass=ABCMeta):
         if not self._initialized:
             self.prepare(model, owner)
             self._initialized = True
+
+    def teardown(self) -> None:
+        """Detach from the model and forget the records; the recorder can
+        be initialized again afterwards."""
+        if self._initialized:
+            self.remove()
+            self._initialized = False
+        self.recording = False
+        self.reset()
+
+    def record(self, item: Any) -> None:
+        """Keep ``item`` (called by the hook or patch while recording)."""
+        self.data.append(item)
+        for listener in list(self._listeners):
+            listener(self)
+
+    def add_listener(self, listener: Callable[['BaseRecorder'], None]
+                     ) -> Callable[[], None]:
+        """Call ``listener(recorder)`` after each record; returns a function
+        that removes it again."""
+        self._listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
 
     def reset(self) -> None:
         """Drop everything recorded so far."""
@@ -118,4 +158,9 @@ class BaseRecorder(metaclass=ABCMeta):
             raise TypeError(
                 f'{type(self).__name__}({self.source!r}) recorded a '
                 f'{type(item).__name__}, which has no data_idx {data_idx}.')
+        if not -len(item) <= data_idx < len(item):
+            raise IndexError(
+                f'{type(self).__name__}({self.source!r}) recorded a '
+                f'{type(item).__name__} of {len(item)} item(s), so data_idx '
+                f'{data_idx} is out of range.')
         return item[data_idx]

@@ -1,26 +1,61 @@
-"""Recorders of method and function return values (patched callables)."""
+"""Recorders of method and function return values (patched callables).
+
+A callable is patched once, however many recorders record it: the patch
+keeps the list of its recorders, and the original comes back when the last
+of them is torn down, in any order (two distillers may record the same
+function, e.g. ``torch.nn.functional.relu``).
+"""
 import functools
 import importlib
-from typing import Optional
+from typing import Any, Optional
 
 import torch.nn as nn
 
 from mmkd.registry import MODELS
 from .base import BaseRecorder, resolve_module
 
+_RECORDERS = '__mmkd_recorders__'
 
-def _recording_wrapper(recorder: BaseRecorder, original):
-    """``original`` that also appends its result while ``recorder`` is
-    recording."""
 
-    @functools.wraps(original)
-    def wrapped(*args, **kwargs):
-        outputs = original(*args, **kwargs)
-        if recorder.recording:
-            recorder.data.append(outputs)
-        return outputs
+def attach_recorder(owner: Any, name: str, recorder: BaseRecorder) -> None:
+    """Make ``owner.<name>`` (a method of an instance, or a function of a
+    module namespace) record its results into ``recorder``."""
+    current = getattr(owner, name)
+    if not hasattr(current, _RECORDERS):
+        original = current
+        # an instance method lives on the class: restoring means deleting
+        # the instance attribute; a namespace function is put back
+        own_attribute = name in vars(owner)
 
-    return wrapped
+        @functools.wraps(original)
+        def patched(*args, **kwargs):
+            outputs = original(*args, **kwargs)
+            for rec in list(getattr(patched, _RECORDERS)):
+                if rec.recording:
+                    rec.record(outputs)
+            return outputs
+
+        setattr(patched, _RECORDERS, [])
+        patched.__mmkd_original__ = (original, own_attribute)
+        setattr(owner, name, patched)
+        current = patched
+    getattr(current, _RECORDERS).append(recorder)
+
+
+def detach_recorder(owner: Any, name: str, recorder: BaseRecorder) -> None:
+    """Undo :func:`attach_recorder`; the original callable is restored
+    once no recorder uses the patch."""
+    current = getattr(owner, name, None)
+    recorders = getattr(current, _RECORDERS, None)
+    if recorders is None or recorder not in recorders:
+        return  # replaced by someone else meanwhile: leave it alone
+    recorders.remove(recorder)
+    if not recorders:
+        original, own_attribute = current.__mmkd_original__
+        if own_attribute:
+            setattr(owner, name, original)
+        else:
+            delattr(owner, name)
 
 
 @MODELS.register_module()
@@ -39,15 +74,17 @@ class MethodOutputs(BaseRecorder):
                              f'{self.source!r} in.')
         module_name, _, method = self.source.rpartition('.')
         module = resolve_module(model, module_name, owner)
-        original = getattr(module, method, None)
-        if not callable(original):
+        if not callable(getattr(module, method, None)):
             raise AttributeError(
                 f'MethodOutputs: {type(module).__name__} '
                 f'({module_name or "the model"}) of the {owner} model has no '
                 f'method {method!r}.')
+        attach_recorder(module, method, self)
+        self.module, self.method = module, method
 
-        setattr(module, method, _recording_wrapper(self, original))
-        self.module, self.method, self.original = module, method, original
+    def remove(self) -> None:
+        detach_recorder(self.module, self.method, self)
+        del self.module
 
 
 @MODELS.register_module()
@@ -56,7 +93,8 @@ class FunctionOutputs(BaseRecorder):
     ``'mmdet.models.dense_heads.anchor_head.multi_apply'``.
 
     The function is replaced in the namespace it is looked up in, so give
-    the path where the caller finds it (the module that imported it).
+    the path where the caller finds it (the module that imported it). It is
+    restored when the recorder is torn down.
     """
 
     def prepare(self, model: Optional[nn.Module], owner: str) -> None:
@@ -67,10 +105,12 @@ class FunctionOutputs(BaseRecorder):
             raise ImportError(
                 f'FunctionOutputs: cannot import {module_path!r} from source '
                 f'{self.source!r}: {err}') from None
-        original = getattr(namespace, func_name, None)
-        if not callable(original):
+        if not callable(getattr(namespace, func_name, None)):
             raise AttributeError(f'FunctionOutputs: {module_path!r} has no '
                                  f'function {func_name!r}.')
+        attach_recorder(namespace, func_name, self)
+        self.namespace, self.func_name = namespace, func_name
 
-        setattr(namespace, func_name, _recording_wrapper(self, original))
-        self.namespace, self.original = namespace, original
+    def remove(self) -> None:
+        detach_recorder(self.namespace, self.func_name, self)
+        del self.namespace

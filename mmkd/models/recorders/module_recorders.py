@@ -18,9 +18,18 @@ class _ModuleRecorder(BaseRecorder):
         self.module = resolve_module(model, self.source, owner)
         self.handle = self.module.register_forward_hook(self._hook)
 
+    @property
+    def hooked_module(self) -> nn.Module:
+        """The module whose forward hook records."""
+        return self.module
+
+    def remove(self) -> None:
+        self.handle.remove()
+        del self.handle, self.module
+
     def _hook(self, module, inputs, outputs) -> None:
         if self.recording:
-            self.data.append(self._select(inputs, outputs))
+            self.record(self._select(inputs, outputs))
 
     def _select(self, inputs, outputs):
         raise NotImplementedError

@@ -29,6 +29,11 @@ class RecorderManager:
         for recorder in self.recorders.values():
             recorder.initialize(model, owner)
 
+    def teardown(self) -> None:
+        """Detach every recorder (hooks removed, patches restored)."""
+        for recorder in self.recorders.values():
+            recorder.teardown()
+
     @contextmanager
     def recording(self):
         """Record inside the ``with`` block only."""

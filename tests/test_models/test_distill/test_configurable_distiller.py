@@ -71,7 +71,11 @@ def test_one_loss_over_all_layers_gets_lists():
     cfg = compact_to_explicit(['layer2', 'layer3', 'linear'],
                               ['layer2', 'layer3', 'linear'],
                               [dict(type='irg')], [1.0])
-    student_spec, teacher_spec = cfg['loss_forward_mappings']['loss_irg']
+    # named after IRGLoss.forward's arguments, read from the class
+    mapping = cfg['loss_forward_mappings']['loss_irg']
+    student_spec, teacher_spec = mapping['student'], mapping['teacher']
+    assert cfg['distill_losses']['loss_irg'] == dict(type='irg',
+                                                     loss_weight=1.0)
     assert [s['recorder'] for s in student_spec] == [
         'layer2', 'layer3', 'linear'
     ]
@@ -185,7 +189,7 @@ def test_connector_adapts_channels_and_size_and_trains():
 
 
 @MODELS.register_module()
-class MyL1Loss(nn.Module):
+class CustomL1Loss(nn.Module):
     """The documented way to add a loss: register it, then name it."""
 
     def __init__(self, loss_weight=1.0):
@@ -201,15 +205,41 @@ def test_custom_registered_loss_works_by_name():
     distiller = ConfigurableDistiller(
         student_distill_layer=['linear'],
         teacher_distill_layer=['linear'],
-        loss=[dict(type='MyL1Loss', loss_weight=2.0)],
+        loss=[dict(type='CustomL1Loss')],
         weights=[0.5])
     distiller.prepare(student, teacher)
     x = torch.randn(2, 3, 32, 32)
     losses = run_step(distiller, student, teacher, x)
     with torch.no_grad():
         expected = (student(x) - teacher(x)).abs().mean()
-    assert losses['loss_myl1'].item() == pytest.approx(expected.item(),
-                                                       rel=1e-5)
+    assert losses['loss_customl1'].item() == pytest.approx(
+        0.5 * expected.item(), rel=1e-5)
+
+
+def test_a_loss_has_one_weight():
+    with pytest.raises(ValueError, match=r'loss_weight=2.0 and weights\[0\] '
+                       'is 0.5'):
+        ConfigurableDistiller(
+            student_distill_layer=['linear'],
+            teacher_distill_layer=['linear'],
+            loss=[dict(type='CustomL1Loss', loss_weight=2.0)],
+            weights=[0.5])
+    for bad, error in ((float('nan'), ValueError), (-1.0, ValueError),
+                       ('0.5', TypeError)):
+        with pytest.raises(error, match='loss_weight|weights'):
+            ConfigurableDistiller(
+                student_distill_layer=['linear'],
+                teacher_distill_layer=['linear'],
+                loss=[dict(type='KDLoss')],
+                weights=[bad])
+
+
+def test_log_key_set_by_name():
+    distiller = ConfigurableDistiller(
+        student_distill_layer=['linear'],
+        teacher_distill_layer=['linear'],
+        loss=[dict(type='L2Loss', loss_name='loss_hint')])
+    assert list(distiller.distill_losses) == ['loss_hint']
 
 
 @MODELS.register_module()

@@ -55,6 +55,7 @@ def test_method_outputs_patch_only_one_instance():
 
 
 def test_function_outputs_records_module_level_function():
+    original = F.relu
     rec = FunctionOutputs('torch.nn.functional.relu')
     rec.initialize(None, 'student')
     try:
@@ -62,6 +63,70 @@ def test_function_outputs_records_module_level_function():
         Net()(torch.randn(1, 1, 2, 2))
         assert len(rec.data) == 1 and rec.data[0].shape == (1, 2, 2, 2)
     finally:
-        F.relu = rec.original
+        rec.teardown()
+    assert F.relu is original
     with pytest.raises(ImportError, match='cannot import'):
         FunctionOutputs('no_such_pkg.fn').initialize(None, 'student')
+
+
+@pytest.mark.parametrize('first', [0, 1])
+def test_two_recorders_of_one_function_torn_down_in_any_order(first):
+    original = F.relu
+    recs = [FunctionOutputs('torch.nn.functional.relu') for _ in range(2)]
+    for rec in recs:
+        rec.initialize(None, 'student')
+        rec.recording = True
+    Net()(torch.randn(1, 1, 2, 2))
+    assert [len(r.data) for r in recs] == [1, 1]
+    recs[first].teardown()
+    Net()(torch.randn(1, 1, 2, 2))
+    assert len(recs[1 - first].data) == 2  # still recording
+    assert F.relu is not original
+    recs[1 - first].teardown()
+    assert F.relu is original
+
+
+def test_teardown_restores_methods_and_removes_hooks():
+    net = Net()
+    manager = RecorderManager(
+        dict(
+            o=dict(type='ModuleOutputs', source='conv'),
+            m=dict(type='MethodOutputs', source='pooled'),
+            m2=dict(type='MethodOutputs', source='pooled')))
+    manager.initialize(net, 'student')
+    assert 'pooled' in vars(net) and net.conv._forward_hooks
+    manager.teardown()
+    assert 'pooled' not in vars(net) and not net.conv._forward_hooks
+    # a torn-down recorder can be attached again
+    manager.initialize(net, 'student')
+    with manager.recording():
+        net(torch.randn(1, 1, 2, 2))
+    assert len(manager['m'].data) == 1 and len(manager['m2'].data) == 1
+    manager.teardown()
+
+
+def test_two_distillers_on_the_same_function_build_and_tear_down():
+    from mmkd.models.distillers import ConfigurableDistiller
+    original = F.relu
+    cfg = dict(
+        student_distill_layer=[
+            dict(type='FunctionOutputs', source='torch.nn.functional.relu')
+        ],
+        teacher_distill_layer=['conv'],
+        loss=[dict(type='L2Loss')])
+    student, teacher = Net(), Net()
+    first, second = ConfigurableDistiller(**cfg), ConfigurableDistiller(**cfg)
+    first.prepare(student, teacher)
+    second.prepare(student, teacher)
+    for distiller in (first, second):
+        with distiller.student_recorders.recording(), \
+                distiller.teacher_recorders.recording():
+            student(torch.randn(1, 1, 2, 2))
+            teacher(torch.randn(1, 1, 2, 2))
+        losses = distiller.compute_distill_losses()
+        assert torch.isfinite(losses['loss_l2'])
+        distiller.reset()
+    first.teardown()
+    second.teardown()
+    assert F.relu is original
+    assert not teacher.conv._forward_hooks

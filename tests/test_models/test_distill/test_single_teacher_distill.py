@@ -154,14 +154,8 @@ def test_teacher_checkpoint_errors(teacher_ckpt, tmp_path):
 
 
 def test_layer_names_resolve_through_ddp_style_wrappers():
-
-    class DistributedDataParallel(torch.nn.Module):
-
-        def __init__(self, module):
-            super().__init__()
-            self.module = module
-
+    # any wrapper mmengine knows (DDP, DataParallel, MMDistributedDataParallel)
     net = MODELS.build(dict(type='resnet8', num_classes=10))
-    wrapped = DistributedDataParallel(net)
+    wrapped = torch.nn.DataParallel(net)
     assert resolve_module(wrapped, 'layer2', 'student') is net.layer2
     assert resolve_module(wrapped, 'module.layer2', 'student') is net.layer2

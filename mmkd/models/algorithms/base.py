@@ -1,0 +1,116 @@
+"""What every distillation algorithm shares: the student, the modes, the
+merge of its own and the distill losses, and task aliases."""
+import math
+import numbers
+from typing import Dict, Iterator, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModel
+
+from ..teacher import FrozenTeacher, FrozenTeacherHolder
+from .builder import build_network
+from .task_adapter import task_aliases
+
+
+def check_weight(key: str, value) -> float:
+    """A finite, non-negative number, or a TypeError/ValueError naming
+    ``key``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f'{key} must be a number, got {value!r}.')
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f'{key} must be a finite number >= 0, got {value}.')
+    return float(value)
+
+
+def _scale(value, weight: float):
+    if isinstance(value, (list, tuple)):
+        return type(value)(v * weight for v in value)
+    return value * weight
+
+
+class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
+    """Base of the algorithms: holds the student as ``architecture`` (the
+    name MMRazor used, so checkpoints keep ``architecture.*`` keys), runs
+    it in ``'tensor'``/``'predict'`` modes and leaves ``'loss'`` to the
+    subclass.
+
+    Args:
+        architecture (dict | nn.Module): The student: any registered model,
+            an mmdet or mmseg model config, or ``dict(cfg_path=...)``.
+        student_loss_weight (float): Multiplies the student's own losses;
+            0 drops them (pure distillation). Defaults to 1.0.
+        data_preprocessor (dict, optional): Defaults to the student's.
+        init_cfg (dict, optional): Initialization config.
+    """
+
+    def __init__(self,
+                 architecture: Union[dict, nn.Module],
+                 student_loss_weight: float = 1.0,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        student = build_network(architecture, 'student')
+        if data_preprocessor is None:
+            data_preprocessor = getattr(student, 'data_preprocessor', None)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.architecture = student
+        self.student_loss_weight = check_weight('student_loss_weight',
+                                                student_loss_weight)
+        self._task_aliases = task_aliases(student)
+        # set by StopDistillHook and EvaluateTeacherHook
+        self.distillation_stopped = False
+        self.evaluate_teacher = False
+
+    @property
+    def student(self) -> nn.Module:
+        """The student model (``architecture``)."""
+        return self.architecture
+
+    def frozen_teachers(self) -> Iterator[FrozenTeacher]:
+        return iter(())
+
+    def __getattr__(self, name: str):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            alias = self.__dict__.get('_task_aliases', {}).get(name)
+            if alias is None:
+                raise
+            return super().__getattr__(alias)
+
+    def evaluated_model(self) -> nn.Module:
+        """The network ``'predict'``/``'tensor'`` modes run."""
+        if self.evaluate_teacher:
+            teachers = list(self.frozen_teachers())
+            if teachers:
+                return teachers[0].model
+        return self.architecture
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[list] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        return self.evaluated_model()(inputs, data_samples, mode=mode)
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def merge_losses(self, student_losses: dict,
+                     distill_losses: dict) -> Dict[str, torch.Tensor]:
+        """The student's losses (scaled by ``student_loss_weight``) and the
+        distill losses as ``distill.<name>``."""
+        losses = {}
+        for name, value in student_losses.items():
+            if self.student_loss_weight != 1.0 and 'loss' in name:
+                value = _scale(value, self.student_loss_weight)
+            losses[name] = value
+        for name, value in distill_losses.items():
+            losses[f'distill.{name}'] = value
+        return losses
+
+    def teardown(self) -> None:
+        """Remove every hook and patch the algorithm installed."""

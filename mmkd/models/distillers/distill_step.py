@@ -1,0 +1,42 @@
+"""One distillation step, shared by every algorithm and the facade."""
+from typing import Any, Callable, Dict, Optional, Tuple
+
+import torch
+import torch.nn as nn
+
+from ..teacher import FrozenTeacher
+from .configurable_distiller import ConfigurableDistiller
+
+
+def distill_step(distiller: ConfigurableDistiller,
+                 teacher: FrozenTeacher,
+                 run_teacher: Callable[[nn.Module], Any],
+                 run_student: Callable[[], Any],
+                 data_samples: Optional[list] = None
+                 ) -> Tuple[Any, Dict[str, torch.Tensor]]:
+    """Record the teacher (``no_grad``, eval, stopping after its last
+    record), record the student, compute the distill losses, and forget the
+    records whatever happens.
+
+    Args:
+        distiller (ConfigurableDistiller): Recorders, connectors, losses.
+        teacher (FrozenTeacher): Attached to ``distiller``'s teacher
+            recorders.
+        run_teacher (callable): ``run_teacher(teacher_model)`` runs the
+            teacher's forward.
+        run_student (callable): ``run_student()`` runs the student's
+            forward; its result is returned.
+        data_samples (list, optional): The batch's data samples, for
+            losses that take ground truth.
+
+    Returns:
+        tuple: What ``run_student`` returned, and ``{name: loss}``.
+    """
+    distiller.reset()
+    try:
+        teacher.run(run_teacher)
+        with distiller.student_recorders.recording():
+            student_out = run_student()
+        return student_out, distiller.compute_distill_losses(data_samples)
+    finally:
+        distiller.reset()

@@ -1,0 +1,62 @@
+"""Strict loading of a teacher checkpoint."""
+from typing import Any, Dict
+
+import torch.nn as nn
+
+
+def _read_checkpoint(path: str) -> Any:
+    from mmengine.runner.checkpoint import CheckpointLoader
+    return CheckpointLoader.load_checkpoint(path, map_location='cpu')
+
+
+def _state_dict(ckpt: Any) -> Dict[str, Any]:
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
+    return {(k[len('module.'):] if k.startswith('module.') else k): v
+            for k, v in state.items()}
+
+
+def _listed(items) -> str:
+    return ', '.join(items[:8]) + (
+        f' ... ({len(items)} in all)' if len(items) > 8 else '')
+
+
+def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
+    """Load ``path`` into ``teacher`` strictly.
+
+    ``path`` is anything MMEngine's checkpoint loaders take: a local file,
+    ``https://...``, ``open-mmlab://...``; it is read through mmkd's safe
+    unpickler.
+
+    Raises:
+        FileNotFoundError: A local ``path`` does not exist.
+        RuntimeError: Keys or shapes differ; the message lists them.
+    """
+    try:
+        ckpt = _read_checkpoint(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f'teacher_ckpt {path!r} does not exist. Train the teacher first '
+            '(tools/train.py on its config) and point teacher_ckpt at its '
+            'checkpoint.') from None
+    state = _state_dict(ckpt)
+    own = teacher.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong_shape = sorted(
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+        f'{tuple(own[k].shape)}' for k in set(own) & set(state)
+        if hasattr(state[k], 'shape') and state[k].shape != own[k].shape)
+    problems = [
+        f'{what}: {_listed(items)}'
+        for what, items in (('missing keys', missing), ('unexpected keys',
+                                                         unexpected),
+                            ('shape mismatches', wrong_shape)) if items
+    ]
+    if problems:
+        raise RuntimeError(
+            f'teacher_ckpt {path!r} does not match the teacher model '
+            f'({type(teacher).__name__}): ' + '; '.join(problems) +
+            '. A teacher loaded non-strictly would silently be random, so '
+            'mmkd stops here. Check that the teacher config is the one the '
+            'checkpoint was trained with.')
+    teacher.load_state_dict(state, strict=True)

@@ -1,0 +1,113 @@
+"""The frozen teacher: one component for every algorithm and the facade."""
+from typing import Any, Callable, Dict, Iterator, Optional
+
+import torch
+import torch.nn as nn
+
+from ..recorders import RecorderManager
+from .checkpoint import load_teacher_checkpoint
+from .early_exit import EarlyExitPlanner, TeacherExit, check_records
+
+
+class FrozenTeacher:
+    """A teacher network that is loaded strictly, frozen and always in eval
+    mode, and that runs only as far as its recorders need.
+
+    It is a plain object, not an ``nn.Module``: stored on a model it stays
+    outside the module tree, so it is in no optimizer, DDP wrapper, SyncBN
+    conversion or checkpoint. Owners mix in :class:`FrozenTeacherHolder` so
+    that device moves and ``train()`` reach it.
+
+    Args:
+        model (nn.Module): The teacher network.
+        ckpt (str, optional): Checkpoint loaded strictly into ``model``
+            (a path or any URL MMEngine loads). Defaults to None.
+        ckpt_optional (bool): Allow no checkpoint (tests, benchmarks, a
+            teacher the caller loaded). Defaults to False.
+        early_exit (bool): Stop the forward after the last record.
+            Defaults to True.
+        name (str): How messages call it. Defaults to ``'teacher'``.
+    """
+
+    def __init__(self,
+                 model: nn.Module,
+                 ckpt: Optional[str] = None,
+                 ckpt_optional: bool = False,
+                 early_exit: bool = True,
+                 name: str = 'teacher') -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f'The {name} must be an nn.Module, got '
+                            f'{type(model).__name__}.')
+        if ckpt is not None:
+            load_teacher_checkpoint(model, ckpt)
+        elif not ckpt_optional:
+            raise ValueError(
+                f'{name}_ckpt is not set: distilling from an untrained '
+                f'{name} is almost certainly a mistake. Set {name}_ckpt to '
+                f"the {name}'s checkpoint (or {name}_ckpt_optional=True for "
+                'tests and benchmarks).')
+        model.requires_grad_(False)
+        model.eval()
+        self.model = model
+        self.ckpt = ckpt
+        self.name = name
+        self.early_exit = early_exit
+        self.recorders = RecorderManager()
+        self.record_needs: Dict[str, int] = {}
+        self.planner: Optional[EarlyExitPlanner] = None
+
+    def attach(self, recorders: RecorderManager,
+               record_needs: Dict[str, int]) -> None:
+        """Use ``recorders`` (already initialized on :attr:`model`); after
+        each run every recorder must hold ``record_needs[name]`` records."""
+        self.detach()
+        self.recorders = recorders
+        self.record_needs = dict(record_needs)
+        if self.early_exit and recorders.recorders:
+            self.planner = EarlyExitPlanner(recorders)
+
+    def detach(self) -> None:
+        """Remove the early-exit stop."""
+        if self.planner is not None:
+            self.planner.remove()
+        self.planner = None
+
+    @torch.no_grad()
+    def run(self, call: Callable[[nn.Module], Any]) -> None:
+        """Run ``call(model)`` (e.g. ``lambda t: t(inputs, mode='tensor')``)
+        under ``no_grad`` with the recorders on, stopping after the last
+        record, then check that every record the losses read is there."""
+        self.model.eval()
+        with self.recorders.recording():
+            if self.planner is not None and not self.planner.planned:
+                with self.planner.observe():
+                    call(self.model)
+            else:
+                try:
+                    call(self.model)
+                except TeacherExit:
+                    pass
+        check_records(self.recorders, self.record_needs,
+                      self.planner is not None)
+
+
+class FrozenTeacherHolder:
+    """Mixin for an ``nn.Module`` that owns frozen teachers: device and
+    dtype moves reach them, and ``train()`` leaves them in eval mode.
+
+    The owner implements :meth:`frozen_teachers`.
+    """
+
+    def frozen_teachers(self) -> Iterator[FrozenTeacher]:
+        raise NotImplementedError
+
+    def _apply(self, fn, *args, **kwargs):
+        for teacher in self.frozen_teachers():
+            teacher.model._apply(fn, *args, **kwargs)
+        return super()._apply(fn, *args, **kwargs)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        for teacher in self.frozen_teachers():
+            teacher.model.eval()
+        return self
