@@ -1,4 +1,11 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .broadcast_buffers_hook import BroadcastBuffersHook
 from .distillation_hooks import (DistillLossWarmupHook, EvaluateTeacherHook,
                                  StopDistillHook)
+from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
 
-__all__ = ['DistillLossWarmupHook', 'EvaluateTeacherHook', 'StopDistillHook']
+__all__ = [
+    'AtomicCheckpointHook', 'BroadcastBuffersHook', 'DistillLossWarmupHook',
+    'EvaluateTeacherHook', 'StopDistillHook', 'FiniteLossHook',
+    'NonFiniteLossError'
+]

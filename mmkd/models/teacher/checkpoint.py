@@ -5,8 +5,8 @@ import torch.nn as nn
 
 
 def _read_checkpoint(path: str) -> Any:
-    from mmengine.runner.checkpoint import CheckpointLoader
-    return CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    from mmkd.utils.checkpoint_loader import load_checkpoint_safely
+    return load_checkpoint_safely(path, map_location='cpu', logger='silent')
 
 
 def _state_dict(ckpt: Any) -> Dict[str, Any]:
