@@ -35,7 +35,10 @@ PIP=("$PY" -m pip --disable-pip-version-check)
 # requirement files decide whether an existing environment is up to date
 STAMP_DIR=$("$PY" -c 'import sys; print(sys.prefix)')
 STAMP="$STAMP_DIR/.mmkd-setup-$(cat requirements/*.txt setup.py tools/setup_env.sh | cksum | cut -d' ' -f1)"
-if [ -f "$STAMP" ] && "$PY" -c 'import mmkd' >/dev/null 2>&1; then
+ready() {
+  "$PY" -c 'from mmkd.utils import check_task_dependencies as check; check("mmdet"); check("mmseg")'
+}
+if [ -f "$STAMP" ] && ready >/dev/null 2>&1; then
   echo "[mmkd setup] environment is up to date ($PY)"
   exit 0
 fi
@@ -90,10 +93,21 @@ else
 fi
 
 step 5 "installing mmdet, mmsegmentation and the other requirements"
-quiet_pip -r requirements/runtime.txt -r requirements/mminstall.txt -r requirements/tests.txt
+quiet_pip -r requirements/runtime.txt -r requirements/det.txt -r requirements/seg.txt \
+  -r requirements/tests.txt -r requirements/mminstall.txt
 
 step 6 "installing mmkd from $ROOT (editable)"
 quiet_pip --no-deps --no-build-isolation -e .
+# a wheel brings mmkd_config_scope.pth, which lets MMEngine's (and mmdet's)
+# own tools resolve `_base_ = 'mmkd::...'`; an editable install does not
+"$PY" - "$ROOT" <<'PY'
+import os.path as osp, sys, sysconfig
+sys.path.insert(0, sys.argv[1])
+from setup import SCOPE_PTH, SCOPE_PTH_LINE
+with open(osp.join(sysconfig.get_paths()['purelib'], SCOPE_PTH), 'w') as f:
+    f.write(SCOPE_PTH_LINE)
+PY
+ready
 "$PY" -c 'import mmkd, mmdet.models, mmseg.models; print("  mmkd", mmkd.__version__, "is ready")'
 rm -f "$STAMP_DIR"/.mmkd-setup-*
 touch "$STAMP"
