@@ -140,8 +140,7 @@ class Distiller(FrozenTeacherHolder, nn.Module):
             weights=config['weights'],
             connectors=config.get('connectors'))
         self.distiller.prepare(student, teacher)
-        self.frozen_teacher.attach(self.distiller.teacher_recorders,
-                                   self.distiller.teacher_record_needs())
+        self.frozen_teacher.attach(*self.distiller.teacher_part())
         self.distiller.to(s_dev)
 
         out_layer = config['student_out_layer']

@@ -61,8 +61,7 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
         self.distiller = MODELS.build(distiller) if isinstance(
             distiller, dict) else distiller
         self.distiller.prepare(self.student, self.teacher)
-        self.frozen_teacher.attach(self.distiller.teacher_recorders,
-                                   self.distiller.teacher_record_needs())
+        self.frozen_teacher.attach(*self.distiller.teacher_part())
 
     @property
     def teacher(self) -> nn.Module:

@@ -32,6 +32,10 @@ def _layer_recorders(key: str, layers: Sequence[Layer], from_student: bool
         picks = {}
         if isinstance(layer, str):
             name, cfg = layer, dict(type='ModuleOutputs', source=layer)
+            if not from_student and '/' in layer:
+                # '<teacher>/<layer>' with several teachers
+                teacher, source = layer.split('/', 1)
+                cfg.update(source=source, teacher=teacher)
         elif isinstance(layer, dict) and isinstance(layer.get('source'), str):
             cfg = dict(layer)
             picks = {
@@ -41,6 +45,8 @@ def _layer_recorders(key: str, layers: Sequence[Layer], from_student: bool
             cfg.setdefault('type', 'ModuleOutputs')
             name = cfg['source'] if cfg['type'] == 'ModuleOutputs' else \
                 f'{cfg["type"]}:{cfg["source"]}'
+            if cfg.get('teacher') is not None:
+                name = f'{cfg["teacher"]}/{name}'
         else:
             raise TypeError(
                 f'{key}[{i}] must be a layer name or a recorder config with '
@@ -128,7 +134,8 @@ def compact_to_explicit(student_distill_layer: Sequence[Layer],
 
     ``weights[i]`` becomes the ``loss_weight`` of loss ``i``.
     ``connectors[i]`` (optional, per student layer) adapts student layer
-    ``i`` before its loss. A loss config may carry ``loss_name`` (its log
+    ``i`` before its loss. With several teachers, a teacher layer is
+    ``'<teacher>/<layer>'`` (or a recorder config with ``teacher=``). A loss config may carry ``loss_name`` (its log
     key, default ``loss_<type>``, e.g. ``loss_kd`` for ``KDLoss``). The
     student and teacher tensors go to the first two arguments of the loss's
     ``forward``.

@@ -1,5 +1,5 @@
 """ConfigurableDistiller: recorders + connectors + losses, wired by config."""
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -133,16 +133,22 @@ class ConfigurableDistiller(BaseModule):
                         self.connectors)
         self.loss_scale = 1.0
 
-    def teacher_record_needs(self) -> Dict[str, int]:
-        """Per teacher recorder, how many records the losses read."""
-        return teacher_record_needs(self.loss_forward_mappings)
+    def teacher_part(self, teacher: Optional[str] = None
+                     ) -> Tuple[RecorderManager, Dict[str, int]]:
+        """The recorders of one teacher (None: the only one) and how many
+        records the losses read from each, for ``FrozenTeacher.attach``."""
+        recorders = self.teacher_recorders.subset(teacher)
+        needs = teacher_record_needs(self.loss_forward_mappings)
+        return recorders, {k: v for k, v in needs.items() if k in recorders}
 
     # ------------------------------------------------------------ lifecycle
-    def prepare(self, student: nn.Module, teacher: nn.Module) -> None:
+    def prepare(self, student: nn.Module,
+                teacher: Union[nn.Module, Mapping[str, nn.Module]]) -> None:
         """Attach the recorders (unknown layer names fail here, at build
         time, with suggestions) and call ``init_from_models(student,
         teacher)`` on the connectors and losses that define it (e.g. OFD's
-        margins from the teacher's BN statistics)."""
+        margins from the teacher's BN statistics). With several teachers,
+        ``teacher`` is ``{name: model}``."""
         self.student_recorders.initialize(student, 'student')
         self.teacher_recorders.initialize(teacher, 'teacher')
         for part in list(self.connectors.values()) + list(

@@ -1,5 +1,5 @@
 """One distillation step, shared by every algorithm and the facade."""
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -9,7 +9,7 @@ from .configurable_distiller import ConfigurableDistiller
 
 
 def distill_step(distiller: ConfigurableDistiller,
-                 teacher: FrozenTeacher,
+                 teacher: Union[FrozenTeacher, Sequence[FrozenTeacher]],
                  run_teacher: Callable[[nn.Module], Any],
                  run_student: Callable[[], Any],
                  data_samples: Optional[list] = None
@@ -20,9 +20,9 @@ def distill_step(distiller: ConfigurableDistiller,
 
     Args:
         distiller (ConfigurableDistiller): Recorders, connectors, losses.
-        teacher (FrozenTeacher): Attached to ``distiller``'s teacher
-            recorders.
-        run_teacher (callable): ``run_teacher(teacher_model)`` runs the
+        teacher (FrozenTeacher | Sequence[FrozenTeacher]): Attached to
+            (its part of) ``distiller``'s teacher recorders.
+        run_teacher (callable): ``run_teacher(teacher_model)`` runs a
             teacher's forward.
         run_student (callable): ``run_student()`` runs the student's
             forward; its result is returned.
@@ -34,7 +34,10 @@ def distill_step(distiller: ConfigurableDistiller,
     """
     distiller.reset()
     try:
-        teacher.run(run_teacher)
+        teachers = [teacher] if isinstance(teacher, FrozenTeacher) \
+            else teacher
+        for one in teachers:
+            one.run(run_teacher)
         with distiller.student_recorders.recording():
             student_out = run_student()
         return student_out, distiller.compute_distill_losses(data_samples)

@@ -130,3 +130,25 @@ def test_two_distillers_on_the_same_function_build_and_tear_down():
     second.teardown()
     assert F.relu is original
     assert not teacher.conv._forward_hooks
+
+
+def test_recorders_of_several_teachers():
+    nets = dict(t1=Net(), t2=Net())
+    manager = RecorderManager(
+        dict(a=dict(type='ModuleOutputs', source='conv', teacher='t1'),
+             b=dict(type='ModuleOutputs', source='head', teacher='t2')))
+    manager.initialize(nets, 'teacher')
+    assert list(manager.subset('t1')) == ['a']
+    assert manager['a'].module is nets['t1'].conv
+    assert manager['b'].module is nets['t2'].head
+    manager.teardown()
+    with pytest.raises(KeyError,
+                       match=r"teacher 'resnet65'.*did you mean 'resnet56'"):
+        RecorderManager(
+            dict(a=dict(type='ModuleOutputs', source='conv',
+                        teacher='resnet65'))).initialize(
+                            dict(resnet56=Net()), 'teacher')
+    with pytest.raises(KeyError, match='there is one teacher'):
+        RecorderManager(
+            dict(a=dict(type='ModuleOutputs', source='conv',
+                        teacher='t1'))).initialize(Net(), 'teacher')
