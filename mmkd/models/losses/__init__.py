@@ -6,7 +6,6 @@ from .cwd import ChannelWiseDivergence
 from .dist import DISTLoss
 from .dkd import DKDLoss
 from .fbkd import FBKDLoss
-from .fitnet import FitNetLoss
 from .fsp import FSPLoss
 from .ft import FTLoss
 from .ickd import ICKDLoss
@@ -14,6 +13,7 @@ from .irg import IRGLoss
 from .kd import KDLoss
 from .l1 import L1Loss
 from .l2 import L2Loss
+from .l2 import L2Loss as FitNetLoss  # FitNet's hint loss, by its name
 from .lskd import LogitStandardKDLoss
 from .mgd import MGDLoss
 from .nst import NSTLoss

@@ -1,7 +1,8 @@
 """L2 (FitNet hint) feature loss.
 
-Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015. With a
-connector ``r`` (e.g. ``ConvBNConnector``) on the student side,
+Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015. The student's
+guided layer goes through a regressor ``r`` (a connector, e.g.
+``ConvBNConnector``) and is matched to the teacher's hint layer:
 ``loss = mean((r(s) - t)^2)``; a list of maps is summed over levels.
 """
 import torch
@@ -84,12 +85,16 @@ class PointwiseFeatureLoss(nn.Module):
         return self.loss_weight * total
 
 
-@MODELS.register_module(name=['L2Loss', 'l2'])
+@MODELS.register_module(name=['L2Loss', 'l2', 'FitNetLoss', 'fitnet'])
 class L2Loss(PointwiseFeatureLoss):
     """Squared-error (MSE) loss between student and teacher tensors.
 
-    With a ``ConvBNConnector`` on the student side this is FitNet's hint
-    loss (weight 100 on CIFAR-100).
+    With a regressor connector on the student side this is FitNet's hint
+    loss (weight 100 on CIFAR-100), registered under the method's names
+    too: ``type='FitNetLoss'`` (or ``'fitnet'``) builds this class, and the
+    compact form logs it as ``distill.loss_fitnet``. The regressor (e.g.
+    ``ConvBNConnector`` with ``act=True``, RepDistiller's ``ConvReg`` for
+    maps of equal size) must give the student input the teacher's shape.
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
