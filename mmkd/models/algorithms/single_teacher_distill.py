@@ -37,6 +37,9 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
             0 drops them (pure distillation). Defaults to 1.0.
         teacher_early_stop (bool): Stop the teacher's forward after its last
             record. Defaults to True.
+        teacher_execution (dict, optional): How the teacher runs:
+            ``precision='bf16'``/``'fp16'``, ``inference_mode``,
+            ``channels_last``, ``device`` (its own GPU). Defaults to None.
         data_preprocessor (dict, optional): Defaults to the student's.
         init_cfg (dict, optional): Initialization config.
     """
@@ -49,6 +52,7 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
                  teacher_ckpt_optional: bool = False,
                  student_loss_weight: float = 1.0,
                  teacher_early_stop: bool = True,
+                 teacher_execution: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(architecture, student_loss_weight,
@@ -57,7 +61,8 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
             build_network(teacher, 'teacher'),
             ckpt=teacher_ckpt,
             ckpt_optional=teacher_ckpt_optional,
-            early_exit=teacher_early_stop)
+            early_exit=teacher_early_stop,
+            execution=teacher_execution)
         self.distiller = MODELS.build(distiller) if isinstance(
             distiller, dict) else distiller
         self.distiller.prepare(self.student, self.teacher)
@@ -75,23 +80,58 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
     def frozen_teachers(self) -> Iterator[FrozenTeacher]:
         yield self.frozen_teacher
 
+    def _teacher_call(self, inputs, data_samples):
+        execution = self.frozen_teacher.execution
+        return lambda t: t(execution.to_teacher(inputs), data_samples,
+                           mode='tensor')
+
     def run_teacher(self, inputs: torch.Tensor, data_samples=None) -> None:
         """Forward the teacher as far as its recorders need (records stay
         until ``distiller.reset()``)."""
         self.frozen_teacher.run(
-            lambda t: t(inputs, data_samples, mode='tensor'))
+            self._teacher_call(inputs, data_samples), inputs.device)
+
+    def run_teacher_ahead(self, data_batch: dict) -> Optional[str]:
+        """Start the teacher on ``data_batch`` (the next one) on its own
+        thread, so it runs while the student trains on the current batch;
+        :meth:`loss` then uses its records. Called by
+        ``TeacherAheadEpochBasedTrainLoop``. Returns why it could not, or
+        None."""
+        problem = self.frozen_teacher.pipeline_problem()
+        if getattr(self.data_preprocessor, 'batch_augments', None):
+            problem = 'the data preprocessor has random batch augments'
+        if self.distillation_stopped or self.distiller.loss_scale == 0:
+            problem = 'distillation is switched off'
+        if problem is None and self.frozen_teacher.ready_to_run_ahead:
+            data = self.data_preprocessor(data_batch, True)
+            inputs, samples = data['inputs'], data.get('data_samples')
+            self._ahead = (inputs, self.frozen_teacher.run_ahead(
+                self._teacher_call(inputs, samples), inputs.device))
+        return problem
+
+    def _records_ahead(self, inputs: torch.Tensor):
+        """The records of a teacher that ran ahead on ``inputs``."""
+        ahead, self._ahead = self.__dict__.get('_ahead'), None
+        if ahead is None:
+            return None
+        records = ahead[1].result()  # also re-raises its errors
+        if ahead[0].shape == inputs.shape and torch.equal(ahead[0], inputs):
+            return records
+        return None  # another batch came: run the teacher on this one
 
     def loss(self, inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
         """The student's own losses plus ``distill.<name>`` losses."""
+        records = self._records_ahead(inputs)
         if self.distillation_stopped or self.distiller.loss_scale == 0:
             return self.merge_losses(
                 self.architecture(inputs, data_samples, mode='loss'), {})
         student_losses, distill_losses = distill_step(
             self.distiller, self.frozen_teacher,
-            lambda t: t(inputs, data_samples, mode='tensor'),
+            self._teacher_call(inputs, data_samples),
             lambda: self.architecture(inputs, data_samples, mode='loss'),
-            data_samples)
+            data_samples, teacher_records=records,
+            record_device=inputs.device)
         return self.merge_losses(student_losses, distill_losses)
 
     def teardown(self) -> None:

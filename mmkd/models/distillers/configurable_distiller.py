@@ -169,19 +169,24 @@ class ConfigurableDistiller(BaseModule):
 
     # ------------------------------------------------------------ running
     def compute_distill_losses(
-            self,
-            data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
+        self,
+        data_samples: Optional[list] = None,
+        teacher_records: Optional[RecorderManager] = None
+    ) -> Dict[str, torch.Tensor]:
         """All distill losses from this step's records, as
         ``{name: loss}`` (each weighted by its ``loss_weight`` and by
-        :attr:`loss_scale`)."""
+        :attr:`loss_scale`). ``teacher_records`` (records taken out of the
+        teacher recorders, e.g. by a teacher that ran ahead) replaces the
+        live teacher recorders."""
+        teacher = teacher_records or self.teacher_recorders
         losses = {}
         for name, mapping in self.loss_forward_mappings.items():
             kwargs = loss_inputs(mapping, data_samples, self.student_recorders,
-                                 self.teacher_recorders, self.connectors)
+                                 teacher, self.connectors)
             try:
                 value = self.distill_losses[name](**kwargs)
             except (ValueError, RuntimeError, TypeError) as err:
-                recorders = (self.student_recorders, self.teacher_recorders)
+                recorders = (self.student_recorders, teacher)
                 sources = ', '.join(
                     f'{arg} <- '
                     f'{describe_input(spec, kwargs[arg], *recorders)}'

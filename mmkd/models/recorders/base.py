@@ -1,4 +1,5 @@
 """Recorders capture intermediate tensors of a model during its forward."""
+import copy
 import difflib
 from abc import ABCMeta, abstractmethod
 from typing import Any, Callable, List, Optional
@@ -127,6 +128,15 @@ class BaseRecorder(metaclass=ABCMeta):
     def reset(self) -> None:
         """Drop everything recorded so far."""
         self.data.clear()
+
+    def take(self) -> 'BaseRecorder':
+        """Move the records out into a detached copy (reads like this
+        recorder, records nothing) and reset this one."""
+        taken = copy.copy(self)
+        taken.data, taken._listeners, taken.recording = self.data, [], False
+        taken._initialized = False  # its teardown must not detach this one
+        self.data = []
+        return taken
 
     def get_record_data(self,
                         record_idx: int = 0,

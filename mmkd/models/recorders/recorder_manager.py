@@ -76,6 +76,14 @@ class RecorderManager:
         for recorder in self.recorders.values():
             recorder.teardown()
 
+    def take(self) -> 'RecorderManager':
+        """Move all records out into a detached manager (see
+        :meth:`BaseRecorder.take`); this one is reset."""
+        taken = RecorderManager()
+        taken.recorders = {n: r.take() for n, r in self.recorders.items()}
+        taken.owners = dict(self.owners)
+        return taken
+
     @contextmanager
     def recording(self):
         """Record inside the ``with`` block only."""

@@ -1,12 +1,14 @@
 """The frozen teacher: one component for every algorithm and the facade."""
+from concurrent.futures import Future
 from typing import Any, Callable, Dict, Iterator, Optional
 
 import torch
 import torch.nn as nn
 
-from ..recorders import RecorderManager
+from ..recorders import FunctionOutputs, RecorderManager
 from .checkpoint import load_teacher_checkpoint
 from .early_exit import EarlyExitPlanner, TeacherExit, check_records
+from .execution import TeacherExecution
 
 
 class FrozenTeacher:
@@ -27,6 +29,10 @@ class FrozenTeacher:
         early_exit (bool): Stop the forward after the last record.
             Defaults to True.
         name (str): How messages call it. Defaults to ``'teacher'``.
+        execution (dict, optional): How it runs: ``precision`` ('bf16',
+            'fp16'), ``inference_mode``, ``channels_last``, ``device``; see
+            :class:`~mmkd.models.teacher.execution.TeacherExecution`.
+            Defaults to None (as the student, in float32).
     """
 
     def __init__(self,
@@ -34,7 +40,8 @@ class FrozenTeacher:
                  ckpt: Optional[str] = None,
                  ckpt_optional: bool = False,
                  early_exit: bool = True,
-                 name: str = 'teacher') -> None:
+                 name: str = 'teacher',
+                 execution: Optional[dict] = None) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f'The {name} must be an nn.Module, got '
                             f'{type(model).__name__}.')
@@ -48,6 +55,8 @@ class FrozenTeacher:
                 'tests and benchmarks).')
         model.requires_grad_(False)
         model.eval()
+        self.execution = TeacherExecution(**(execution or {}))
+        self.execution.prepare(model)
         self.model = model
         self.ckpt = ckpt
         self.name = name
@@ -67,18 +76,21 @@ class FrozenTeacher:
             self.planner = EarlyExitPlanner(recorders)
 
     def detach(self) -> None:
-        """Remove the early-exit stop."""
+        """Remove the early-exit stop and the teacher's thread."""
+        self.execution.shutdown()
         if self.planner is not None:
             self.planner.remove()
         self.planner = None
 
-    @torch.no_grad()
-    def run(self, call: Callable[[nn.Module], Any]) -> None:
+    def run(self, call: Callable[[nn.Module], Any],
+            record_device: Optional[torch.device] = None) -> None:
         """Run ``call(model)`` (e.g. ``lambda t: t(inputs, mode='tensor')``)
-        under ``no_grad`` with the recorders on, stopping after the last
-        record, then check that every record the losses read is there."""
+        without autograd, with the recorders on, stopping after the last
+        record; then check that every record the losses read is there and
+        bring records to float32 on ``record_device`` when the teacher runs
+        in lower precision or on its own device."""
         self.model.eval()
-        with self.recorders.recording():
+        with self.recorders.recording(), self.execution.context(self.model):
             if self.planner is not None and not self.planner.planned:
                 with self.planner.observe():
                     call(self.model)
@@ -89,7 +101,38 @@ class FrozenTeacher:
                     pass
         check_records(self.recorders, self.record_needs,
                       self.planner is not None)
+        if self.execution.changes_records:
+            for recorder in self.recorders.recorders.values():
+                recorder.data = [
+                    self.execution.restore(item, record_device)
+                    for item in recorder.data
+                ]
 
+    def pipeline_problem(self) -> Optional[str]:
+        """Why the teacher cannot run ahead of the student, or None."""
+        for name, recorder in self.recorders.items():
+            if isinstance(recorder, FunctionOutputs):
+                return (f'teacher recorder {name!r} records a module-level '
+                        'function, which the student calls too')
+        return None
+
+    @property
+    def ready_to_run_ahead(self) -> bool:
+        """False until the first (full, planning) forward has run."""
+        return self.planner is None or self.planner.planned
+
+    def run_ahead(self, call: Callable[[nn.Module], Any],
+                  record_device: Optional[torch.device] = None) -> Future:
+        """Start :meth:`run` on the teacher's own thread (and CUDA stream);
+        the future gives the records, taken out of the recorders
+        (:meth:`RecorderManager.take`), so the next run can start while the
+        student uses them."""
+
+        def job() -> RecorderManager:
+            self.run(call, record_device)
+            return self.recorders.take()
+
+        return self.execution.submit(job)
 
 class FrozenTeacherHolder:
     """Mixin for an ``nn.Module`` that owns frozen teachers: device and
@@ -103,7 +146,8 @@ class FrozenTeacherHolder:
 
     def _apply(self, fn, *args, **kwargs):
         for teacher in self.frozen_teachers():
-            teacher.model._apply(fn, *args, **kwargs)
+            if teacher.execution.device is None:  # else it stays there
+                teacher.model._apply(fn, *args, **kwargs)
         return super()._apply(fn, *args, **kwargs)
 
     def train(self, mode: bool = True):

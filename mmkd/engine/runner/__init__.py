@@ -1,0 +1,3 @@
+from .loops import TeacherAheadEpochBasedTrainLoop
+
+__all__ = ['TeacherAheadEpochBasedTrainLoop']

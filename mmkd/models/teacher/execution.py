@@ -1,0 +1,134 @@
+"""How a frozen teacher runs: precision, device, and ahead of the student.
+
+None of this changes what the losses receive except through the declared
+precision: records come back as float32 on the student's device.
+"""
+import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable, Optional
+
+import torch
+import torch.nn as nn
+
+PRECISIONS = {None: None, 'fp32': None, 'bf16': torch.bfloat16,
+              'fp16': torch.float16}
+
+
+def map_tensors(item: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
+    """``item`` with ``fn`` applied to every tensor in nested tuples, lists
+    and dicts."""
+    if isinstance(item, torch.Tensor):
+        return fn(item)
+    if isinstance(item, (list, tuple)):
+        mapped = [map_tensors(x, fn) for x in item]
+        if hasattr(item, '_fields'):  # namedtuple
+            return type(item)(*mapped)
+        return type(item)(mapped)
+    if isinstance(item, dict):
+        return type(item)((k, map_tensors(v, fn)) for k, v in item.items())
+    return item
+
+
+class TeacherExecution:
+    """The execution options of a frozen teacher.
+
+    Args:
+        precision (str, optional): ``'bf16'`` or ``'fp16'`` runs the teacher
+            under autocast; its records are cast back to float32. Defaults
+            to None (the model's own dtype).
+        inference_mode (bool): Run under ``torch.inference_mode`` instead
+            of ``no_grad`` (records are cloned out of it, so losses can use
+            them in autograd). Defaults to False.
+        channels_last (bool): Keep the teacher's weights channels-last.
+            Defaults to False.
+        device (str, optional): Run the teacher on this device (a big
+            teacher on its own GPU); inputs go there and records come back
+            to the student's device. Defaults to None (the student's).
+    """
+
+    def __init__(self,
+                 precision: Optional[str] = None,
+                 inference_mode: bool = False,
+                 channels_last: bool = False,
+                 device: Optional[str] = None) -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f'teacher precision must be one of '
+                             f'{[p for p in PRECISIONS if p]}, got '
+                             f'{precision!r}.')
+        self.precision = precision
+        self.dtype = PRECISIONS[precision]
+        self.inference_mode = inference_mode
+        self.channels_last = channels_last
+        self.device = torch.device(device) if device is not None else None
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._stream = None
+
+    @property
+    def changes_records(self) -> bool:
+        return self.dtype is not None or self.inference_mode or \
+            self.device is not None
+
+    def prepare(self, model: nn.Module) -> None:
+        if self.device is not None:
+            model.to(self.device)
+        if self.channels_last:
+            model.to(memory_format=torch.channels_last)
+
+    def to_teacher(self, item: Any) -> Any:
+        """Inputs moved to the teacher's device (if it has its own)."""
+        if self.device is None:
+            return item
+        return map_tensors(item, lambda t: t.to(self.device,
+                                                non_blocking=True))
+
+    @contextlib.contextmanager
+    def context(self, model: nn.Module):
+        grad = torch.inference_mode() if self.inference_mode else \
+            torch.no_grad()
+        param = next(model.parameters(), None)
+        device_type = param.device.type if param is not None else 'cpu'
+        cast = torch.autocast(device_type, dtype=self.dtype) \
+            if self.dtype is not None else contextlib.nullcontext()
+        with grad, cast:
+            yield
+
+    def restore(self, item: Any, device: Optional[torch.device]) -> Any:
+        """A record as the losses take it: float32 if the teacher ran in
+        lower precision, out of inference mode, on ``device``."""
+
+        def fix(tensor: torch.Tensor) -> torch.Tensor:
+            if self.dtype is not None and tensor.dtype == self.dtype:
+                tensor = tensor.float()
+            if device is not None and tensor.device != device:
+                tensor = tensor.to(device, non_blocking=True)
+            if tensor.is_inference():
+                tensor = tensor.clone()
+            if tensor.is_cuda and self._stream is not None:
+                # made on the teacher's stream, used on the student's
+                tensor.record_stream(torch.cuda.current_stream())
+            return tensor
+
+        return map_tensors(item, fix)
+
+    def submit(self, job: Callable[[], Any]) -> Future:
+        """Run ``job`` on the teacher's own thread (and CUDA stream)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix='mmkd-teacher')
+
+        def on_stream():
+            if not torch.cuda.is_available():
+                return job()
+            if self._stream is None:
+                self._stream = torch.cuda.Stream()
+            with torch.cuda.stream(self._stream):
+                out = job()
+            self._stream.synchronize()
+            return out
+
+        return self._pool.submit(on_stream)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        self._pool = None

@@ -1,0 +1,139 @@
+"""The teacher running ahead of the student, in lower precision or with
+inference_mode gives the records of the sequential step (bit for bit on
+CPU where the precision is unchanged)."""
+import copy
+
+import pytest
+import torch
+from mmengine.runner import Runner
+
+from mmkd.registry import MODELS
+from mmkd.structures import ClsDataSample
+
+KD_AND_FEATURES = dict(
+    type='ConfigurableDistiller',
+    student_distill_layer=['layer2', 'linear'],
+    teacher_distill_layer=['layer2', 'linear'],
+    loss=[dict(type='L2Loss'), dict(type='KDLoss')],
+    weights=[1.0, 0.9])
+
+
+def build(**kwargs):
+    torch.manual_seed(0)
+    return MODELS.build(
+        dict(
+            type='SingleTeacherDistill',
+            architecture=dict(type='resnet8', num_classes=10),
+            teacher=dict(type='resnet14', num_classes=10),
+            teacher_ckpt_optional=True,
+            distiller=copy.deepcopy(KD_AND_FEATURES),
+            data_preprocessor=dict(type='ImgDataPreprocessor', mean=[128.0] * 3,
+                                   std=[64.0] * 3),
+            **kwargs))
+
+
+def batches(n=4):
+    gen = torch.Generator().manual_seed(1)
+    return [
+        dict(
+            inputs=[
+                torch.randint(0, 255, (3, 16, 16), generator=gen,
+                              dtype=torch.uint8) for _ in range(4)
+            ],
+            data_samples=[
+                ClsDataSample().set_gt_label(i % 10) for i in range(4)
+            ]) for _ in range(n)
+    ]
+
+
+def train(algo, data, ahead):
+    optim = torch.optim.SGD(algo.parameters(), lr=0.1)
+    losses = []
+    for i, batch in enumerate(data):
+        if ahead and i + 1 < len(data):
+            assert algo.run_teacher_ahead(data[i + 1]) is None
+        processed = algo.data_preprocessor(batch, True)
+        out = algo(**processed, mode='loss')
+        total = sum(out.values())
+        optim.zero_grad()
+        total.backward()
+        optim.step()
+        losses.append({k: v.item() for k, v in out.items()})
+    algo.teardown()
+    return losses, algo.student.state_dict()
+
+
+def test_teacher_ahead_gives_the_sequential_results_bit_for_bit():
+    data = batches()
+    seq_losses, seq_state = train(build().train(), data, ahead=False)
+    algo = build().train()
+    ran_ahead = []
+    run = algo.frozen_teacher.run_ahead
+    algo.frozen_teacher.run_ahead = lambda *a: ran_ahead.append(1) or run(*a)
+    ahead_losses, ahead_state = train(algo, data, ahead=True)
+    assert len(ran_ahead) == len(data) - 2  # not before the planning step
+    assert ahead_losses == seq_losses
+    for key, value in seq_state.items():
+        assert torch.equal(value, ahead_state[key]), key
+
+
+def test_a_batch_other_than_the_one_run_ahead_is_recomputed():
+    data = batches(3)
+    algo, reference = build().train(), build().train()
+    for model in (algo, reference):  # the first step plans the early exit
+        model(**model.data_preprocessor(data[0], True), mode='loss')
+    assert algo.run_teacher_ahead(data[1]) is None
+    # the loop trains on another batch: the records of data[1] are dropped
+    processed = algo.data_preprocessor(data[2], True)
+    out = algo(**processed, mode='loss')
+    ref = reference(**reference.data_preprocessor(data[2], True),
+                    mode='loss')
+    assert {k: v.item() for k, v in out.items()} == pytest.approx(
+        {k: v.item() for k, v in ref.items()}, rel=1e-4)
+
+
+@pytest.mark.parametrize('execution', [
+    dict(precision='bf16'),
+    dict(inference_mode=True),
+    dict(channels_last=True),
+])
+def test_teacher_execution_options_give_float32_records_close_to_fp32(
+        execution):
+    data = batches(1)[0]
+    ref = build().train()
+    algo = build(teacher_execution=execution).train()
+    want = ref(**ref.data_preprocessor(data, True), mode='loss')
+    got = algo(**algo.data_preprocessor(data, True), mode='loss')
+    for key in want:
+        assert got[key].dtype == torch.float32
+        tol = 0.05 if execution.get('precision') else 1e-5
+        assert got[key].item() == pytest.approx(want[key].item(), rel=tol)
+    got['distill.loss_kd'].backward()  # records usable in autograd
+
+
+def test_loop_runs_the_teacher_ahead(tmp_path):
+    algo = build()
+    data = [
+        dict(inputs=b['inputs'][i], data_sample=b['data_samples'][i])
+        for b in batches(2) for i in range(4)
+    ]
+    calls = []
+    run = algo.run_teacher_ahead
+    algo.run_teacher_ahead = lambda batch: calls.append(1) or run(batch)
+    runner = Runner(
+        model=algo,
+        work_dir=str(tmp_path),
+        train_dataloader=dict(
+            dataset=[
+                dict(inputs=d['inputs'], data_samples=d['data_sample'])
+                for d in data
+            ],
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='pseudo_collate'),
+            batch_size=2),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        train_cfg=dict(type='TeacherAheadEpochBasedTrainLoop', max_epochs=2),
+        default_hooks=dict(checkpoint=None, logger=None),
+        default_scope='mmkd')
+    runner.train()
+    assert len(calls) == 2 * (4 - 1)  # every batch but the last of an epoch
