@@ -5,13 +5,18 @@ precision: records come back as float32 on the student's device.
 """
 import contextlib
 from concurrent.futures import Future, ThreadPoolExecutor
+from types import MappingProxyType
 from typing import Any, Callable, Optional
 
 import torch
 import torch.nn as nn
 
-PRECISIONS = {None: None, 'fp32': None, 'bf16': torch.bfloat16,
-              'fp16': torch.float16}
+PRECISIONS = MappingProxyType({
+    None: None,
+    'fp32': None,
+    'bf16': torch.bfloat16,
+    'fp16': torch.float16
+})
 
 
 def map_tensors(item: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
