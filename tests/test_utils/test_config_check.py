@@ -31,3 +31,58 @@ def test_tools_load_package_config_paths():
     assert cfg.model.type == 'EncoderDecoder'
     with pytest.raises(FileNotFoundError, match='no_such.py'):
         load_config('mmkd::kd/no_such.py')
+
+
+def _python(code, cwd, extra_args=(), pythonpath=()):
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(pythonpath))
+    proc = subprocess.run([sys.executable, *extra_args, '-c', code],
+                          cwd=str(cwd),
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_scope_hook_registers_mmkd_when_mmengine_config_loads(tmp_path):
+    """_mmkd_config_scope.install() (what mmkd_config_scope.pth runs at
+    start-up) imports nothing and adds mmkd to MMEngine's scope table when
+    mmengine.config.utils is imported. -S: without site-packages' .pth."""
+    import sysconfig
+
+    from tool_utils import REPO
+    code = '\n'.join([
+        'import sys',
+        'import _mmkd_config_scope as hook',
+        'hook.install()',
+        "assert 'mmengine' not in sys.modules",
+        'from mmengine.config.utils import MODULE2PACKAGE',
+        "assert MODULE2PACKAGE['mmkd'] == 'mmkd.version'",
+        'assert hook.ScopeFinder not in sys.meta_path',
+        "assert 'mmkd' not in sys.modules",
+        "print('ok')",
+    ])
+    out = _python(
+        code,
+        tmp_path,
+        extra_args=['-S'],
+        pythonpath=[REPO, sysconfig.get_paths()['purelib']])
+    assert out.strip() == 'ok'
+
+
+def test_user_config_inherits_mmkd_config_by_scope(tmp_path):
+    """A user's config outside mmkd, loaded by MMEngine's Config, inherits
+    a recipe by ``mmkd::`` (tests/test_packaging.py does it with mmdet's
+    own train tool and an installed wheel)."""
+    from mmkd.utils import register_config_scope
+    register_config_scope()  # the .pth does this for installed mmkd
+    (tmp_path / 'mine.py').write_text(
+        "_base_ = 'mmkd::kd/kd_resnet56_resnet20.py'\n"
+        "train_cfg = dict(max_epochs=3)\n")
+    cfg = Config.fromfile(str(tmp_path / 'mine.py'))
+    assert cfg.model.architecture.type == 'resnet20'
+    assert cfg.train_cfg.max_epochs == 3
