@@ -154,8 +154,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmdet.registry import MODELS
 
-cfg = Config.fromfile(osp.join(osp.dirname(mmkd.__file__), '.mim', 'configs',
-                               'mmdet', 'tiny', 'retinanet_r34_fpn_tiny-coco.py'))
+tiny = osp.join(osp.dirname(mmkd.__file__), '.mim', 'configs', 'mmdet', 'tiny')
+cfg = Config.fromfile(osp.join(tiny, 'retinanet_r34_fpn_tiny-coco.py'))
 init_default_scope('mmdet')
 torch.manual_seed(0)
 teacher = MODELS.build(cfg.model)
