@@ -2,6 +2,7 @@ import types
 
 import pytest
 import torch.nn as nn
+from mmengine.logging import MessageHub
 
 from mmkd.engine.hooks import DistillLossWarmupHook, StopDistillHook
 
@@ -20,6 +21,7 @@ def fake_runner(epoch=0, iteration=0, iters_per_epoch=10):
         epoch=epoch,
         iter=iteration,
         train_dataloader=[None] * iters_per_epoch,
+        message_hub=MessageHub.get_instance('test_engine_hooks'),
         logger=types.SimpleNamespace(info=lambda msg: None))
 
 
@@ -31,6 +33,16 @@ def test_stop_distill_hook():
     runner.epoch = 3
     hook.before_train_epoch(runner)
     assert runner.model.distillation_stopped
+
+
+def test_stopped_distillation_leaves_no_stale_losses_in_the_log():
+    runner = fake_runner(epoch=3)
+    hub = runner.message_hub
+    hub.update_scalar('train/distill.loss_kd', 0.5)
+    hub.update_scalar('train/loss_cls', 1.0)
+    StopDistillHook(stop_epoch=3).before_train_epoch(runner)
+    assert 'train/distill.loss_kd' not in hub.log_scalars
+    assert 'train/loss_cls' in hub.log_scalars
 
 
 def test_warmup_by_epochs_and_iters():

@@ -50,7 +50,7 @@ def distill(config, work_dir, data_root, teacher, *extra, epochs=1):
 def test_each_config_distills(method, tmp_path, data_root, teacher):
     proc = distill(KD_CONFIGS[method], tmp_path, data_root, teacher)
     output = proc.stdout + proc.stderr
-    assert 'Teacher: teacher/accuracy/top1' in output
+    assert 'Teacher(val)    accuracy/top1: ' in output
     assert 'distill.loss_' in output and 'loss_cls' in output
     ckpt = torch.load(tmp_path / 'epoch_1.pth', weights_only=False)
     keys = ckpt['state_dict'].keys()

@@ -43,7 +43,7 @@ def test_distill_mask_rcnn_logs_losses_and_both_metrics(distilled):
     work_dir, output = distilled
     assert 'distill.loss_pkd' in output
     assert 'loss_mask' in output and 'loss_rpn_cls' in output
-    assert 'Teacher: teacher/coco/bbox_mAP' in output
+    assert 'Teacher(val)    coco/bbox_mAP: ' in output
     assert 'coco/bbox_mAP' in output and 'coco/segm_mAP' in output
     ckpt = torch.load(work_dir / 'epoch_1.pth', weights_only=False)
     assert not any(k.startswith('teacher') for k in ckpt['state_dict'])

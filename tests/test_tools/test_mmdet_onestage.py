@@ -71,7 +71,7 @@ def test_distill_logs_losses_and_metrics(distilled, pair):
     assert pair['distill_loss'] in output
     for loss in pair['student_losses']:
         assert f' {loss}: ' in output
-    assert 'Teacher: teacher/coco/bbox_mAP' in output
+    assert 'Teacher(val)    coco/bbox_mAP: ' in output
     assert 'coco/bbox_mAP' in output
     ckpt = torch.load(work_dir / 'epoch_1.pth', weights_only=False)
     assert not any(k.startswith('teacher') for k in ckpt['state_dict'])

@@ -36,7 +36,13 @@ class StopDistillHook(Hook):
         stopped = runner.epoch >= self.stop_epoch
         if stopped and not model.distillation_stopped:
             runner.logger.info(
-                f'Distillation stops at epoch {runner.epoch + 1}.')
+                f'Distillation stops at epoch {runner.epoch + 1}: the '
+                'student trains on its own losses, the teacher no longer '
+                'runs.')
+            # the log shows what is computed: no stale distill losses
+            scalars = runner.message_hub.log_scalars
+            for key in [k for k in scalars if k.startswith('train/distill.')]:
+                scalars.pop(key)
         model.distillation_stopped = stopped
 
 
@@ -84,6 +90,12 @@ class EvaluateTeacherHook(Hook):
         loop = runner.val_loop
         if loop is None:
             return
+        if runner.iter > 0:
+            runner.logger.info(
+                'Teacher: evaluated when the run started (its metrics are '
+                'in the log and in the resumed message hub as teacher/...); '
+                'not evaluated again on resume.')
+            return
         model.evaluate_teacher = True
         runner.model.eval()
         try:
@@ -96,10 +108,11 @@ class EvaluateTeacherHook(Hook):
         finally:
             model.evaluate_teacher = False
             runner.model.train()
-        metrics = {f'teacher/{k}': v for k, v in metrics.items()}
         for key, value in metrics.items():
-            runner.message_hub.update_scalar(key, value)
-        runner.visualizer.add_scalars(metrics, step=0)
-        runner.logger.info('Teacher: ' + '  '.join(
+            runner.message_hub.update_scalar(f'teacher/{key}', value)
+        runner.visualizer.add_scalars(
+            {f'teacher/{k}': v for k, v in metrics.items()}, step=0)
+        # the student's val lines read 'Epoch(val) [1][2/2]    acc: 0.5000'
+        runner.logger.info('Teacher(val)    ' + '  '.join(
             f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}'
             for k, v in metrics.items()))

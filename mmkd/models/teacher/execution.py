@@ -120,8 +120,12 @@ class TeacherExecution:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix='mmkd-teacher')
+        # OpenMP's thread count is per thread: give the teacher's thread
+        # the caller's (torch.set_num_threads(1) then means one core each)
+        threads = torch.get_num_threads()
 
         def on_stream():
+            torch.set_num_threads(threads)
             if not torch.cuda.is_available():
                 return job()
             if self._stream is None:
