@@ -1,4 +1,5 @@
 from .ab import ABLoss
+from .base import BaseDistillLoss, upcast
 from .at import ATLoss
 from .cc import CCLoss
 from .crd import CRDLoss
@@ -30,10 +31,10 @@ from .yolo_kd import YoloKDLoss
 from .yolox_kd import YOLOXKDLoss
 
 __all__ = [
-    'ABLoss', 'ATLoss', 'CCLoss', 'CRDLoss', 'ChannelWiseDivergence',
-    'DISTLoss', 'DKDLoss', 'FBKDLoss', 'FitNetLoss', 'FSPLoss', 'FTLoss',
-    'ICKDLoss', 'IRGLoss', 'KDLoss', 'L1Loss', 'L2Loss', 'LogitStandardKDLoss',
-    'MGDLoss', 'NSTLoss', 'OFDLoss', 'PixelWiseKDLoss', 'PKDLoss', 'PKTLoss',
-    'ReviewKDLoss', 'RKDLoss', 'SPLoss', 'VIDLoss', 'WSLDLoss', 'YoloKDLoss',
-    'YOLOXKDLoss'
+    'BaseDistillLoss', 'upcast', 'ABLoss', 'ATLoss', 'CCLoss', 'CRDLoss',
+    'ChannelWiseDivergence', 'DISTLoss', 'DKDLoss', 'FBKDLoss', 'FitNetLoss',
+    'FSPLoss', 'FTLoss', 'ICKDLoss', 'IRGLoss', 'KDLoss', 'L1Loss', 'L2Loss',
+    'LogitStandardKDLoss', 'MGDLoss', 'NSTLoss', 'OFDLoss', 'PixelWiseKDLoss',
+    'PKDLoss', 'PKTLoss', 'ReviewKDLoss', 'RKDLoss', 'SPLoss', 'VIDLoss',
+    'WSLDLoss', 'YoloKDLoss', 'YOLOXKDLoss'
 ]

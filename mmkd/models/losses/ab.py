@@ -8,15 +8,15 @@ pre-activation ``t``, a squared hinge with margin ``m`` pushes ``s`` above
 it is not: ``sum(1[t > 0] relu(m - s)^2 + 1[t <= 0] relu(s + m)^2) / N``.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number, upcast
 from .utils import check_same_shape
 
 
 @MODELS.register_module(name=['ABLoss', 'ab'])
-class ABLoss(nn.Module):
+class ABLoss(BaseDistillLoss):
     """Activation transfer loss of AB on one pair of pre-ReLU features.
 
     The student feature goes through a connector first (1x1 conv + BN,
@@ -31,11 +31,8 @@ class ABLoss(nn.Module):
     """
 
     def __init__(self, margin: float = 1.0, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if margin < 0:
-            raise ValueError(f'ABLoss: margin must be >= 0, got {margin}.')
-        self.margin = margin
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.margin = check_number('ABLoss', 'margin', margin, '[0, inf)')
 
     def forward(self, student: torch.Tensor,
                 teacher: torch.Tensor) -> torch.Tensor:
@@ -53,7 +50,7 @@ class ABLoss(nn.Module):
         if student.dim() < 2:
             raise ValueError('ABLoss: expects (N, C, ...) features, got '
                              f'shape {tuple(student.shape)}.')
-        student = student.float()
+        student = upcast(student)
         active = teacher.detach() > 0
         hinge = torch.where(active, F.relu(self.margin - student),
                             F.relu(student + self.margin))

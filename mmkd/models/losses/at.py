@@ -5,14 +5,14 @@ Performance of Convolutional Neural Networks via Attention Transfer", ICLR
 2017. Attention map ``a = normalize(flatten(mean_c |f_c|^p))`` (L2 per
 sample, p=2); loss ``sum_levels mean_{N,HW} (a_s - a_t)^2``.
 """
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import Levels, check_feature_map, level_name, pair_levels
+from .base import BaseDistillLoss, Levels, check_number, upcast_all
+from .utils import check_feature_map, level_name
 
 ALIGN_MODES = (None, 'pool', 'interpolate')
 
@@ -56,15 +56,16 @@ def check_align(loss_name: str, align: Optional[str]) -> None:
                          f'got {align!r}.')
 
 
-def aligned_map_pairs(loss_name: str, student: Levels, teacher: Levels,
-                      align: Optional[str]) -> List[Tuple[torch.Tensor,
-                                                          torch.Tensor]]:
-    """Checked ``(student, teacher)`` float maps per level, the teacher
+def aligned_map_pairs(
+    loss_name: str, pairs: Sequence[Tuple[torch.Tensor, torch.Tensor]],
+    align: Optional[str]
+) -> List[Tuple[torch.Tensor, torch.Tensor]]:
+    """Checked ``(student, teacher)`` maps per level (from
+    :meth:`~.base.BaseDistillLoss.levels`) in the compute dtype, the teacher
     detached, brought to one spatial size by :func:`align_spatial`.
 
     Channel counts may differ; batch sizes must match.
     """
-    pairs = pair_levels(loss_name, student, teacher)
     out = []
     for i, (s, t) in enumerate(pairs):
         name = level_name(loss_name, i, len(pairs))
@@ -73,12 +74,12 @@ def aligned_map_pairs(loss_name: str, student: Levels, teacher: Levels,
         if s.size(0) != t.size(0):
             raise ValueError(f'{name}: student batch {tuple(s.shape)} and '
                              f'teacher batch {tuple(t.shape)} differ.')
-        out.append(align_spatial(name, s.float(), t.detach().float(), align))
+        out.append(align_spatial(name, *upcast_all(s, t.detach()), align))
     return out
 
 
 @MODELS.register_module(name=['ATLoss', 'at'])
-class ATLoss(nn.Module):
+class ATLoss(BaseDistillLoss):
     """Attention-transfer loss over one or several feature-map levels.
 
     Student and teacher may have different channel counts; the spatial
@@ -98,10 +99,11 @@ class ATLoss(nn.Module):
                  align: Optional[str] = None,
                  eps: float = 1e-12,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         check_align('ATLoss', align)
-        self.p, self.align, self.eps = p, align, eps
-        self.loss_weight = loss_weight
+        self.p = check_number('ATLoss', 'p', p)
+        self.align = align
+        self.eps = check_number('ATLoss', 'eps', eps, '[0, inf)')
 
     def attention(self, feature: torch.Tensor) -> torch.Tensor:
         """L2-normalised spatial attention map, ``(N, H*W)``."""
@@ -119,7 +121,8 @@ class ATLoss(nn.Module):
             Tensor: The weighted scalar loss, summed over levels.
         """
         total = 0.
-        for s, t in aligned_map_pairs('ATLoss', student, teacher, self.align):
+        pairs = self.levels(student, teacher)
+        for s, t in aligned_map_pairs('ATLoss', pairs, self.align):
             total = total + (self.attention(s) -
                              self.attention(t)).pow(2).mean()
         return self.loss_weight * total

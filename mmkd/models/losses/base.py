@@ -67,18 +67,21 @@ def check_number(owner: str,
             one is needed; the message names ``owner`` and ``name``.
         ValueError: Outside ``interval`` or not finite.
     """
+    bracket_low, low, high, bracket_high = _INTERVAL.match(interval).groups()
     kind = 'an integer' if integer else 'a number'
+    if high == 'inf':
+        wanted = f'{kind} {">" if bracket_low == "(" else ">="} {low}'
+    else:
+        wanted = f'{kind} in {interval}'
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or (
             integer and not float(value).is_integer()):
-        raise TypeError(f'{owner}: {name} must be {kind} in {interval}, got '
-                        f'{value!r} ({type(value).__name__}).')
-    bracket_low, low, high, bracket_high = _INTERVAL.match(interval).groups()
+        raise TypeError(f'{owner}: {name} must be {wanted}, got {value!r} '
+                        f'({type(value).__name__}).')
     low, high = float(low), float(high)
     inside = (low <= value if bracket_low == '[' else low < value) and (
         value <= high if bracket_high == ']' else value < high)
     if not math.isfinite(value) or not inside:
-        raise ValueError(f'{owner}: {name} must be {kind} in {interval}, got '
-                         f'{value!r}.')
+        raise ValueError(f'{owner}: {name} must be {wanted}, got {value!r}.')
     return int(value) if integer else float(value)
 
 

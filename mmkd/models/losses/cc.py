@@ -9,15 +9,15 @@ RBF kernel, approximated by its ``P``-order Taylor series:
 import math
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import batch_embeddings
+from .base import BaseDistillLoss, check_number
+from .utils import batch_embeddings, widen
 
 
 @MODELS.register_module(name=['CCLoss', 'cc'])
-class CCLoss(nn.Module):
+class CCLoss(BaseDistillLoss):
     """MSE between the student's and the teacher's instance correlation
     matrices.
 
@@ -45,18 +45,14 @@ class CCLoss(nn.Module):
                  p_order: int = 2,
                  detach_teacher: bool = False,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if gamma <= 0:
-            raise ValueError(f'CCLoss: gamma must be positive, got {gamma}.')
-        if int(p_order) != p_order or p_order < 0:
-            raise ValueError('CCLoss: p_order must be a non-negative '
-                             f'integer, got {p_order}.')
-        self.gamma = gamma
-        self.p_order = int(p_order)
+        super().__init__(loss_weight)
+        self.gamma = check_number('CCLoss', 'gamma', gamma)
+        self.p_order = check_number('CCLoss', 'p_order', p_order, '[0, inf)',
+                                    integer=True)
         self.detach_teacher = detach_teacher
-        self.loss_weight = loss_weight
         self.coefficients = [
-            math.exp(-2 * gamma) * (2 * gamma)**p / math.factorial(p)
+            math.exp(-2 * self.gamma) * (2 * self.gamma)**p /
+            math.factorial(p)
             for p in range(self.p_order + 1)
         ]
 
@@ -86,5 +82,7 @@ class CCLoss(nn.Module):
         """
         student, teacher = batch_embeddings(
             'CCLoss', student, teacher, detach_teacher=self.detach_teacher)
+        dtype = student.dtype
+        student, teacher = widen(student, teacher)
         diff = self.correlation(student) - self.correlation(teacher)
-        return self.loss_weight * diff.pow(2).mean()
+        return (self.loss_weight * diff.pow(2).mean()).to(dtype)

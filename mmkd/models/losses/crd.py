@@ -8,6 +8,7 @@ with ``K`` negatives drawn from memory banks of the other side:
 student-anchor and teacher-anchor losses are summed.
 """
 import math
+from types import MappingProxyType
 from typing import Optional, Sequence
 
 import torch
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 from mmengine.dist import all_reduce, get_world_size, is_distributed
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number, tau_arg
 from .utils import batch_values
 
 _EPS = 1e-7
@@ -36,7 +38,7 @@ def _all_gather_rows(tensor: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module(name=['CRDLoss', 'crd'])
-class CRDLoss(nn.Module):
+class CRDLoss(BaseDistillLoss):
     """CRD loss with its embedding heads and memory banks.
 
     Inputs are the penultimate features (the input of the classifier's
@@ -73,14 +75,15 @@ class CRDLoss(nn.Module):
         n_data (int): Size of the training set (rows of each bank).
         feat_dim (int): Embedding size. Defaults to 128.
         nce_k (int): Negatives per anchor. Defaults to 16384.
-        nce_t (float): Temperature ``tau``. Defaults to 0.07.
+        tau (float): Temperature (``nce_t`` is accepted too). Defaults to
+            0.07.
         nce_m (float): Momentum of the bank update. Defaults to 0.5.
         exclude_positive (bool): Never draw an anchor's own index as a
             negative. Defaults to False.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
-    data_sample_inputs = dict(indices='sample_idx')
+    data_sample_inputs = MappingProxyType(dict(indices='sample_idx'))
 
     def __init__(self,
                  s_dim: int,
@@ -88,25 +91,27 @@ class CRDLoss(nn.Module):
                  n_data: int,
                  feat_dim: int = 128,
                  nce_k: int = 16384,
-                 nce_t: float = 0.07,
+                 tau: Optional[float] = None,
                  nce_m: float = 0.5,
                  exclude_positive: bool = False,
-                 loss_weight: float = 1.0) -> None:
-        super().__init__()
+                 loss_weight: float = 1.0,
+                 *,
+                 nce_t: Optional[float] = None) -> None:
+        super().__init__(loss_weight)
         for name, value in (('s_dim', s_dim), ('t_dim', t_dim),
                             ('n_data', n_data), ('feat_dim',
                                                  feat_dim), ('nce_k', nce_k)):
-            if not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, int) or \
+                    value < 1:
                 raise ValueError(
                     f'CRDLoss: {name} must be a positive int, got {value!r}.')
         if exclude_positive and n_data < 2:
             raise ValueError('CRDLoss: exclude_positive needs n_data >= 2.')
-        if not 0 <= nce_m < 1:
-            raise ValueError(f'CRDLoss: nce_m must be in [0, 1), got {nce_m}.')
         self.s_dim, self.t_dim, self.n_data = s_dim, t_dim, n_data
-        self.nce_k, self.nce_t, self.nce_m = nce_k, nce_t, nce_m
+        self.nce_k = nce_k
+        self.tau = tau_arg('CRDLoss', tau, 0.07, 'nce_t', nce_t)
+        self.nce_m = check_number('CRDLoss', 'nce_m', nce_m, '[0, 1)')
         self.exclude_positive = exclude_positive
-        self.loss_weight = loss_weight
         self.embed_student = nn.Linear(s_dim, feat_dim)
         self.embed_teacher = nn.Linear(t_dim, feat_dim)
         bound = 1.0 / math.sqrt(feat_dim / 3)
@@ -132,7 +137,7 @@ class CRDLoss(nn.Module):
                 f'({"s_dim" if side == "student" else "t_dim"}) but got '
                 f'shape {tuple(feature.shape)}; record the penultimate '
                 'feature (the input of the classifier).')
-        return flat.float()
+        return self.upcast_to_parameters(flat)
 
     def _check_indices(self, indices: torch.Tensor, arg: str) -> None:
         if indices.numel() and (indices.min() < 0
@@ -180,7 +185,7 @@ class CRDLoss(nn.Module):
         """NCE loss of ``anchor`` against ``bank[rows]`` (column 0 the
         positive)."""
         scores = torch.exp(self._scores(anchor, bank.detach(), rows) /
-                           self.nce_t)
+                           self.tau)
         if self.normalizer[which] < 0:
             with torch.no_grad():
                 z = scores.mean() * self.n_data

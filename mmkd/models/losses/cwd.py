@@ -6,16 +6,15 @@ its ``H * W`` positions, ``p = softmax(x / tau)``;
 ``loss = tau^2 * sum(p_T * (log p_T - log p_S)) / (N * C)``.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import Levels, level_name, pair_levels
-from .utils import check_same_shape
+from .base import BaseDistillLoss, Levels, tau_arg, upcast_all
+from .utils import check_same_shape, level_name
 
 
 @MODELS.register_module(name=['ChannelWiseDivergence', 'cwd'])
-class ChannelWiseDivergence(nn.Module):
+class ChannelWiseDivergence(BaseDistillLoss):
     """Channel-wise KL divergence between spatial distributions.
 
     Works on any ``(N, C, H, W)`` pair: segmentation logits (``tau=1``,
@@ -29,12 +28,8 @@ class ChannelWiseDivergence(nn.Module):
     """
 
     def __init__(self, tau: float = 1.0, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if tau <= 0:
-            raise ValueError(
-                f'ChannelWiseDivergence: tau must be positive, got {tau}.')
-        self.tau = tau
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.tau = tau_arg('ChannelWiseDivergence', tau, 1.0)
 
     def forward(self, student: Levels, teacher: Levels) -> torch.Tensor:
         """Compute the loss.
@@ -48,7 +43,7 @@ class ChannelWiseDivergence(nn.Module):
         Returns:
             Tensor: The weighted scalar loss, summed over levels.
         """
-        pairs = pair_levels('ChannelWiseDivergence', student, teacher)
+        pairs = self.levels(student, teacher)
         total = 0.
         for i, (s, t) in enumerate(pairs):
             check_same_shape(
@@ -57,9 +52,9 @@ class ChannelWiseDivergence(nn.Module):
                 t,
                 ndim=4)
             n, c = s.shape[:2]
-            log_p_s = F.log_softmax(s.float().flatten(2) / self.tau, dim=2)
-            log_p_t = F.log_softmax(
-                t.detach().float().flatten(2) / self.tau, dim=2)
+            s, t = upcast_all(s, t.detach())
+            log_p_s = F.log_softmax(s.flatten(2) / self.tau, dim=2)
+            log_p_t = F.log_softmax(t.flatten(2) / self.tau, dim=2)
             kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum()
             total = total + kl * self.tau**2 / (n * c)
         return self.loss_weight * total

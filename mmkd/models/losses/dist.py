@@ -8,9 +8,9 @@ rho(Ys_:j, Yt_:j)))``: inter-class relations per sample (rows) and
 intra-class relations per class (columns).
 """
 import torch
-import torch.nn as nn
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number, tau_arg, upcast_all
 from .utils import check_same_shape
 
 
@@ -25,7 +25,7 @@ def _mean_row_correlation(a: torch.Tensor, b: torch.Tensor,
 
 
 @MODELS.register_module(name=['DISTLoss', 'dist'])
-class DISTLoss(nn.Module):
+class DISTLoss(BaseDistillLoss):
     """Relation-based KD on class probabilities (DIST).
 
     Takes classification logits ``(N, C)`` or dense logits
@@ -48,14 +48,11 @@ class DISTLoss(nn.Module):
                  tau: float = 1.0,
                  eps: float = 1e-8,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if tau <= 0:
-            raise ValueError(f'DISTLoss: tau must be positive, got {tau}.')
-        self.beta = beta
-        self.gamma = gamma
-        self.tau = tau
-        self.eps = eps
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.beta = check_number('DISTLoss', 'beta', beta, '[0, inf)')
+        self.gamma = check_number('DISTLoss', 'gamma', gamma, '[0, inf)')
+        self.tau = tau_arg('DISTLoss', tau, 1.0)
+        self.eps = check_number('DISTLoss', 'eps', eps, '[0, inf)')
 
     def forward(self, student: torch.Tensor,
                 teacher: torch.Tensor) -> torch.Tensor:
@@ -74,7 +71,7 @@ class DISTLoss(nn.Module):
                 'DISTLoss: expects logits (N, C) or (N, C, H, W), got '
                 f'inputs of shape {tuple(student.shape)}.')
         probs = []
-        for logits in (student.float(), teacher.detach().float()):
+        for logits in upcast_all(student, teacher.detach()):
             if logits.dim() == 4:
                 logits = logits.permute(0, 2, 3, 1).flatten(0, 2)
             probs.append(torch.softmax(logits / self.tau, dim=1))

@@ -3,16 +3,17 @@
 Zhao, Cui, Song, Qiu and Liang, "Decoupled Knowledge Distillation", CVPR
 2022. The KD loss is split at the ground-truth class ``y`` into a binary
 target-class term and a term over the non-target classes:
-``T^2 * (alpha * KL(b_t || b_s) + beta * KL(q_t || q_s))`` with
-``b = [p_y, 1 - p_y]``, ``p = softmax(z / T)`` and ``q = softmax`` of the
-non-target logits ``/ T``; averaged over the batch.
+``tau^2 * (alpha * KL(b_t || b_s) + beta * KL(q_t || q_s))`` with
+``b = [p_y, 1 - p_y]``, ``p = softmax(z / tau)`` and ``q = softmax`` of the
+non-target logits ``/ tau``; averaged over the batch.
 """
+from types import MappingProxyType
 from typing import Any, Optional, Tuple
 
 import torch
-import torch.nn as nn
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number, tau_arg, upcast_all
 from .utils import check_same_shape, class_labels
 
 
@@ -40,7 +41,7 @@ def _kl_rows(log_p: torch.Tensor, log_q: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module(name=['DKDLoss', 'dkd'])
-class DKDLoss(nn.Module):
+class DKDLoss(BaseDistillLoss):
     """Decoupled KD on logits: target-class KD (TCKD) and non-target-class
     KD (NCKD), weighted separately.
 
@@ -53,24 +54,23 @@ class DKDLoss(nn.Module):
     Args:
         alpha (float): Weight of TCKD. Defaults to 1.0.
         beta (float): Weight of NCKD. Defaults to 8.0.
-        T (float): Temperature. Defaults to 4.0.
+        tau (float): Temperature (``T`` is accepted too). Defaults to 4.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
-    data_sample_inputs = dict(gt_labels='gt_label')
+    data_sample_inputs = MappingProxyType(dict(gt_labels='gt_label'))
 
     def __init__(self,
                  alpha: float = 1.0,
                  beta: float = 8.0,
-                 T: float = 4.0,
-                 loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if T <= 0:
-            raise ValueError(f'DKDLoss: T must be positive, got {T}.')
-        self.alpha = alpha
-        self.beta = beta
-        self.T = T
-        self.loss_weight = loss_weight
+                 tau: Optional[float] = None,
+                 loss_weight: float = 1.0,
+                 *,
+                 T: Optional[float] = None) -> None:
+        super().__init__(loss_weight)
+        self.alpha = check_number('DKDLoss', 'alpha', alpha, '[0, inf)')
+        self.beta = check_number('DKDLoss', 'beta', beta, '[0, inf)')
+        self.tau = tau_arg('DKDLoss', tau, 4.0, 'T', T)
 
     def forward(self,
                 student: torch.Tensor,
@@ -91,11 +91,10 @@ class DKDLoss(nn.Module):
             raise ValueError('DKDLoss: needs at least 2 classes, got logits '
                              f'of shape {tuple(student.shape)}.')
         target = class_labels('DKDLoss', gt_labels, student)
-        binary_s, rest_s = _decoupled_log_probs(student.float() / self.T,
-                                                target)
-        binary_t, rest_t = _decoupled_log_probs(
-            teacher.detach().float() / self.T, target)
+        student, teacher = upcast_all(student, teacher.detach())
+        binary_s, rest_s = _decoupled_log_probs(student / self.tau, target)
+        binary_t, rest_t = _decoupled_log_probs(teacher / self.tau, target)
         tckd = _kl_rows(binary_t, binary_s)
         nckd = _kl_rows(rest_t, rest_s)
-        loss = (self.alpha * tckd + self.beta * nckd).mean() * self.T**2
+        loss = (self.alpha * tckd + self.beta * nckd).mean() * self.tau**2
         return self.loss_weight * loss

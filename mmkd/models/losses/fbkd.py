@@ -2,8 +2,8 @@
 
 Zhang & Ma, "Improve Object Detection with Feature-based Knowledge
 Distillation: Towards Accurate and Efficient Detectors", ICLR 2021.
-Attention ``A_sp = HW softmax(mean_c|F| / T)``, ``A_ch = C softmax(mean_hw|F|
-/ T)``; masks ``M = (A(F_t) + A(F_s)) / 2`` (no gradient);
+Attention ``A_sp = HW softmax(mean_c|F| / tau)``, ``A_ch = C
+softmax(mean_hw|F| / tau)``; masks ``M = (A(F_t) + A(F_s)) / 2`` (no gradient);
 ``L = a ||(F_t - f(F_s))^2 M_sp M_ch||_1^(1/2)
 + b (||P_ch(F_t) - g_ch(P_ch(F_s))||_2 + ||P_sp(F_t) - g_sp(P_sp(F_s))||_2)
 + c ||NL_t(F_t) - h(NL_s(F_s))||_2`` with mean poolings ``P``, learned
@@ -16,6 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number, tau_arg
 from .utils import check_same_shape
 
 NAME = 'FBKDLoss'
@@ -65,29 +66,29 @@ class NonLocalBlock(nn.Module):
         return x + self.out(y.reshape(n, -1, h, w))
 
 
-def spatial_attention(x: torch.Tensor, temperature: float) -> torch.Tensor:
-    """``H W softmax_hw(mean_c |x| / T)`` as ``(N, 1, H, W)``."""
+def spatial_attention(x: torch.Tensor, tau: float) -> torch.Tensor:
+    """``H W softmax_hw(mean_c |x| / tau)`` as ``(N, 1, H, W)``."""
     n, _, h, w = x.shape
-    score = x.abs().mean(dim=1).reshape(n, -1) / temperature
+    score = x.abs().mean(dim=1).reshape(n, -1) / tau
     return (h * w * score.softmax(dim=1)).reshape(n, 1, h, w)
 
 
-def channel_attention(x: torch.Tensor, temperature: float) -> torch.Tensor:
-    """``C softmax_c(mean_hw |x| / T)`` as ``(N, C, 1, 1)``."""
+def channel_attention(x: torch.Tensor, tau: float) -> torch.Tensor:
+    """``C softmax_c(mean_hw |x| / tau)`` as ``(N, C, 1, 1)``."""
     n, c = x.shape[:2]
-    score = x.abs().mean(dim=(2, 3)) / temperature
+    score = x.abs().mean(dim=(2, 3)) / tau
     return (c * score.softmax(dim=1)).reshape(n, c, 1, 1)
 
 
 @MODELS.register_module(name=['FBKDLoss', 'fbkd'])
-class FBKDLoss(nn.Module):
+class FBKDLoss(BaseDistillLoss):
     """FBKD on one feature level (one loss per FPN level / stage).
 
     Follows the official code: masks average the teacher's and the
     student's attention, each distance is a plain L2 norm over the whole
     batch (not a mean), and the weights are its 7e-5 (attention-masked
     feature loss), 4e-3 (attention loss) and 7e-5 (non-local loss) with
-    ``T = 0.5``. The official code leaves the channel mask out of the
+    ``tau = 0.5``. The official code leaves the channel mask out of the
     feature loss; the paper's formula (default here) keeps it
     (``use_channel_mask``). All adaptation layers and both non-local blocks
     are learned parameters of this loss; the teacher-side non-local block
@@ -102,8 +103,8 @@ class FBKDLoss(nn.Module):
             blocks. Defaults to ``in_channels // 2``.
         downsample_stride (int): Max-pool stride of the non-local blocks
             (8, 4, 2, 2, 2 on FPN P2-P6 in the official code). Defaults to 2.
-        temperature (float): Temperature ``T`` of the attention. Defaults
-            to 0.5.
+        tau (float): Temperature of the attention (``temperature`` is
+            accepted too). Defaults to 0.5.
         feat_weight (float): Weight of the attention-masked feature loss.
             Defaults to 7e-5.
         attention_weight (float): Weight of the spatial + channel attention
@@ -119,18 +120,18 @@ class FBKDLoss(nn.Module):
                  in_channels: int,
                  inter_channels: Optional[int] = None,
                  downsample_stride: int = 2,
-                 temperature: float = 0.5,
+                 tau: Optional[float] = None,
                  feat_weight: float = 7e-5,
                  attention_weight: float = 4e-3,
                  nonlocal_weight: float = 7e-5,
                  use_channel_mask: bool = True,
-                 loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if temperature <= 0:
-            raise ValueError(
-                f'{NAME}: temperature must be positive, got {temperature}.')
-        self.in_channels = in_channels
-        self.temperature = temperature
+                 loss_weight: float = 1.0,
+                 *,
+                 temperature: Optional[float] = None) -> None:
+        super().__init__(loss_weight)
+        self.in_channels = check_number(NAME, 'in_channels', in_channels,
+                                        '[1, inf)', integer=True)
+        self.tau = tau_arg(NAME, tau, 0.5, 'temperature', temperature)
         self.feat_adapt = nn.Conv2d(in_channels, in_channels, 1)
         self.channel_adapt = nn.Linear(in_channels, in_channels)
         self.spatial_adapt = nn.Conv2d(1, 1, 3, padding=1)
@@ -139,11 +140,13 @@ class FBKDLoss(nn.Module):
         self.teacher_nonlocal = NonLocalBlock(in_channels, inter_channels,
                                               downsample_stride)
         self.nonlocal_adapt = nn.Conv2d(in_channels, in_channels, 1)
-        self.feat_weight = feat_weight
-        self.attention_weight = attention_weight
-        self.nonlocal_weight = nonlocal_weight
+        self.feat_weight = check_number(NAME, 'feat_weight', feat_weight,
+                                        '[0, inf)')
+        self.attention_weight = check_number(NAME, 'attention_weight',
+                                             attention_weight, '[0, inf)')
+        self.nonlocal_weight = check_number(NAME, 'nonlocal_weight',
+                                            nonlocal_weight, '[0, inf)')
         self.use_channel_mask = use_channel_mask
-        self.loss_weight = loss_weight
 
     def forward(self, student: torch.Tensor,
                 teacher: torch.Tensor) -> torch.Tensor:
@@ -162,13 +165,14 @@ class FBKDLoss(nn.Module):
                 f'{NAME}: configured for in_channels={self.in_channels}, got '
                 f'student and teacher inputs of shape '
                 f'{tuple(student.shape)}.')
-        s, t = student.float(), teacher.detach().float()
-        T = self.temperature
+        s = self.upcast_to_parameters(student)
+        t = self.upcast_to_parameters(teacher.detach())
+        tau = self.tau
         with torch.no_grad():
-            mask = (spatial_attention(t, T) + spatial_attention(s, T)) / 2
+            mask = (spatial_attention(t, tau) + spatial_attention(s, tau)) / 2
             if self.use_channel_mask:
-                mask = mask * (channel_attention(t, T) +
-                               channel_attention(s, T)) / 2
+                mask = mask * (channel_attention(t, tau) +
+                               channel_attention(s, tau)) / 2
         feat_loss = ((t - self.feat_adapt(s))**2 * mask).sum().sqrt()
 
         channel_loss = torch.dist(t.mean(dim=(2, 3)),

@@ -6,15 +6,15 @@ Minimization and Transfer Learning", CVPR 2017. For consecutive maps ``F1``
 ``G = F1 F2^T / (h w)``; loss ``sum_pairs mean (G_s - G_t)^2``.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, upcast_all
 from .utils import check_feature_map
 
 
 @MODELS.register_module(name=['FSPLoss', 'fsp'])
-class FSPLoss(nn.Module):
+class FSPLoss(BaseDistillLoss):
     """MSE between the student's and teacher's FSP matrices of consecutive
     layers.
 
@@ -25,10 +25,6 @@ class FSPLoss(nn.Module):
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
-
-    def __init__(self, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.loss_weight = loss_weight
 
     @staticmethod
     def fsp_matrix(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
@@ -75,8 +71,8 @@ class FSPLoss(nn.Module):
             Tensor: The weighted scalar loss, summed over layer pairs.
         """
         self._check(student, teacher)
-        student = [m.float() for m in student]
-        teacher = [m.detach().float() for m in teacher]
+        maps = upcast_all(*student, *(m.detach() for m in teacher))
+        student, teacher = maps[:len(student)], maps[len(student):]
         total = 0.
         for i in range(len(student) - 1):
             g_s = self.fsp_matrix(student[i], student[i + 1])

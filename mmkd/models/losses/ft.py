@@ -9,10 +9,10 @@ on the student gives ``F_s``; the loss is
 from typing import Optional
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number
 from .utils import check_feature_map
 
 
@@ -26,7 +26,7 @@ def factor_distance(student: torch.Tensor, teacher: torch.Tensor,
 
 
 @MODELS.register_module(name=['FTLoss', 'ft'])
-class FTLoss(nn.Module):
+class FTLoss(BaseDistillLoss):
     """Factor-transfer loss, owning the paraphraser and its reconstruction
     loss.
 
@@ -61,14 +61,15 @@ class FTLoss(nn.Module):
                  recon_weight: float = 1.0,
                  paraphraser: Optional[dict] = None,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
+        rate = check_number('FTLoss', 'rate', rate)
         cfg = dict(type='Paraphraser', in_channels=in_channels, rate=rate)
         cfg.update(paraphraser or {})
         self.paraphraser = MODELS.build(cfg)
         self.in_channels = in_channels
-        self.p = p
-        self.recon_weight = recon_weight
-        self.loss_weight = loss_weight
+        self.p = check_number('FTLoss', 'p', p)
+        self.recon_weight = check_number('FTLoss', 'recon_weight',
+                                         recon_weight, '[0, inf)')
 
     def forward(self, student: torch.Tensor,
                 teacher: torch.Tensor) -> torch.Tensor:
@@ -88,7 +89,7 @@ class FTLoss(nn.Module):
             raise ValueError(
                 f'FTLoss: configured for in_channels={self.in_channels} but '
                 f'got a teacher feature of shape {tuple(teacher.shape)}.')
-        teacher = teacher.detach().float()
+        teacher = self.upcast_to_parameters(teacher.detach())
         with torch.autocast(device_type=teacher.device.type, enabled=False):
             factor_t = self.paraphraser(teacher)
             recon = self.paraphraser.reconstruct(factor_t)
@@ -101,5 +102,6 @@ class FTLoss(nn.Module):
                 f'teacher feature {tuple(teacher.shape)}; give the student '
                 "feature a Translator connector with the teacher's channels "
                 'as out_channels and the same rate.')
-        loss_ft = factor_distance(student.float(), factor_t, self.p)
+        loss_ft = factor_distance(
+            self.upcast_to_parameters(student), factor_t, self.p)
         return self.loss_weight * loss_ft + self.recon_weight * loss_recon

@@ -6,11 +6,11 @@ Knowledge Distillation", ICCV 2021. Per sample, the feature map flattened to
 L2-normalised; ``loss = sum_{n, i, j} (G_s - G_t)^2 / (N * C)``.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import Levels, check_feature_map, level_name, pair_levels
+from .base import BaseDistillLoss, Levels, upcast_all
+from .utils import check_feature_map, level_name
 
 
 def inter_channel_correlation(feature: torch.Tensor) -> torch.Tensor:
@@ -21,7 +21,7 @@ def inter_channel_correlation(feature: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module(name=['ICKDLoss', 'ickd'])
-class ICKDLoss(nn.Module):
+class ICKDLoss(BaseDistillLoss):
     """Squared distance between student and teacher inter-channel
     correlation matrices.
 
@@ -36,10 +36,6 @@ class ICKDLoss(nn.Module):
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
-    def __init__(self, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.loss_weight = loss_weight
-
     def forward(self, student: Levels, teacher: Levels) -> torch.Tensor:
         """Compute the loss.
 
@@ -52,7 +48,7 @@ class ICKDLoss(nn.Module):
         Returns:
             Tensor: The weighted scalar loss, summed over levels.
         """
-        pairs = pair_levels('ICKDLoss', student, teacher)
+        pairs = self.levels(student, teacher)
         total = 0.
         for i, (s, t) in enumerate(pairs):
             name = level_name('ICKDLoss', i, len(pairs))
@@ -65,7 +61,7 @@ class ICKDLoss(nn.Module):
                     'channels; map the student to the teacher channels with '
                     'a connector (e.g. ConvBNConnector).')
             n, c = s.shape[:2]
-            diff = inter_channel_correlation(s.float()) - \
-                inter_channel_correlation(t.detach().float())
+            s, t = upcast_all(s, t.detach())
+            diff = inter_channel_correlation(s) - inter_channel_correlation(t)
             total = total + diff.pow(2).sum() / (n * c)
         return self.loss_weight * total

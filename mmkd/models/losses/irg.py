@@ -13,24 +13,26 @@ logits ``z`` of each network:
   ``L_t = MSE(d_s, d_t)``.
 
 ``loss = vert * L_v + edge * L_e + tran * L_t``.
+
+Similar samples make the normalised terms agree to many digits (distances
+near 0, transformation distances near their maximum), so the terms are
+computed in float64 whatever the input dtype; the loss is returned in the
+inputs' compute dtype (:func:`~.base.upcast`).
 """
 from typing import Sequence
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import check_feature_map
+from .base import BaseDistillLoss, check_number, upcast_all
+from .utils import check_feature_map, pairwise_sq_distances, widen
 
 
 def _normalised_sq_distances(x: torch.Tensor) -> torch.Tensor:
     """Squared Euclidean distances between the rows of ``x`` (flattened),
     zero diagonal, divided by the largest one."""
-    x = x.flatten(1)
-    sq = (x * x).sum(dim=1)
-    dist = (sq.unsqueeze(0) + sq.unsqueeze(1) - 2 * x @ x.t()).clamp(min=0)
-    dist = dist * (1 - torch.eye(len(x), device=x.device, dtype=x.dtype))
+    dist = pairwise_sq_distances(x)
     return dist / dist.max().clamp(min=1e-12)
 
 
@@ -62,7 +64,7 @@ def _transformation(a: torch.Tensor, b: torch.Tensor,
 
 
 @MODELS.register_module(name=['IRGLoss', 'irg'])
-class IRGLoss(nn.Module):
+class IRGLoss(BaseDistillLoss):
     """IRG loss on ``[feature map A, feature map B, logits]`` of each side.
 
     Works for any pair of networks: pooling sizes and channel grouping are
@@ -80,9 +82,10 @@ class IRGLoss(nn.Module):
                  edge: float = 5.0,
                  tran: float = 5.0,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.vert, self.edge, self.tran = vert, edge, tran
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.vert = check_number('IRGLoss', 'vert', vert, '[0, inf)')
+        self.edge = check_number('IRGLoss', 'edge', edge, '[0, inf)')
+        self.tran = check_number('IRGLoss', 'tran', tran, '[0, inf)')
 
     @staticmethod
     def _unpack(inputs: Sequence[torch.Tensor], side: str):
@@ -96,7 +99,7 @@ class IRGLoss(nn.Module):
         a, b, logits = inputs
         check_feature_map('IRGLoss', side, a)
         check_feature_map('IRGLoss', side, b)
-        return a.float(), b.float(), logits.float()
+        return a, b, logits
 
     def forward(self, student: Sequence[torch.Tensor],
                 teacher: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -109,8 +112,11 @@ class IRGLoss(nn.Module):
         Returns:
             Tensor: The weighted scalar loss.
         """
-        a_s, b_s, z_s = self._unpack(student, 'student')
-        a_t, b_t, z_t = (x.detach() for x in self._unpack(teacher, 'teacher'))
+        inputs = upcast_all(
+            *self._unpack(student, 'student'),
+            *(x.detach() for x in self._unpack(teacher, 'teacher')))
+        dtype = inputs[0].dtype
+        a_s, b_s, z_s, a_t, b_t, z_t = widen(*inputs)
         if z_s.shape != z_t.shape or a_s.size(0) != a_t.size(0):
             raise ValueError(
                 f'IRGLoss: student logits {tuple(z_s.shape)} and teacher '
@@ -120,10 +126,11 @@ class IRGLoss(nn.Module):
         pairs = ((b_s.mean(dim=(2, 3)), b_t.mean(dim=(2, 3))), (a_s, a_t),
                  (b_s, b_t))
         loss_e = sum(
-            F.mse_loss(_normalised_sq_distances(s), _normalised_sq_distances(t))
+            F.mse_loss(_normalised_sq_distances(s),
+                       _normalised_sq_distances(t))
             for s, t in pairs) / len(pairs)
         loss_t = F.mse_loss(
             _transformation(a_s, b_s, 'student'),
             _transformation(a_t, b_t, 'teacher'))
         total = self.vert * loss_v + self.edge * loss_e + self.tran * loss_t
-        return self.loss_weight * total
+        return (self.loss_weight * total).to(dtype)

@@ -6,15 +6,14 @@ guided layer goes through a regressor ``r`` (a connector, e.g.
 ``loss = mean((r(s) - t)^2)``; a list of maps is summed over levels.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import Levels, level_name, pair_levels
-from .utils import check_same_shape
+from .base import BaseDistillLoss, Levels, upcast_all
+from .utils import check_same_shape, level_name
 
 
-class PointwiseFeatureLoss(nn.Module):
+class PointwiseFeatureLoss(BaseDistillLoss):
     """Base of element-wise distances between same-shaped tensors.
 
     Subclasses define :meth:`distance` on ``student - teacher``.
@@ -34,12 +33,11 @@ class PointwiseFeatureLoss(nn.Module):
                  loss_weight: float = 1.0,
                  normalize: bool = False,
                  reduction: str = 'mean') -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         name = type(self).__name__
         if reduction not in self.reductions:
             raise ValueError(f'{name}: reduction must be one of '
                              f'{self.reductions}, got {reduction!r}.')
-        self.loss_weight = loss_weight
         self.normalize = normalize
         self.reduction = reduction
 
@@ -60,12 +58,12 @@ class PointwiseFeatureLoss(nn.Module):
             Tensor: The weighted scalar loss, summed over levels.
         """
         name = type(self).__name__
-        pairs = pair_levels(name, student, teacher)
+        pairs = self.levels(student, teacher)
         total = 0.
         for i, (s, t) in enumerate(pairs):
             lname = level_name(name, i, len(pairs))
             check_same_shape(lname, s, t)
-            s, t = s.float(), t.detach().float()
+            s, t = upcast_all(s, t.detach())
             if self.normalize:
                 if s.dim() < 2:
                     raise ValueError(

@@ -3,12 +3,15 @@
 Sun, Ren, Li, Wang and Cao, "Logit Standardization in Knowledge
 Distillation", CVPR 2024. Each sample's logits are z-scored over the
 classes, ``Z(z) = (z - mean(z)) / (std(z) + eps)``, before vanilla KD with
-a base temperature: ``T^2 * KL(softmax(Z(t) / T) || softmax(Z(s) / T))``,
-averaged over the batch.
+a base temperature: ``tau^2 * KL(softmax(Z(t) / tau) || softmax(Z(s) /
+tau))``, averaged over the batch.
 """
+from typing import Optional
+
 import torch
 
 from mmkd.registry import MODELS
+from .base import check_number, upcast_all
 from .kd import KDLoss
 from .utils import check_same_shape
 
@@ -28,24 +31,25 @@ class LogitStandardKDLoss(KDLoss):
     The student need not match the teacher's logit range, only its logit
     relations: the loss is unchanged when either side's logits are shifted
     or scaled per sample. The effective temperature of each sample is
-    ``T * std(z)``.
+    ``tau * std(z)``.
 
     Args:
-        T (float): Base temperature applied to the standardised logits.
-            Defaults to 2.0.
+        tau (float): Base temperature applied to the standardised logits
+            (``T`` is accepted too). Defaults to 2.0.
         eps (float): Added to the standard deviation. Defaults to 1e-7.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
+    default_tau = 2.0
+
     def __init__(self,
-                 T: float = 2.0,
+                 tau: Optional[float] = None,
                  eps: float = 1e-7,
-                 loss_weight: float = 1.0) -> None:
-        if T <= 0:
-            raise ValueError(
-                f'LogitStandardKDLoss: T must be positive, got {T}.')
-        super().__init__(T=T, loss_weight=loss_weight)
-        self.eps = eps
+                 loss_weight: float = 1.0,
+                 *,
+                 T: Optional[float] = None) -> None:
+        super().__init__(tau, loss_weight, T=T)
+        self.eps = check_number(type(self).__name__, 'eps', eps, '[0, inf)')
 
     def forward(self, student: torch.Tensor,
                 teacher: torch.Tensor) -> torch.Tensor:
@@ -63,6 +67,7 @@ class LogitStandardKDLoss(KDLoss):
             raise ValueError(
                 'LogitStandardKDLoss: needs at least 2 classes to '
                 f'standardise, got logits of shape {tuple(student.shape)}.')
-        return super().forward(
-            standardize_logits(student.float(), self.eps),
-            standardize_logits(teacher.detach().float(), self.eps))
+        student, teacher = upcast_all(student, teacher.detach())
+        return self.loss_weight * self.divergence(
+            standardize_logits(student, self.eps),
+            standardize_logits(teacher, self.eps))

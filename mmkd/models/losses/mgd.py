@@ -5,14 +5,14 @@ generation block and ``M`` a random spatial mask (``MGDConnector``),
 ``loss = alpha_mgd * sum((G(s * M) - t)^2) / N``.
 """
 import torch
-import torch.nn as nn
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number, upcast_all
 from .utils import check_same_shape
 
 
 @MODELS.register_module(name=['MGDLoss', 'mgd'])
-class MGDLoss(nn.Module):
+class MGDLoss(BaseDistillLoss):
     """MGD's summed squared error between generated and teacher features.
 
     The masking and the generation block are not part of this loss: use it
@@ -28,9 +28,9 @@ class MGDLoss(nn.Module):
     def __init__(self,
                  alpha_mgd: float = 2e-5,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.alpha_mgd = alpha_mgd
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.alpha_mgd = check_number('MGDLoss', 'alpha_mgd', alpha_mgd,
+                                      '[0, inf)')
 
     def forward(self, student: torch.Tensor,
                 teacher: torch.Tensor) -> torch.Tensor:
@@ -45,6 +45,7 @@ class MGDLoss(nn.Module):
             Tensor: The weighted scalar loss.
         """
         check_same_shape('MGDLoss', student, teacher, ndim=4)
-        diff = student.float() - teacher.detach().float()
+        student, teacher = upcast_all(student, teacher.detach())
+        diff = student - teacher
         loss = diff.pow(2).sum() / student.size(0)
         return self.loss_weight * self.alpha_mgd * loss

@@ -9,16 +9,15 @@ over the batch.
 from typing import Optional
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .at import aligned_map_pairs, check_align
-from .utils import Levels
+from .base import BaseDistillLoss, Levels, check_number
 
 
 @MODELS.register_module(name=['NSTLoss', 'nst'])
-class NSTLoss(nn.Module):
+class NSTLoss(BaseDistillLoss):
     """Squared MMD between channel-wise normalised feature distributions.
 
     Student and teacher may have different channel counts (the MMD compares
@@ -41,11 +40,13 @@ class NSTLoss(nn.Module):
                  align: Optional[str] = None,
                  eps: float = 1e-12,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         check_align('NSTLoss', align)
-        self.degree, self.coef, self.align = degree, coef, align
-        self.eps = eps
-        self.loss_weight = loss_weight
+        self.degree = check_number('NSTLoss', 'degree', degree, '[1, inf)',
+                                   integer=True)
+        self.coef = check_number('NSTLoss', 'coef', coef, '[0, inf)')
+        self.align = align
+        self.eps = check_number('NSTLoss', 'eps', eps, '[0, inf)')
 
     def kernel_mean(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """Mean of ``k(a_i, b_j)`` over the batch and all channel pairs."""
@@ -62,8 +63,8 @@ class NSTLoss(nn.Module):
             Tensor: The weighted scalar loss, summed over levels.
         """
         total = 0.
-        for s, t in aligned_map_pairs('NSTLoss', student, teacher,
-                                      self.align):
+        pairs = self.levels(student, teacher)
+        for s, t in aligned_map_pairs('NSTLoss', pairs, self.align):
             s = F.normalize(s.flatten(2), p=2, dim=2, eps=self.eps)
             t = F.normalize(t.flatten(2), p=2, dim=2, eps=self.eps)
             total = total + self.kernel_mean(s, s) + self.kernel_mean(

@@ -14,6 +14,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmkd.registry import MODELS
 from ..recorders import LayerNotFoundError, resolve_module
+from .base import BaseDistillLoss, upcast, upcast_all
 from .utils import check_same_shape
 
 
@@ -33,7 +34,8 @@ def bn_margin(weight: torch.Tensor, bias: torch.Tensor,
             Defaults to 1e-3.
 
     Returns:
-        Tensor: Margins, ``(C,)``, float32.
+        Tensor: Margins, ``(C,)``, in :func:`~.base.upcast` of the BN's
+        dtype (float32 for a float32 or half-precision BN).
     """
     std = weight.detach().double().abs().clamp_min(1e-12)
     mean = bias.detach().double()
@@ -41,11 +43,12 @@ def bn_margin(weight: torch.Tensor, bias: torch.Tensor,
     neg_mass = 0.5 * torch.erfc(z / math.sqrt(2))  # Phi(-z)
     pdf = torch.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
     expected = mean - std * pdf / neg_mass.clamp_min(1e-300)
-    return torch.where(neg_mass > min_mass, expected, -3 * std).float()
+    margin = torch.where(neg_mass > min_mass, expected, -3 * std)
+    return margin.to(upcast(weight).dtype)
 
 
 @MODELS.register_module(name=['OFDLoss', 'ofd'])
-class OFDLoss(nn.Module):
+class OFDLoss(BaseDistillLoss):
     """OFD's margin-ReLU partial L2 on one pair of pre-ReLU features.
 
     The student feature goes through a 1x1 conv + BN connector
@@ -64,9 +67,8 @@ class OFDLoss(nn.Module):
     """
 
     def __init__(self, teacher_bn: str, loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         self.teacher_bn = teacher_bn
-        self.loss_weight = loss_weight
         self.register_buffer('margin', torch.zeros(0), persistent=False)
 
     def init_from_models(self, student: nn.Module,
@@ -111,9 +113,9 @@ class OFDLoss(nn.Module):
                 f'OFDLoss(teacher_bn={self.teacher_bn!r}) has '
                 f'{self.margin.numel()} margins but the teacher feature has '
                 f'shape {tuple(teacher.shape)}.')
-        student = student.float()
-        margin = self.margin.to(student.device).view(1, -1, 1, 1)
-        target = torch.maximum(teacher.detach().float(), margin)
+        student, teacher = upcast_all(student, teacher.detach())
+        margin = self.margin.to(student.device, student.dtype)
+        target = torch.maximum(teacher, margin.view(1, -1, 1, 1))
         counted = (student > target) | (target > 0)
         sq = (student - target).pow(2) * counted
         return self.loss_weight * sq.sum() / student.size(0)

@@ -2,24 +2,24 @@
 
 Liu et al., "Structured Knowledge Distillation for Semantic Segmentation",
 CVPR 2019 (the pixel-wise term). Each pixel's class scores become
-distributions ``p = softmax(z / T)`` over the ``C`` classes;
-``loss = T^2 * sum_{n,h,w} KL(p_T || p_S) / (N * H * W)``.
+distributions ``p = softmax(z / tau)`` over the ``C`` classes;
+``loss = tau^2 * sum_{n,h,w} KL(p_T || p_S) / (N * H * W)``.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, tau_arg, upcast_all
 from .utils import check_feature_map
 
 
 @MODELS.register_module(name=['PixelWiseKDLoss', 'pixel_kd'])
-class PixelWiseKDLoss(nn.Module):
+class PixelWiseKDLoss(BaseDistillLoss):
     """Per-pixel KL divergence between the class distributions of teacher
     and student logits, averaged over pixels.
 
     Args:
-        tau (float): Temperature ``T``. Defaults to 1.0.
+        tau (float): Temperature. Defaults to 1.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
         resize (bool): Resize the student logits bilinearly to the teacher's
             spatial size when they differ (instead of raising). The class
@@ -33,12 +33,8 @@ class PixelWiseKDLoss(nn.Module):
                  loss_weight: float = 1.0,
                  resize: bool = False,
                  align_corners: bool = False) -> None:
-        super().__init__()
-        if tau <= 0:
-            raise ValueError(
-                f'PixelWiseKDLoss: tau must be positive, got {tau}.')
-        self.tau = tau
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.tau = tau_arg('PixelWiseKDLoss', tau, 1.0)
         self.resize = resize
         self.align_corners = align_corners
 
@@ -75,7 +71,8 @@ class PixelWiseKDLoss(nn.Module):
                 size=teacher.shape[2:],
                 mode='bilinear',
                 align_corners=self.align_corners)
-        log_p_s = F.log_softmax(student.float() / self.tau, dim=1)
-        log_p_t = F.log_softmax(teacher.float() / self.tau, dim=1)
+        student, teacher = upcast_all(student, teacher)
+        log_p_s = F.log_softmax(student / self.tau, dim=1)
+        log_p_t = F.log_softmax(teacher / self.tau, dim=1)
         kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(dim=1)
         return self.loss_weight * self.tau**2 * kl.mean()

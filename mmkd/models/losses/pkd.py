@@ -6,14 +6,13 @@ over ``(N, H, W)`` on both sides, ``z = (x - mean) / (std + 1e-6)``;
 ``loss = MSE(z_s, z_t) / 2``, i.e. ``1 - r`` for the per-channel Pearson
 correlation ``r``, summed over FPN levels.
 """
-from typing import List, Sequence, Tuple, Union
-
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import Levels, check_feature_map, level_name, pair_levels
+from .base import BaseDistillLoss, Levels, upcast_all
+from .utils import check_feature_map, level_name
+
 
 def standardize(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Standardise each channel of an ``(N, C, H, W)`` map over
@@ -24,7 +23,7 @@ def standardize(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
 
 
 @MODELS.register_module(name=['PKDLoss', 'pkd'])
-class PKDLoss(nn.Module):
+class PKDLoss(BaseDistillLoss):
     """Pearson-correlation feature loss for (FPN) feature maps.
 
     Free of learnable parts: the standardisation removes the magnitude and
@@ -41,8 +40,7 @@ class PKDLoss(nn.Module):
     def __init__(self,
                  loss_weight: float = 1.0,
                  resize_stu: bool = True) -> None:
-        super().__init__()
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
         self.resize_stu = resize_stu
 
     def forward(self, student: Levels, teacher: Levels) -> torch.Tensor:
@@ -57,7 +55,7 @@ class PKDLoss(nn.Module):
         Returns:
             Tensor: The weighted scalar loss, summed over levels.
         """
-        pairs = pair_levels('PKDLoss', student, teacher)
+        pairs = self.levels(student, teacher)
         total = 0.
         for i, (s, t) in enumerate(pairs):
             name = level_name('PKDLoss', i, len(pairs))
@@ -68,7 +66,7 @@ class PKDLoss(nn.Module):
                     f'{name}: student shape {tuple(s.shape)} and teacher '
                     f'shape {tuple(t.shape)} must agree in batch size and '
                     'channels; add a connector for the channels.')
-            s, t = s.float(), t.detach().float()
+            s, t = upcast_all(s, t.detach())
             if s.shape[2:] != t.shape[2:]:
                 if self.resize_stu:
                     s = F.interpolate(

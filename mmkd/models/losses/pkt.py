@@ -7,15 +7,15 @@ batch, moved to ``[0, 1]``, become conditional distributions
 ``loss = mean_{i, j} p_t(j | i) * log(p_t(j | i) / p_s(j | i))``.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import batch_embeddings
+from .base import BaseDistillLoss, check_number
+from .utils import batch_embeddings, widen
 
 
 @MODELS.register_module(name=['PKTLoss', 'pkt'])
-class PKTLoss(nn.Module):
+class PKTLoss(BaseDistillLoss):
     """KL(teacher || student) between cosine-kernel conditional
     distributions.
 
@@ -33,9 +33,8 @@ class PKTLoss(nn.Module):
     """
 
     def __init__(self, eps: float = 1e-7, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.eps = eps
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.eps = check_number('PKTLoss', 'eps', eps, '[0, inf)')
 
     def conditional_probabilities(self, embed: torch.Tensor) -> torch.Tensor:
         """Row-stochastic ``(N, N)`` matrix ``p(j | i)`` of ``embed``."""
@@ -57,7 +56,9 @@ class PKTLoss(nn.Module):
             Tensor: The weighted scalar loss.
         """
         student, teacher = batch_embeddings('PKTLoss', student, teacher)
+        dtype = student.dtype
+        student, teacher = widen(student, teacher)
         p_s = self.conditional_probabilities(student)
         p_t = self.conditional_probabilities(teacher)
         kl = p_t * (torch.log(p_t + self.eps) - torch.log(p_s + self.eps))
-        return self.loss_weight * kl.mean()
+        return (self.loss_weight * kl.mean()).to(dtype)

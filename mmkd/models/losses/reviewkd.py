@@ -16,7 +16,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import Levels, check_feature_map, pair_levels
+from .base import BaseDistillLoss, Levels
+from .utils import check_feature_map
 
 NAME = 'ReviewKDLoss'
 
@@ -79,7 +80,7 @@ def hierarchical_context_loss(student: torch.Tensor, teacher: torch.Tensor,
 
 
 @MODELS.register_module(name=['ReviewKDLoss', 'reviewkd'])
-class ReviewKDLoss(nn.Module):
+class ReviewKDLoss(BaseDistillLoss):
     """ReviewKD: ABF fusion of the student stages + hierarchical context loss.
 
     The ABF modules (the learnable part) live in the loss rather than in a
@@ -109,7 +110,7 @@ class ReviewKDLoss(nn.Module):
                  mid_channels: Optional[int] = None,
                  pool_sizes: Sequence[int] = (4, 2, 1),
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         if len(student_channels) != len(teacher_channels) or \
                 not student_channels:
             raise ValueError(
@@ -125,7 +126,6 @@ class ReviewKDLoss(nn.Module):
             for i, (c_in, c_out) in enumerate(
                 zip(self.student_channels, self.teacher_channels)))
         self.pool_sizes = tuple(pool_sizes)
-        self.loss_weight = loss_weight
 
     @staticmethod
     def _as_map(x: torch.Tensor) -> torch.Tensor:
@@ -154,7 +154,7 @@ class ReviewKDLoss(nn.Module):
         Returns:
             Tensor: The weighted scalar loss, summed over stages.
         """
-        pairs = pair_levels(NAME, student, teacher)
+        pairs = self.levels(student, teacher)
         if len(pairs) != len(self.fusions):
             raise ValueError(
                 f'{NAME}: configured for {len(self.fusions)} stages '
@@ -174,8 +174,8 @@ class ReviewKDLoss(nn.Module):
                     f'{self.teacher_channels[i]} teacher channels, got a '
                     f'student input of shape {tuple(s.shape)} and a teacher '
                     f'input of shape {tuple(t.shape)}.')
-            s_maps.append(s.float())
-            t_maps.append(t.detach().float())
+            s_maps.append(self.upcast_to_parameters(s))
+            t_maps.append(self.upcast_to_parameters(t.detach()))
         outputs = self.fuse(s_maps, [tuple(t.shape[2:]) for t in t_maps])
         loss = sum(
             hierarchical_context_loss(o, t, self.pool_sizes)

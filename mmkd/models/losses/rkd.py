@@ -9,11 +9,11 @@ angle at ``e_j`` between ``e_i - e_j`` and ``e_k - e_j``;
 ``loss = w_d * L_D + w_a * L_A``.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import batch_embeddings
+from .base import BaseDistillLoss, check_number
+from .utils import batch_embeddings, pairwise_sq_distances, widen
 
 
 def normalized_distances(embed: torch.Tensor,
@@ -30,10 +30,8 @@ def normalized_distances(embed: torch.Tensor,
         Tensor: ``(N, N)`` distance matrix.
     """
     n = embed.size(0)
-    sq_norms = embed.pow(2).sum(1)
-    sq_dist = sq_norms[:, None] + sq_norms[None, :] - 2 * embed @ embed.t()
     off_diag = ~torch.eye(n, dtype=torch.bool, device=embed.device)
-    dist = sq_dist.clamp(min=eps).sqrt() * off_diag
+    dist = pairwise_sq_distances(embed).clamp(min=eps).sqrt() * off_diag
     mean = dist.sum() / (n * (n - 1))
     return dist / mean.clamp(min=eps)
 
@@ -53,7 +51,7 @@ def triplet_cosines(embed: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module(name=['RKDLoss', 'rkd'])
-class RKDLoss(nn.Module):
+class RKDLoss(BaseDistillLoss):
     """Distance-wise plus angle-wise relational loss.
 
     Inputs are per-sample embeddings: on CIFAR, the penultimate features
@@ -76,10 +74,11 @@ class RKDLoss(nn.Module):
                  distance_weight: float = 25.0,
                  angle_weight: float = 50.0,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.distance_weight = distance_weight
-        self.angle_weight = angle_weight
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.distance_weight = check_number('RKDLoss', 'distance_weight',
+                                            distance_weight, '[0, inf)')
+        self.angle_weight = check_number('RKDLoss', 'angle_weight',
+                                         angle_weight, '[0, inf)')
 
     def forward(self, student: torch.Tensor,
                 teacher: torch.Tensor) -> torch.Tensor:
@@ -95,6 +94,8 @@ class RKDLoss(nn.Module):
             Tensor: The weighted scalar loss.
         """
         student, teacher = batch_embeddings('RKDLoss', student, teacher)
+        dtype = student.dtype
+        student, teacher = widen(student, teacher)
         loss = student.new_zeros(())
         if self.distance_weight:
             loss = loss + self.distance_weight * F.smooth_l1_loss(
@@ -102,4 +103,4 @@ class RKDLoss(nn.Module):
         if self.angle_weight:
             loss = loss + self.angle_weight * F.smooth_l1_loss(
                 triplet_cosines(student), triplet_cosines(teacher))
-        return self.loss_weight * loss
+        return (self.loss_weight * loss).to(dtype)

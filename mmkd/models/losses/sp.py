@@ -5,15 +5,15 @@ Tung & Mori, "Similarity-Preserving Knowledge Distillation", ICCV 2019. With
 and ``loss = ||G_s - G_t||_F^2 / b^2``.
 """
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .utils import Levels, level_name, pair_levels
+from .base import BaseDistillLoss, Levels, check_number, upcast_all
+from .utils import level_name, widen
 
 
 @MODELS.register_module(name=['SPLoss', 'sp'])
-class SPLoss(nn.Module):
+class SPLoss(BaseDistillLoss):
     """Match the batch similarity matrices of student and teacher.
 
     Works on any per-sample features (maps, vectors); student and teacher
@@ -25,9 +25,8 @@ class SPLoss(nn.Module):
     """
 
     def __init__(self, eps: float = 1e-12, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.eps = eps
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.eps = check_number('SPLoss', 'eps', eps, '[0, inf)')
 
     def similarity(self, feature: torch.Tensor) -> torch.Tensor:
         """Row-normalised ``(b, b)`` Gram matrix of the batch."""
@@ -44,7 +43,7 @@ class SPLoss(nn.Module):
         Returns:
             Tensor: The weighted scalar loss.
         """
-        pairs = pair_levels('SPLoss', student, teacher)
+        pairs = self.levels(student, teacher)
         total = 0.
         for i, (s, t) in enumerate(pairs):
             if s.dim() < 2 or t.dim() < 2 or s.size(0) != t.size(0):
@@ -52,7 +51,9 @@ class SPLoss(nn.Module):
                     f'{level_name("SPLoss", i, len(pairs))}: expects '
                     '(b, ...) inputs with the same batch size, got student '
                     f'{tuple(s.shape)} and teacher {tuple(t.shape)}.')
-            diff = self.similarity(s.float()) - self.similarity(
-                t.detach().float())
+            s, t = upcast_all(s, t.detach())
+            dtype = s.dtype
+            s, t = widen(s, t)
+            diff = self.similarity(s) - self.similarity(t)
             total = total + diff.pow(2).sum() / s.size(0)**2
-        return self.loss_weight * total
+        return (self.loss_weight * total).to(dtype)

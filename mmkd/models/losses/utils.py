@@ -1,8 +1,10 @@
-"""Input checks shared by the distillation losses."""
+"""Input checks and helpers shared by the distillation losses."""
 import numbers
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Optional, Tuple
 
 import torch
+
+from .base import upcast_all
 
 
 def check_same_shape(loss_name: str,
@@ -39,41 +41,6 @@ def check_feature_map(loss_name: str, side: str, tensor: torch.Tensor) -> None:
             else type(tensor).__name__
         raise ValueError(f'{loss_name}: expects (N, C, H, W) feature maps, '
                          f'got a {side} input of shape {shape}.')
-
-
-Levels = Union[torch.Tensor, Sequence[torch.Tensor]]
-
-
-def pair_levels(loss_name: str, student: Levels,
-                teacher: Levels) -> List[Tuple[torch.Tensor, torch.Tensor]]:
-    """Pair the student and teacher inputs level by level.
-
-    A tensor is a single level; a list or tuple holds one tensor per level
-    (e.g. the outputs of an FPN neck).
-
-    Args:
-        loss_name (str): Name of the loss, for the messages.
-        student (Tensor | Sequence[Tensor]): Student input(s).
-        teacher (Tensor | Sequence[Tensor]): Teacher input(s).
-
-    Returns:
-        list[tuple[Tensor, Tensor]]: ``(student, teacher)`` per level.
-    """
-    levels = []
-    for side, inputs in (('student', student), ('teacher', teacher)):
-        if isinstance(inputs, torch.Tensor):
-            inputs = [inputs]
-        if not isinstance(inputs, (list, tuple)) or not inputs or \
-                not all(isinstance(x, torch.Tensor) for x in inputs):
-            raise TypeError(
-                f'{loss_name}: the {side} input must be a tensor or a '
-                'non-empty list/tuple of tensors (one per level), got '
-                f'{type(inputs).__name__}.')
-        levels.append(list(inputs))
-    if len(levels[0]) != len(levels[1]):
-        raise ValueError(f'{loss_name}: the student has {len(levels[0])} '
-                         f'levels, the teacher {len(levels[1])}.')
-    return list(zip(*levels))
 
 
 def level_name(loss_name: str, index: int, num_levels: int) -> str:
@@ -136,8 +103,8 @@ def batch_embeddings(loss_name: str, student: torch.Tensor,
                      min_batch: int = 2,
                      detach_teacher: bool = True
                      ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Per-sample embeddings for the relational losses, as float32
-    ``(N, D)`` matrices.
+    """Per-sample embeddings for the relational losses, as ``(N, D)``
+    matrices in the compute dtype (:func:`~.base.upcast_all`).
 
     Inputs of any shape ``(N, ...)`` are flattened per sample (e.g. a pooled
     ``(N, C, 1, 1)`` map); student and teacher may differ in ``D``, since
@@ -173,7 +140,8 @@ def batch_embeddings(loss_name: str, student: torch.Tensor,
             f'{min_batch}, got a batch of shape {tuple(student.shape)}.')
     if detach_teacher:
         teacher = teacher.detach()
-    return student.float().flatten(1), teacher.float().flatten(1)
+    student, teacher = upcast_all(student, teacher)
+    return student.flatten(1), teacher.flatten(1)
 
 
 def class_labels(loss_name: str, gt_labels: Any,
@@ -190,3 +158,38 @@ def class_labels(loss_name: str, gt_labels: Any,
             f'logits of shape {tuple(logits.shape)}, got '
             f'{labels[bad].tolist()}.')
     return labels
+
+
+def wide_dtype(tensor: torch.Tensor) -> torch.dtype:
+    """float64, for computations that float32 rounding would ruin; the
+    tensor's own dtype on devices without float64 (MPS)."""
+    return tensor.dtype if tensor.device.type == 'mps' else torch.float64
+
+
+def widen(*tensors: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    """The tensors in :func:`wide_dtype`: the relational losses compare
+    relations between the samples of a batch, which for similar samples
+    agree to more digits than float32 holds (cosines near 1, distances
+    normalised by their maximum), so they compute them in float64 and
+    return the loss in the inputs' compute dtype."""
+    return tuple(t.to(wide_dtype(t)) for t in tensors)
+
+
+def pairwise_sq_distances(x: torch.Tensor) -> torch.Tensor:
+    """Squared Euclidean distances between the rows of ``x`` (flattened
+    per sample), ``(N, N)`` with a zero diagonal, in ``x``'s dtype.
+
+    The expansion ``|a|^2 + |b|^2 - 2 a.b`` (one matrix product instead of
+    an ``(N, N, D)`` tensor of differences) cancels catastrophically for
+    near-duplicate rows: float32 keeps ~7 digits of ``|a|^2``, far too few
+    for a distance many orders of magnitude smaller. Centring the rows
+    (distances do not change) removes what the rows share, and the product
+    runs in float64, so the result is as exact as ``x``'s dtype allows.
+    """
+    x = x.flatten(1)
+    wide = x.to(wide_dtype(x))
+    centred = wide - wide.mean(dim=0, keepdim=True)
+    sq = centred.pow(2).sum(dim=1)
+    dist = (sq[:, None] + sq[None, :] - 2 * centred @ centred.t()).clamp(min=0)
+    diagonal = torch.eye(len(x), dtype=torch.bool, device=x.device)
+    return dist.masked_fill(diagonal, 0).to(x.dtype)

@@ -13,11 +13,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number
 from .utils import check_feature_map
 
 
 @MODELS.register_module(name=['VIDLoss', 'vid'])
-class VIDLoss(nn.Module):
+class VIDLoss(BaseDistillLoss):
     """VID loss with its regressor and learned variance.
 
     Argument names follow the seed toolkit's config
@@ -39,7 +40,9 @@ class VIDLoss(nn.Module):
                  init_pred_var: float = 5.0,
                  eps: float = 1e-5,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
+        eps = check_number('VIDLoss', 'eps', eps, '[0, inf)')
+        check_number('VIDLoss', 'init_pred_var', init_pred_var)
         if init_pred_var <= eps:
             raise ValueError(f'VIDLoss: init_pred_var ({init_pred_var}) must '
                              f'be larger than eps ({eps}).')
@@ -52,7 +55,6 @@ class VIDLoss(nn.Module):
         alpha = math.log(math.expm1(init_pred_var - eps))
         self.alpha = nn.Parameter(torch.full((outC, ), alpha))
         self.eps = eps
-        self.loss_weight = loss_weight
 
     @property
     def variance(self) -> torch.Tensor:
@@ -80,8 +82,8 @@ class VIDLoss(nn.Module):
                 f'outC={self.out_channels} but got a student feature of shape '
                 f'{tuple(student.shape)} and a teacher feature of shape '
                 f'{tuple(teacher.shape)}.')
-        student = student.float()
-        teacher = teacher.detach().float()
+        student = self.upcast_to_parameters(student)
+        teacher = self.upcast_to_parameters(teacher.detach())
         s_hw, t_hw = student.shape[2:], teacher.shape[2:]
         if s_hw != t_hw:
             if s_hw[0] * s_hw[1] > t_hw[0] * t_hw[1]:

@@ -4,20 +4,21 @@ Zhou, Song, Chen, Zhou, Wang, Yuan and Zhang, "Rethinking Soft Labels for
 Knowledge Distillation: A Bias-Variance Tradeoff Perspective", ICLR 2021.
 Each sample's KD term is weighted by ``w = 1 - exp(-CE_s / CE_t)``, the
 cross-entropies of student and teacher (temperature 1) on the label:
-``T^2 * mean_i w_i * KL(softmax(t_i / T) || softmax(s_i / T))``.
+``tau^2 * mean_i w_i * KL(softmax(t_i / tau) || softmax(s_i / tau))``.
 """
+from types import MappingProxyType
 from typing import Any, Optional
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number, tau_arg, upcast_all
 from .utils import check_same_shape, class_labels
 
 
 @MODELS.register_module(name=['WSLDLoss', 'wsld'])
-class WSLDLoss(nn.Module):
+class WSLDLoss(BaseDistillLoss):
     """KD with per-sample weights from the student/teacher CE ratio.
 
     A sample the teacher fits better than the student (``CE_s > CE_t``)
@@ -33,24 +34,24 @@ class WSLDLoss(nn.Module):
     ``gt_labels``.
 
     Args:
-        T (float): Temperature of the soft labels. Defaults to 2.0.
+        tau (float): Temperature of the soft labels (``T`` is accepted
+            too). Defaults to 2.0.
         eps (float): Added to the teacher's cross-entropy in the ratio.
             Defaults to 1e-7.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
-    data_sample_inputs = dict(gt_labels='gt_label')
+    data_sample_inputs = MappingProxyType(dict(gt_labels='gt_label'))
 
     def __init__(self,
-                 T: float = 2.0,
+                 tau: Optional[float] = None,
                  eps: float = 1e-7,
-                 loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if T <= 0:
-            raise ValueError(f'WSLDLoss: T must be positive, got {T}.')
-        self.T = T
-        self.eps = eps
-        self.loss_weight = loss_weight
+                 loss_weight: float = 1.0,
+                 *,
+                 T: Optional[float] = None) -> None:
+        super().__init__(loss_weight)
+        self.tau = tau_arg('WSLDLoss', tau, 2.0, 'T', T)
+        self.eps = check_number('WSLDLoss', 'eps', eps, '[0, inf)')
 
     def forward(self,
                 student: torch.Tensor,
@@ -68,14 +69,13 @@ class WSLDLoss(nn.Module):
         """
         check_same_shape('WSLDLoss', student, teacher, ndim=2)
         labels = class_labels('WSLDLoss', gt_labels, student)
-        student = student.float()
-        teacher = teacher.detach().float()
+        student, teacher = upcast_all(student, teacher.detach())
         with torch.no_grad():
             ce_s = F.cross_entropy(student, labels, reduction='none')
             ce_t = F.cross_entropy(teacher, labels, reduction='none')
             weight = 1 - torch.exp(-(ce_s / (ce_t + self.eps)).clamp(min=0))
-        log_p_s = F.log_softmax(student / self.T, dim=1)
-        log_p_t = F.log_softmax(teacher / self.T, dim=1)
+        log_p_s = F.log_softmax(student / self.tau, dim=1)
+        log_p_t = F.log_softmax(teacher / self.tau, dim=1)
         kl = (log_p_t.exp() * (log_p_t - log_p_s)).sum(dim=1)
-        loss = (weight * kl).mean() * self.T**2
+        loss = (weight * kl).mean() * self.tau**2
         return self.loss_weight * loss

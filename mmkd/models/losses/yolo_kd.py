@@ -11,9 +11,9 @@ cls * dist * L_cls)``.
 from typing import Sequence, Union
 
 import torch
-import torch.nn as nn
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number, upcast_all
 
 Outputs = Union[Sequence[torch.Tensor], tuple]
 
@@ -41,7 +41,7 @@ def raw_levels(outputs: Outputs, side: str, nc: int) -> Sequence[torch.Tensor]:
 
 
 @MODELS.register_module(name=['YoloKDLoss', 'yolo_kd'])
-class YoloKDLoss(nn.Module):
+class YoloKDLoss(BaseDistillLoss):
     """Output distillation on raw YOLOv5/YOLOv7 head outputs.
 
     Args:
@@ -61,12 +61,13 @@ class YoloKDLoss(nn.Module):
                  obj: float = 1.0,
                  cls: float = 0.5,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if nc < 1:
-            raise ValueError(f'YoloKDLoss: nc must be >= 1, got {nc}.')
-        self.nc = nc
-        self.giou, self.dist, self.obj, self.cls = giou, dist, obj, cls
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.nc = check_number('YoloKDLoss', 'nc', nc, '[1, inf)',
+                               integer=True)
+        self.giou, self.dist, self.obj, self.cls = (
+            check_number('YoloKDLoss', name, value, '[0, inf)')
+            for name, value in (('giou', giou), ('dist', dist), ('obj', obj),
+                                ('cls', cls)))
 
     def forward(self, student: Outputs, teacher: Outputs) -> torch.Tensor:
         """Compute the loss.
@@ -96,7 +97,7 @@ class YoloKDLoss(nn.Module):
                     f'YoloKDLoss: level {i} student shape {tuple(p.shape)} '
                     f'and teacher shape {tuple(t.shape)} differ (the anchors '
                     'and strides of both heads must agree).')
-            p, t = p.float(), t.detach().float()
+            p, t = upcast_all(p, t.detach())
             scale = torch.sigmoid(t[..., 4:5])
             l_box = l_box + ((p[..., :4] - t[..., :4])**2 * scale).mean()
             l_obj = l_obj + ((p[..., 4:5] - t[..., 4:5])**2 * scale).mean()

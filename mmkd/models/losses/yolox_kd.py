@@ -9,9 +9,9 @@ cls); ``loss = box * sum L_box + obj * sum L_obj + cls * sum L_cls``.
 from typing import List, Sequence
 
 import torch
-import torch.nn as nn
 
 from mmkd.registry import MODELS
+from .base import BaseDistillLoss, check_number, upcast_all
 
 HeadOutputs = Sequence[Sequence[torch.Tensor]]
 
@@ -54,7 +54,7 @@ def head_levels(outputs: HeadOutputs, side: str) -> List[tuple]:
 
 
 @MODELS.register_module(name=['YOLOXKDLoss', 'yolox_kd'])
-class YOLOXKDLoss(nn.Module):
+class YOLOXKDLoss(BaseDistillLoss):
     """Output distillation on raw YOLOX head outputs.
 
     Takes what ``YOLOXHead.forward`` returns on each side, recorded with
@@ -78,9 +78,10 @@ class YOLOXKDLoss(nn.Module):
                  obj: float = 1.0,
                  cls: float = 1.0,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.box, self.obj, self.cls = box, obj, cls
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
+        self.box, self.obj, self.cls = (
+            check_number('YOLOXKDLoss', name, value, '[0, inf)')
+            for name, value in (('box', box), ('obj', obj), ('cls', cls)))
 
     def forward(self, student: HeadOutputs,
                 teacher: HeadOutputs) -> torch.Tensor:
@@ -109,8 +110,8 @@ class YOLOXKDLoss(nn.Module):
                         f'{tuple(p.shape)} and teacher shape '
                         f'{tuple(t.shape)} differ (both heads need the same '
                         'classes and strides, and the same input size).')
-            p_cls, p_box, p_obj = (x.float() for x in s_out)
-            t_cls, t_box, t_obj = (x.detach().float() for x in t_out)
+            p_cls, p_box, p_obj, t_cls, t_box, t_obj = upcast_all(
+                *s_out, *(x.detach() for x in t_out))
             scale = torch.sigmoid(t_obj)
             l_box = l_box + (scale * (p_box - t_box)**2).mean()
             l_obj = l_obj + (scale * (p_obj - t_obj)**2).mean()

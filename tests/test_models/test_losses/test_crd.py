@@ -27,7 +27,7 @@ def reference_crd(fs, ft, loss_fn, idx, neg, z=None):
         emb = feat.double() @ w.t() + b
         heads.append(emb / torch.sqrt((emb**2).sum(1, keepdim=True)))
     banks = (loss_fn.teacher_memory.double(), loss_fn.student_memory.double())
-    n_data, tau = loss_fn.n_data, loss_fn.nce_t
+    n_data, tau = loss_fn.n_data, loss_fn.tau
     k = neg.shape[1]
     total = 0
     for side, (anchors, bank) in enumerate(zip(heads, banks)):

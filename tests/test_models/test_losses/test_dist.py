@@ -92,5 +92,5 @@ def test_bad_inputs_are_named():
                        match=r'DISTLoss: expects logits.*\(2, 5, '
                        r'3\)'):
         DISTLoss()(torch.randn(2, 5, 3), torch.randn(2, 5, 3))
-    with pytest.raises(ValueError, match='tau must be positive'):
+    with pytest.raises(ValueError, match='DISTLoss: tau must be a number > 0'):
         DISTLoss(tau=-1)

@@ -35,7 +35,8 @@ def dkd_checks(alpha, beta, T):
     s = torch.randn(5, 7, requires_grad=True)
     t = torch.randn(5, 7, requires_grad=True)
     labels = torch.tensor([0, 3, 6, 3, 1])
-    loss = DKDLoss(alpha=alpha, beta=beta, T=T, loss_weight=0.5)(s, t, labels)
+    loss = DKDLoss(alpha=alpha, beta=beta, tau=T, loss_weight=0.5)(s, t,
+                                                                    labels)
     s_ref = s.detach().double().requires_grad_(True)
     expected = 0.5 * reference_dkd(s_ref, t.detach(), labels, alpha, beta, T)
     loss.backward()
@@ -58,9 +59,9 @@ def test_kd_is_tckd_plus_teacher_weighted_nckd():
     s, t = torch.randn(1, 6), torch.randn(1, 6)
     label = torch.tensor([2])
     p_t_y = torch.softmax(t / 4.0, dim=1)[0, 2].item()
-    dkd = DKDLoss(alpha=1.0, beta=1 - p_t_y, T=4.0)(s, t, label)
+    dkd = DKDLoss(alpha=1.0, beta=1 - p_t_y, tau=4.0)(s, t, label)
     # two float32 sums of KL terms that largely cancel: ~3e-6 apart here
-    assert dkd.item() == pytest.approx(KDLoss(T=4.0)(s, t).item(), rel=1e-4)
+    assert dkd.item() == pytest.approx(KDLoss(tau=4.0)(s, t).item(), rel=1e-4)
 
 
 def test_zero_when_student_equals_teacher_and_finite_on_large_logits():
@@ -110,8 +111,13 @@ def test_bad_inputs_are_named():
         DKDLoss()(s, t, torch.tensor([0, 5]))
     with pytest.raises(ValueError, match='at least 2 classes'):
         DKDLoss()(torch.randn(2, 1), torch.randn(2, 1), [0, 0])
-    with pytest.raises(ValueError, match='T must be positive'):
-        DKDLoss(T=0)
+    with pytest.raises(ValueError, match='DKDLoss: tau must be a number > 0'):
+        DKDLoss(tau=0)
+    with pytest.raises(ValueError, match='DKDLoss: T must be a number > 0'):
+        DKDLoss(T=0)  # the old spelling is named as given
+    with pytest.raises(TypeError, match=r"DKDLoss: tau must be a number > 0, "
+                       r"got '4' \(str\)"):
+        DKDLoss(tau='4')
 
 
 def test_compact_distiller_feeds_data_sample_labels_to_dkd():

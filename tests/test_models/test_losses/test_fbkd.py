@@ -83,7 +83,7 @@ def fbkd_checks(channel_mask):
     loss_fn = FBKDLoss(in_channels=6,
                        inter_channels=3,
                        downsample_stride=2,
-                       temperature=0.7,
+                       tau=0.7,
                        feat_weight=weights[0],
                        attention_weight=weights[1],
                        nonlocal_weight=weights[2],
@@ -137,7 +137,7 @@ def test_nonlocal_block_starts_as_identity_and_handles_small_maps():
 def test_alias_defaults_and_bad_inputs():
     loss_fn = MODELS.build(dict(type='fbkd', in_channels=4))
     assert isinstance(loss_fn, FBKDLoss)
-    assert (loss_fn.temperature, loss_fn.feat_weight, loss_fn.attention_weight,
+    assert (loss_fn.tau, loss_fn.feat_weight, loss_fn.attention_weight,
             loss_fn.nonlocal_weight) == (0.5, 7e-5, 4e-3, 7e-5)
     s = torch.randn(2, 4, 4, 4)
     with pytest.raises(ValueError,
@@ -154,5 +154,8 @@ def test_alias_defaults_and_bad_inputs():
                        match='FBKDLoss: the student input must be'
                        ' a tensor'):
         loss_fn([s, s], [s, s])
-    with pytest.raises(ValueError, match='temperature must be positive'):
+    with pytest.raises(ValueError, match='FBKDLoss: temperature must be'):
         FBKDLoss(4, temperature=0)
+    with pytest.raises(ValueError, match='FBKDLoss: tau must be a number > 0'):
+        FBKDLoss(4, tau=0)
+    assert FBKDLoss(4, temperature=0.7).tau == 0.7  # the older spelling

@@ -22,7 +22,7 @@ def test_matches_formula_and_grads(T):
     torch.manual_seed(0)
     s = torch.randn(5, 7, requires_grad=True)
     t = torch.randn(5, 7, requires_grad=True)
-    loss = KDLoss(T=T, loss_weight=0.5)(s, t)
+    loss = KDLoss(tau=T, loss_weight=0.5)(s, t)
     expected = 0.5 * reference_kd(s.detach().numpy(), t.detach().numpy(), T)
     assert loss.item() == pytest.approx(expected, rel=1e-5)
     loss.backward()
@@ -38,7 +38,8 @@ def test_zero_when_equal_and_half_inputs():
 
 
 def test_seed_alias_builds_same_class():
-    assert type(MODELS.build(dict(type='vanilla_kd', T=4))) is KDLoss
+    loss = MODELS.build(dict(type='vanilla_kd', T=4))  # the seed's config
+    assert type(loss) is KDLoss and loss.tau == 4.0
 
 
 def test_bad_shapes_are_named():

@@ -47,7 +47,7 @@ def test_matches_formula_with_grads(T):
     torch.manual_seed(0)
     s = (3 * torch.randn(4, 6)).requires_grad_(True)
     t = torch.randn(4, 6, requires_grad=True)
-    loss = LogitStandardKDLoss(T=T, loss_weight=9.0)(s, t)
+    loss = LogitStandardKDLoss(tau=T, loss_weight=9.0)(s, t)
     expected = 9.0 * reference_lskd_np(s.detach().numpy(),
                                        t.detach().numpy(), T)
     assert loss.item() == pytest.approx(expected, rel=1e-5)
@@ -64,16 +64,16 @@ def test_invariant_to_logit_shift_and_scale_unlike_kd():
     moved = s * torch.tensor([[0.5], [4.0], [10.0]]) + torch.randn(3, 1)
     lskd = LogitStandardKDLoss()
     assert lskd(moved, t).item() == pytest.approx(lskd(s, t).item(), rel=1e-4)
-    assert KDLoss(T=2.0)(moved,
-                         t).item() != pytest.approx(KDLoss(T=2.0)(s, t).item(),
-                                                    rel=1e-2)
+    kd = KDLoss(tau=2.0)
+    assert kd(moved, t).item() != pytest.approx(kd(s, t).item(), rel=1e-2)
     # a student that matches the teacher up to range loses (almost) nothing
     assert lskd(3 * t + 1, t).item() == pytest.approx(0.0, abs=1e-5)
 
 
 def test_alias_builds_same_class():
     loss = MODELS.build(dict(type='lskd', T=3.0))
-    assert type(loss) is LogitStandardKDLoss and loss.T == 3.0
+    assert type(loss) is LogitStandardKDLoss and loss.tau == 3.0
+    assert LogitStandardKDLoss().tau == 2.0 and KDLoss().tau == 4.0
 
 
 def test_bad_inputs_are_named():
@@ -86,3 +86,5 @@ def test_bad_inputs_are_named():
         LogitStandardKDLoss()(torch.randn(2, 1), torch.randn(2, 1))
     with pytest.raises(ValueError, match='LogitStandardKDLoss: T must be'):
         LogitStandardKDLoss(T=0)
+    with pytest.raises(ValueError, match='LogitStandardKDLoss: tau must be'):
+        LogitStandardKDLoss(tau=-2)

@@ -101,10 +101,8 @@ NONLOCAL = {
 # id: (the checks of a loss test, the perturbation, the checks that must
 # fail under it: the loss value and the gradients the perturbed part reaches)
 CASES = {
-    'fbkd-temperature': (lambda: fbkd_checks(True),
-                         init_arg(FBKDLoss, 'temperature'),
-                         {'loss', 'student', 'feat_adapt.weight',
-                          'feat_adapt.bias'}),
+    'fbkd-tau': (lambda: fbkd_checks(True), init_arg(FBKDLoss, 'tau'),
+                 {'loss', 'student', 'feat_adapt.weight', 'feat_adapt.bias'}),
     'fbkd-nonlocal_weight': (lambda: fbkd_checks(False),
                              init_arg(FBKDLoss, 'nonlocal_weight'),
                              {'loss', 'student'} | NONLOCAL),
@@ -119,7 +117,7 @@ CASES = {
      }),
     'dkd-beta': (lambda: dkd_checks(1.0, 8.0, 4.0), init_arg(DKDLoss, 'beta'),
                  {'loss', 'student'}),
-    'dkd-T': (lambda: dkd_checks(0.5, 2.0, 1.0), init_arg(DKDLoss, 'T'),
+    'dkd-tau': (lambda: dkd_checks(0.5, 2.0, 1.0), init_arg(DKDLoss, 'tau'),
               {'loss', 'student'}),
     'dkd-tckd-term': (lambda: dkd_checks(1.0, 8.0, 4.0),
                       output(dkd_module, '_kl_rows', call=0),
@@ -139,7 +137,7 @@ CASES = {
     'ofd-margin': (ofd_checks,
                    lambda mp: scale_buffer_in_forward(mp, OFDLoss, 'margin'),
                    {'loss', 'student'}),
-    'wsld-T': (lambda: wsld_checks(2.0), init_arg(WSLDLoss, 'T'),
+    'wsld-tau': (lambda: wsld_checks(2.0), init_arg(WSLDLoss, 'tau'),
                {'loss', 'student'}),
     'fsp-student-matrix-of-pair-1': (fsp_checks,
                                      output(FSPLoss, 'fsp_matrix', call=2),

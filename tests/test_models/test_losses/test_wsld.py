@@ -51,7 +51,7 @@ def wsld_checks(T):
     s = torch.randn(5, 6, requires_grad=True)
     t = torch.randn(5, 6, requires_grad=True)
     labels = torch.tensor([0, 5, 2, 2, 1])
-    loss = WSLDLoss(T=T, loss_weight=2.5)(s, t, labels)
+    loss = WSLDLoss(tau=T, loss_weight=2.5)(s, t, labels)
     expected = 2.5 * reference_wsld_np(s.detach().numpy(),
                                        t.detach().numpy(), labels.numpy(), T)
     loss.backward()
@@ -78,7 +78,7 @@ def test_zero_when_equal_and_small_weight_where_student_is_better():
     # vanishes, so the loss is far below the unweighted KD term
     s = torch.tensor([[12.0, 0.0, 0.0]])
     t = torch.tensor([[0.0, 3.0, 0.0]])
-    weighted = WSLDLoss(T=1.0)(s, t, torch.tensor([0]))
+    weighted = WSLDLoss(tau=1.0)(s, t, torch.tensor([0]))
     p_t = torch.softmax(t, 1)
     plain = (p_t * (p_t.log() - torch.log_softmax(s, 1))).sum()
     assert weighted.item() < 0.01 * plain.item()
@@ -100,5 +100,7 @@ def test_bad_inputs_are_named():
     with pytest.raises(ValueError,
                        match=r'WSLDLoss: gt_labels must lie in \[0, 5\)'):
         WSLDLoss()(s, t, [-1, 2])
-    with pytest.raises(ValueError, match='T must be positive'):
+    with pytest.raises(ValueError, match='WSLDLoss: T must be a number > 0'):
         WSLDLoss(T=0)
+    with pytest.raises(ValueError, match='WSLDLoss: tau must be a number > 0'):
+        WSLDLoss(tau=0)
