@@ -11,6 +11,8 @@ import torch
 import torch.nn as nn
 
 from mmkd.registry import MODELS
+from ..losses.base import check_number
+from ..losses.utils import RandomStream
 from .connectors import BaseConnector
 
 
@@ -20,8 +22,11 @@ class MGDConnector(BaseConnector):
 
     In training mode every position of the ``(N, C, H, W)`` student feature
     is zeroed (over all channels) with probability ``lambda_mgd``; in eval
-    mode nothing is masked. The mask is drawn with ``torch.rand``, so
-    ``torch.manual_seed`` makes it reproducible.
+    mode nothing is masked. The masks come from the connector's own
+    :class:`~mmkd.models.losses.utils.RandomStream` (``rng``): seeded from
+    the global RNG when the connector is built (``torch.manual_seed`` makes
+    them reproducible) and saved in the checkpoint, so a resumed run draws
+    the masks an uninterrupted one would have.
 
     Args:
         student_channels (int): Channels of the student feature.
@@ -39,13 +44,10 @@ class MGDConnector(BaseConnector):
                  lambda_mgd: float = 0.65,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if not 0 <= lambda_mgd < 1:
-            raise ValueError(
-                f'MGDConnector: lambda_mgd must be in [0, 1), got '
-                f'{lambda_mgd}.')
         self.student_channels = student_channels
         self.teacher_channels = teacher_channels
-        self.lambda_mgd = lambda_mgd
+        self.lambda_mgd = check_number('MGDConnector', 'lambda_mgd',
+                                       lambda_mgd, '[0, 1)')
         self.align = None
         if student_channels != teacher_channels:
             self.align = nn.Conv2d(student_channels, teacher_channels, 1)
@@ -53,11 +55,14 @@ class MGDConnector(BaseConnector):
             nn.Conv2d(teacher_channels, teacher_channels, 3, padding=1),
             nn.ReLU(inplace=True),
             nn.Conv2d(teacher_channels, teacher_channels, 3, padding=1))
+        self.rng = RandomStream()
 
     def random_mask(self, feature: torch.Tensor) -> torch.Tensor:
         """A ``(N, 1, H, W)`` mask, 1 where a position is kept."""
         n, _, h, w = feature.shape
-        rand = torch.rand(n, 1, h, w, device=feature.device)
+        generator = self.rng.generator(feature.device)
+        rand = torch.rand((n, 1, h, w), device=feature.device,
+                          generator=generator)
         return (rand >= self.lambda_mgd).to(feature.dtype)
 
     def forward_connect(self, feature: torch.Tensor,

@@ -19,7 +19,7 @@ from mmengine.dist import all_reduce, get_world_size, is_distributed
 
 from mmkd.registry import MODELS
 from .base import BaseDistillLoss, check_number, tau_arg
-from .utils import batch_values
+from .utils import RandomStream, batch_values
 
 _EPS = 1e-7
 
@@ -67,7 +67,10 @@ class CRDLoss(BaseDistillLoss):
     Negatives are drawn uniformly with replacement from the ``n_data`` rows,
     as the authors' memory module does when given no indices (it may draw
     the positive; ``exclude_positive=True`` avoids that). Their CIFAR
-    script instead passes negatives drawn from other classes.
+    script instead passes negatives drawn from other classes. The draws
+    come from the loss's own :class:`~.utils.RandomStream` (``rng``), saved
+    in the checkpoint, so a resumed run draws the same negatives as an
+    uninterrupted one.
 
     Args:
         s_dim (int): Student feature size.
@@ -121,6 +124,7 @@ class CRDLoss(BaseDistillLoss):
         # Z of the student-anchor and the teacher-anchor contrast; < 0 until
         # estimated on the first batch
         self.register_buffer('normalizer', torch.full((2, ), -1.0))
+        self.rng = RandomStream()
 
     # ------------------------------------------------------------- helpers
     def _features(self, side: str, feature: torch.Tensor,
@@ -157,10 +161,14 @@ class CRDLoss(BaseDistillLoss):
             Tensor: Long tensor ``(N, nce_k)``.
         """
         shape = (indices.numel(), self.nce_k)
+        device = indices.device
+        generator = self.rng.generator(device)
         if not self.exclude_positive:
-            return torch.randint(0, self.n_data, shape, device=indices.device)
+            return torch.randint(0, self.n_data, shape, device=device,
+                                 generator=generator)
         # uniform over the other n_data - 1 rows: skip over the positive
-        draws = torch.randint(0, self.n_data - 1, shape, device=indices.device)
+        draws = torch.randint(0, self.n_data - 1, shape, device=device,
+                              generator=generator)
         return draws + (draws >= indices.view(-1, 1)).long()
 
     @staticmethod

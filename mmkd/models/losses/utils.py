@@ -3,6 +3,8 @@ import numbers
 from typing import Any, Optional, Tuple
 
 import torch
+import torch.nn as nn
+from mmengine.dist import get_rank
 
 from .base import upcast_all
 
@@ -193,3 +195,56 @@ def pairwise_sq_distances(x: torch.Tensor) -> torch.Tensor:
     dist = (sq[:, None] + sq[None, :] - 2 * centred @ centred.t()).clamp(min=0)
     diagonal = torch.eye(len(x), dtype=torch.bool, device=x.device)
     return dist.masked_fill(diagonal, 0).to(x.dtype)
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _splitmix64(value: int) -> int:
+    """One step of the splitmix64 mixer: nearby inputs, unrelated outputs."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return value ^ (value >> 31)
+
+
+class RandomStream(nn.Module):
+    """Random draws of a loss or connector that resume exactly.
+
+    Each draw gets a fresh ``torch.Generator`` on the device of the draw,
+    seeded from ``(seed, number of draws so far, process rank)``, so the
+    whole state is two integers: ``seed``, taken from the global RNG when
+    the stream is built (``torch.manual_seed`` before building gives the
+    same draws), and the draw count. Both are saved in the state dict (the
+    buffer ``state``) and restored from it, so a resumed run draws what the
+    uninterrupted one would have (on the same kind of device: CPU and CUDA
+    generators differ), and the state does not care where the module
+    lives. Under DDP every rank saves the same state but draws its own
+    numbers. A checkpoint written before the stream existed leaves the
+    freshly seeded state in place.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seed = int(torch.randint(0, 2**62, ()).item())
+        self.draws = 0
+        self.register_buffer('state', torch.zeros(2, dtype=torch.int64))
+
+    def generator(self, device: torch.device) -> torch.Generator:
+        """The generator of the next draw, on ``device``."""
+        key = _splitmix64(_splitmix64(_splitmix64(self.seed) ^ self.draws)
+                          ^ get_rank())
+        self.draws += 1
+        generator = torch.Generator(device=device)
+        generator.manual_seed(key)
+        return generator
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        self.state.copy_(torch.tensor([self.seed, self.draws]))
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        if prefix + 'state' not in state_dict:
+            return
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        self.seed, self.draws = (int(v) for v in self.state.tolist())

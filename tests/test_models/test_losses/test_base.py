@@ -80,6 +80,8 @@ def test_bad_temperatures_name_the_loss_and_the_spelling_used(
      TypeError, 'VIDLoss: init_pred_var'),
     (dict(type='YoloKDLoss', nc=2.5), TypeError, 'YoloKDLoss: nc must be an '
      'integer'),
+    (dict(type='MGDConnector', student_channels=2, teacher_channels=2,
+          lambda_mgd='0.5'), TypeError, 'MGDConnector: lambda_mgd'),
     (dict(type='KDLoss', loss_weight='1'), TypeError, 'KDLoss: loss_weight'),
 ])
 def test_bad_hyper_parameters_are_named(cfg, error, match):
