@@ -1,5 +1,5 @@
 # The main demo's distillation: the cnn64x5 teacher teaches the cnn8x2 student
-# on the 8x8 digits with vanilla KD (T=4): 0.1 * CE + 0.9 * KD.
+# on the 8x8 digits with vanilla KD (tau=4): 0.1 * CE + 0.9 * KD.
 #   python tools/train.py configs/digits/cnn64x5_digits.py
 #   python tools/train.py configs/digits/kd_cnn64x5_cnn8x2_digits.py \
 #       --cfg-options model.teacher_ckpt=work_dirs/cnn64x5_digits/epoch_30.pth
@@ -24,7 +24,7 @@ model = dict(
         type='ConfigurableDistiller',
         student_distill_layer=['linear'],
         teacher_distill_layer=['linear'],
-        loss=[dict(type='KDLoss', T=4)],
+        loss=[dict(type='KDLoss', tau=4)],
         weights=[0.9]))
 
 custom_hooks = [dict(type='EvaluateTeacherHook')]

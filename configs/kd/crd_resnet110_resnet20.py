@@ -20,7 +20,7 @@ model = dict(distiller=dict(
              n_data=50000,
              feat_dim=128,
              nce_k=16384,
-             nce_t=0.07,
+             tau=0.07,
              nce_m=0.5)
     ],
     weights=[0.8]))

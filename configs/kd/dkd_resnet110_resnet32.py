@@ -1,6 +1,6 @@
 # DKD (Zhao et al., "Decoupled Knowledge Distillation", CVPR 2022), resnet110
 # -> resnet32 on CIFAR-100, on the logits (layer linear).
-# Loss: CE + 1 * DKD(alpha 1, beta 2, T 4), the DKD weight ramped up linearly
+# Loss: CE + 1 * DKD(alpha 1, beta 2, tau 4), the DKD weight ramped up linearly
 # over the first 20 epochs (mdistiller CFG.DKD: CE_WEIGHT 1, ALPHA 1, T 4,
 # WARMUP 20); beta 2 from mdistiller configs/cifar100/dkd/res110_res32.yaml.
 # Published top-1 (RepDistiller README, last epoch): teacher 74.31, student
@@ -14,7 +14,7 @@ model = dict(
         type='ConfigurableDistiller',
         student_distill_layer=['linear'],
         teacher_distill_layer=['linear'],
-        loss=[dict(type='DKDLoss', alpha=1.0, beta=2.0, T=4.0)],
+        loss=[dict(type='DKDLoss', alpha=1.0, beta=2.0, tau=4.0)],
         weights=[1.0]))
 
 custom_hooks = [

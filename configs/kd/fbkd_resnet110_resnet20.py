@@ -3,7 +3,7 @@
 # resnet110 -> resnet20 on CIFAR-100: attention-guided + non-local distillation
 # on layer1, layer2, layer3 (16/32/64 channels), one FBKDLoss per stage with
 # the official code's weights (7e-5 masked feature, 4e-3 attention, 7e-5
-# non-local, T=0.5): CE + sum of the three FBKD losses.
+# non-local, tau=0.5): CE + sum of the three FBKD losses.
 # FBKD is a detection method; the CIFAR setting is this toolkit's own.
 # Published top-1 (RepDistiller README, last epoch): teacher 74.31, student
 # alone 69.06. FBKD: no published CIFAR-100 number (the paper reports COCO).

@@ -1,7 +1,7 @@
 # Logit standardization KD (Sun et al., "Logit Standardization in Knowledge
 # Distillation", CVPR 2024), resnet110 -> resnet32 on CIFAR-100, on the logits
 # (layer linear): KD on z-scored logits.
-# Loss: CE + 9 * LSKD(T 2), the authors' CIFAR setting of "KD+Ours" (README:
+# Loss: CE + 9 * LSKD(tau 2), the authors' CIFAR setting of "KD+Ours" (README:
 # --logit-stand --base-temp 2 --kd-weight 9; CE weight 1 in their cfg.py); base
 # temperature 2.
 # Published top-1 (RepDistiller README, last epoch): teacher 74.31, student
@@ -16,5 +16,5 @@ model = dict(
         type='ConfigurableDistiller',
         student_distill_layer=['linear'],
         teacher_distill_layer=['linear'],
-        loss=[dict(type='LogitStandardKDLoss', T=2.0)],
+        loss=[dict(type='LogitStandardKDLoss', tau=2.0)],
         weights=[9.0]))

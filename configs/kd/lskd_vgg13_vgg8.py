@@ -1,7 +1,7 @@
 # Logit standardization KD (Sun et al., "Logit Standardization in Knowledge
 # Distillation", CVPR 2024), vgg13 -> vgg8 on CIFAR-100, on the logits (layer
 # linear): KD on z-scored logits.
-# Loss: CE + 9 * LSKD(T 3), the authors' CIFAR setting of "KD+Ours" (README:
+# Loss: CE + 9 * LSKD(tau 3), the authors' CIFAR setting of "KD+Ours" (README:
 # --logit-stand --base-temp 2 --kd-weight 9; CE weight 1 in their cfg.py); base
 # temperature 3 for this pair, as in the name of its log
 # (logs/KD/kd,vgg13,vgg8,3,9.txt).
@@ -17,5 +17,5 @@ model = dict(
         type='ConfigurableDistiller',
         student_distill_layer=['linear'],
         teacher_distill_layer=['linear'],
-        loss=[dict(type='LogitStandardKDLoss', T=3.0)],
+        loss=[dict(type='LogitStandardKDLoss', tau=3.0)],
         weights=[9.0]))

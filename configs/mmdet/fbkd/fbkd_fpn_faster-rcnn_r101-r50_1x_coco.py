@@ -2,7 +2,7 @@
 # (student), 1x schedule, COCO.
 #
 # Method: FBKD, attention-guided distillation (spatial and channel attention
-#   masks, T=0.5; attention-masked feature loss 7e-5, attention loss 4e-3)
+#   masks, tau=0.5; attention-masked feature loss 7e-5, attention loss 4e-3)
 #   plus non-local distillation (learned non-local blocks on both sides,
 #   L2 between them, 7e-5), one FBKDLoss per FPN level P2-P5 (neck outputs
 #   0-3, as MMRazor's recipe; the official code also distils P6) with the
