@@ -5,5 +5,6 @@ import mmcv.transforms  # noqa: F401
 
 from .formatting import PackClsInputs
 from .processing import RandomCrop
+from . import teacher_cache  # noqa: F401  replayable augmentations
 
 __all__ = ['PackClsInputs', 'RandomCrop']

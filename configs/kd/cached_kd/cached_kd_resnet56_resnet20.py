@@ -1,0 +1,47 @@
+# Vanilla KD, resnet56 -> resnet20 on CIFAR-100 (the recipe of
+# ../kd_resnet56_resnet20.py: 0.1 * CE + 0.9 * KD(tau=4), 240 epochs), trained
+# from a teacher output cache (FKD, Shen & Xing, ECCV 2022): the teacher's
+# top-10 logits for K=10 draws (crop offset + flip) of every training image
+# are computed once; each epoch replays one stored draw per image and reads
+# its soft label, so the teacher never runs during training.
+# Published top-1 of the online recipe (RepDistiller README, last epoch):
+# teacher 72.34, student alone 69.06, KD 70.66; not yet measured from a cache.
+#   python tools/build_teacher_cache.py configs/kd/cached_kd/cached_kd_resnet56_resnet20.py \
+#       --draws 10 --topk 10 \
+#       --cfg-options model.teacher_ckpt=work_dirs/resnet56_cifar100/epoch_240.pth
+#   bash tools/dist_train.sh configs/kd/cached_kd/cached_kd_resnet56_resnet20.py 8 \
+#       --cfg-options model.teacher_ckpt=work_dirs/resnet56_cifar100/epoch_240.pth
+# (several ranks: torchrun ... tools/build_teacher_cache.py ... --launcher
+# pytorch writes one shard per rank). In its own folder: configs/kd/*.py are
+# all trained with a teacher by tests/kd_config_utils.py. docs/teacher_cache.md
+_base_ = '../kd_resnet56_resnet20.py'
+
+model = dict(
+    type='CachedTeacherDistill',
+    # model.teacher and model.teacher_ckpt (from the base) name the teacher
+    # the cache is built from; training does not build or load it
+    distiller=dict(
+        _delete_=True,
+        type='ConfigurableDistiller',
+        student_recorders=dict(
+            logits=dict(type='ModuleOutputs', source='linear')),
+        distill_losses=dict(
+            loss_kd=dict(type='CachedKDLoss', tau=4, loss_weight=0.9)),
+        loss_forward_mappings=dict(
+            loss_kd=dict(student=dict(recorder='logits', from_student=True)))))
+
+train_dataloader = dict(
+    dataset=dict(pipeline=[
+        dict(
+            type='TeacherCacheReplay',
+            cache_dir='work_dirs/teacher_cache/resnet56_cifar100',
+            transforms=[
+                dict(type='RecordedRandomCrop', crop_size=32, padding=4),
+                dict(type='RecordedRandomFlip', prob=0.5,
+                     direction='horizontal'),
+                dict(type='PackClsInputs'),
+            ]),
+    ]))
+
+# no teacher to evaluate; check the cache against the config instead
+custom_hooks = [dict(type='TeacherCacheCheckHook')]
