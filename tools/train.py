@@ -3,7 +3,7 @@
 Examples:
     python tools/train.py configs/baselines/resnet20_cifar100.py
     python tools/train.py configs/kd/vid_r20.py --work-dir work_dirs/vid --amp
-    python tools/train.py CONFIG --resume             # latest checkpoint
+    python tools/train.py CONFIG --resume             # newest intact checkpoint
     python tools/train.py CONFIG --resume PATH.pth    # a given checkpoint
     bash tools/dist_train.sh CONFIG 8                 # 8 processes
 """
@@ -13,8 +13,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mmkd.engine.resume import find_resumable_checkpoint  # noqa: E402
 from mmkd.utils.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
                             build_runner, load_config, run_cli)
+from mmkd.utils.run_setup import (add_run_safety, check_work_dir,  # noqa: E402,E501
+                                  strict_checkpoint_loading,
+                                  usable_checkpoint)
 
 
 def parse_args():
@@ -57,7 +61,8 @@ def apply_args(cfg, args):
             wrapper.type = 'AmpOptimWrapper'
             wrapper.loss_scale = 'dynamic'
         else:
-            wrapper.type = 'CPUAmpOptimWrapper'
+            # scoped: mmdet/mmseg configs build in their own scope
+            wrapper.type = 'mmkd.CPUAmpOptimWrapper'
             wrapper.dtype = 'bfloat16'
 
     if args.auto_scale_lr:
@@ -68,21 +73,28 @@ def apply_args(cfg, args):
         cfg.auto_scale_lr.enable = True
 
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        path, _ = find_resumable_checkpoint(cfg.work_dir)
+        cfg.resume = path is not None
+        cfg.load_from = path
+        if path is None:
+            print(f'Nothing to resume in {cfg.work_dir}: training starts '
+                  'from the beginning.')
     elif args.resume is not None:
-        if not osp.isfile(args.resume):
-            raise FileNotFoundError(
-                f'--resume checkpoint "{args.resume}" does not exist.')
         cfg.resume = True
-        cfg.load_from = args.resume
+        cfg.load_from = usable_checkpoint(args.resume, '--resume checkpoint')
+    elif cfg.get('load_from'):
+        usable_checkpoint(cfg.load_from, 'load_from')
+    check_work_dir(cfg.work_dir)
+    add_run_safety(cfg)
     return cfg
 
 
-def main():
+def main(phase):
     args = parse_args()
-
-    runner = build_runner(apply_args(load_config(args.config), args))
+    cfg = apply_args(load_config(args.config), args)
+    runner = build_runner(cfg)
+    strict_checkpoint_loading(runner, cfg)
+    phase.start()
     runner.train()
 
 

@@ -1,4 +1,5 @@
 """Shared pieces of mmkd's command-line tools."""
+import inspect
 import os
 import os.path as osp
 import pickle
@@ -8,9 +9,36 @@ from typing import Callable
 
 from mmengine.config import Config
 
-# errors whose message is the whole story; anything else keeps its traceback
+# mistakes in the config or the files it names: reported in one paragraph
+# when they happen while the run is set up (a RuntimeError while training is
+# a real runtime error, e.g. out of memory, and keeps its traceback)
 USER_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
-               ImportError, pickle.UnpicklingError, RuntimeError)
+               ImportError, pickle.UnpicklingError, RuntimeError,
+               PermissionError)
+
+
+class Phase:
+    """Which part of a tool runs: set-up (config, models, files) or the
+    run itself (training, testing)."""
+
+    def __init__(self) -> None:
+        self.running = False
+
+    def start(self) -> None:
+        """Set-up is over: errors from now on are runtime errors."""
+        self.running = True
+
+
+def _always_short() -> tuple:
+    """Errors whose message is the story even during the run."""
+    from mmkd.engine.hooks.finite_loss_hook import NonFiniteLossError
+    from .checkpoint import UnsafeCheckpointError
+    return (NonFiniteLossError, UnsafeCheckpointError, CheckpointError)
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be used as asked (damaged, not matching the
+    model, not writable)."""
 
 
 def load_config(path: str) -> Config:
@@ -26,21 +54,31 @@ def load_config(path: str) -> Config:
     return Config.fromfile(path)
 
 
-def run_cli(main: Callable[[], None], tool: str) -> None:
-    """Run ``main``; report configuration mistakes in one clear paragraph.
+def run_cli(main: Callable[[Phase], None], tool: str) -> None:
+    """Run ``main(phase)``; report configuration mistakes in one clear
+    paragraph.
 
-    The full traceback is still printed when ``MMKD_TRACEBACK=1``.
+    Errors raised while the tool sets up (before ``phase.start()``) in
+    :data:`USER_ERRORS`, and checkpoint and non-finite-loss errors at any
+    time, are reported without the traceback's middle; every other error
+    keeps its full traceback. ``MMKD_TRACEBACK=1`` always shows it.
 
     Args:
-        main (Callable): The tool's main function.
+        main (Callable): The tool's main function; it calls
+            ``phase.start()`` when set-up is over.
         tool (str): The tool's name, used as the message prefix.
     """
     from .setup_env import teardown_distributed
+    phase = Phase()
     try:
-        main()
+        if inspect.signature(main).parameters:
+            main(phase)
+        else:  # a tool without a run phase: all of it is set-up
+            main()
         teardown_distributed()
-    except USER_ERRORS as err:
-        if os.environ.get('MMKD_TRACEBACK') == '1':
+    except (USER_ERRORS + _always_short()) as err:
+        short = isinstance(err, _always_short()) or not phase.running
+        if not short or os.environ.get('MMKD_TRACEBACK') == '1':
             raise
         traceback.print_exc(limit=-3, file=sys.stderr)
         print(f'\n{tool}: error: {type(err).__name__}: {err}\n'
@@ -70,9 +108,13 @@ def add_common_arguments(parser) -> None:
 def apply_common_args(cfg: Config, args, config_path: str) -> Config:
     """Merge ``--cfg-options``, check keys, set launcher and work dir."""
     from .config_check import check_top_level_keys
+    from .run_setup import check_overrides, resolve_cfg_paths
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if args.cfg_options is not None:
+        check_overrides(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
+    if '::' not in config_path:
+        resolve_cfg_paths(cfg, config_path)
     check_top_level_keys(cfg)
     cfg.launcher = args.launcher
     if args.work_dir is not None:

@@ -1,6 +1,6 @@
 """Early checks of a config's top-level keys."""
 import difflib
-from typing import Iterable
+from typing import Iterable, Optional
 
 from mmengine.config import Config
 
@@ -14,7 +14,7 @@ RUNNER_KEYS = (
     'visualizer', 'default_scope', 'randomness', 'experiment_name',
     'model_wrapper_cfg', 'compile', 'find_unused_parameters', 'sync_bn',
     'runner_type', 'vis_backends', 'train_pipeline', 'test_pipeline',
-    'tta_pipeline', 'tta_model', 'dataset_type', 'data_root')
+    'tta_pipeline', 'tta_model', 'dataset_type', 'data_root', 'load_strict')
 
 
 class ConfigKeyError(KeyError):
@@ -24,13 +24,48 @@ class ConfigKeyError(KeyError):
         return str(self.args[0])
 
 
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (a swap of neighbours counts 1)."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1,
+                           rows[-1][j - 1] + (ca != cb)))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def misspelled_key(key: str, known: Iterable[str]) -> Optional[str]:
+    """The known key ``key`` is a typo of, or None.
+
+    A typo is one or two edits away (``train_dataloder``,
+    ``optim_warpper``); a name that extends a known one (``train_pipelines``,
+    ``data_roots``, ``train_pipeline_tta``) or differs by more is a variable
+    of the config's own.
+    """
+    if key in known or key.startswith('_'):
+        return None
+    best = None
+    for name in known:
+        if key.startswith(name) or name.startswith(key):
+            continue
+        distance = _edit_distance(key, name)
+        limit = 1 if len(name) <= 9 else 2
+        if distance <= limit and (best is None or distance < best[0]):
+            best = (distance, name)
+    return best[1] if best else None
+
+
 def check_top_level_keys(cfg: Config,
                          known: Iterable[str] = RUNNER_KEYS) -> None:
     """Refuse top-level keys that look like a misspelled runner key.
 
     MMEngine silently ignores unknown top-level keys, so ``train_dataloder``
-    would only fail much later with a confusing message. Names far from
-    every known key are left alone: configs define their own variables.
+    would only fail much later with a confusing message. The config's own
+    variables are left alone (see :func:`misspelled_key`).
 
     Args:
         cfg (Config): The loaded config.
@@ -41,13 +76,11 @@ def check_top_level_keys(cfg: Config,
     """
     known = tuple(known)
     for key in cfg.keys():
-        if key in known:
-            continue
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+        close = misspelled_key(key, known)
         if close:
             raise ConfigKeyError(
                 f'Config key "{key}" is not a key mmkd or MMEngine reads; '
-                f'did you mean "{close[0]}"?')
+                f'did you mean "{close}"?')
 
 
 def register_config_scope() -> None:

@@ -1,37 +1,40 @@
-"""Measure what distillation costs on top of training the student.
+"""Measure what distillation costs next to training the student alone.
 
-In one process, on one random batch, interleaving the measurements so that
-machine noise hits all of them alike, it times:
+In one process, on one batch, interleaving the measurements so that
+machine noise hits all of them alike (medians of ``--iters`` rounds), it
+times and prints, each also as a ratio to the student's step alone:
 
-- ``student``: the student's own train step (forward in loss mode,
-  backward, SGD step);
-- ``teacher``: the teacher's full forward under ``no_grad``;
-- ``teacher (as run)``: the teacher's forward as the algorithm runs it
-  (stopped after the last recorded layer);
-- ``distill``: the algorithm's train step (teacher + student + distill
-  losses, backward, step);
+- the student's own train step (forward in loss mode, backward, SGD step);
+- the teacher's forward in loss mode (what toolkits that run the whole
+  teacher do), in tensor mode, and as mmkd runs it (stopped after its last
+  record);
+- a distill step that runs the whole teacher in loss mode after the student
+  (the MMRazor-style step), mmkd's sequential distill step, the step with
+  the teacher one batch ahead on its own thread, and the step with the
+  teacher in bfloat16 (with the change in each distill loss it causes);
+- the peak memory each step adds, each in a fresh process (resident set
+  size on CPU, allocated memory on GPU; ``--no-memory`` skips it);
+- the data loader alone and with the distill step, when the data is on
+  disk, so a loader bottleneck shows.
 
-and prints ``overhead = distill / (student + teacher)``, the stricter
-``distill / (student + teacher as run)`` (what mmkd itself adds: recorders,
-connectors, losses) and which of the
-teacher's top-level modules never run during distill steps (e.g. an mmdet
-teacher's ``rpn_head`` and ``roi_head`` when only FPN features are
-distilled).
-
-The batch is one batch of the config's training data (point data roots at
-your data with ``--cfg-options``); a classification config whose data is not
-on disk gets a random batch instead.
+``relative cost = distill / (student + teacher)``: with the full tensor-mode
+teacher, and stricter, with the teacher as run. Also lists the teacher's
+top-level modules that never run (e.g. ``rpn_head``/``roi_head`` when only
+FPN features are distilled) and the machine's load.
 
     python tools/analysis_tools/benchmark_distill.py configs/kd/vid_r20.py \\
-        [--batch-size 64] [--iters 20] [--input-size 3 32 32]
+        [--batch-size 64] [--iters 20] [--threads 1] [--input-size 3 32 32]
 
 The teacher is random (its checkpoint is not needed to measure time).
 """
 import argparse
 import copy
+import os
 import os.path as osp
 import statistics
+import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(
@@ -41,6 +44,8 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
+from mmkd.models.distillers import \
+    distill_step as mmkd_distill_step  # noqa: E402
 from mmkd.registry import MODELS  # noqa: E402
 from mmkd.structures import ClsDataSample  # noqa: E402
 from mmkd.utils import (install_safe_checkpoint_loader,  # noqa: E402
@@ -55,7 +60,15 @@ def parse_args():
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument(
         '--input-size', type=int, nargs=3, default=(3, 32, 32))
-    parser.add_argument('--threads', type=int, default=None)
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch threads of each side (student; the teacher running '
+        'ahead gets as many on its own thread)')
+    parser.add_argument(
+        '--no-memory', action='store_true', help='skip the memory figures')
+    parser.add_argument('--only', help=argparse.SUPPRESS)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
@@ -86,7 +99,7 @@ def make_batch(cfg, algo, args):
             ])
         source = 'random images (the data set is not on disk)'
     processed = algo.data_preprocessor(data, True)
-    return processed['inputs'], processed['data_samples'], source
+    return data, processed['inputs'], processed['data_samples'], source
 
 
 def teacher_children_run(algo, step, iters=2):
@@ -117,6 +130,101 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
+def peak_memory_mib(name: str) -> float:
+    """Peak memory the step ``name`` adds, measured in a fresh process (this
+    script with ``--only NAME``): resident set size on CPU, allocated memory
+    on GPU, over what the built models and the batch already use."""
+    cmd = [sys.executable, __file__] + [
+        a for a in sys.argv[1:] if a != '--no-memory'
+    ] + ['--only', name]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    for line in proc.stdout.splitlines():
+        if line.startswith('PEAK_MIB '):
+            return float(line.split()[1])
+    return float('nan')
+
+
+def _rss_bytes() -> int:
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+
+
+def measure_only(step, warmup: int) -> None:
+    """Print the peak memory ``step`` adds (for :func:`peak_memory_mib`):
+    on CPU the resident set size, sampled every millisecond from before the
+    first step (a fresh process has not grown its heap for it yet)."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+        base = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+        for _ in range(warmup + 2):
+            step()
+        torch.cuda.synchronize()
+        print(f'PEAK_MIB {(torch.cuda.max_memory_allocated() - base) / 2**20}')
+        return
+    base = _rss_bytes()
+    peak, done = [base], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_bytes())
+            done.wait(0.001)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        for _ in range(warmup + 2):
+            step()
+    finally:
+        done.set()
+        sampler.join()
+    print(f'PEAK_MIB {(max(peak[0], _rss_bytes()) - base) / 2**20:.2f}')
+
+
+def loader_timing(cfg, args, step, batches: int = 5):
+    """ms per batch of the training loader alone and with ``step``."""
+    from mmengine.runner import Runner
+    loader_cfg = copy.deepcopy(cfg.train_dataloader)
+    loader_cfg.update(batch_size=args.batch_size, persistent_workers=False)
+    try:
+        loader = Runner.build_dataloader(loader_cfg, seed=0)
+        state = dict(it=iter(loader))
+    except FileNotFoundError:
+        return None
+
+    def next_batch():
+        try:
+            return next(state['it'])
+        except StopIteration:
+            state['it'] = iter(loader)
+            return next(state['it'])
+
+    next_batch()
+    alone = statistics.median(timed(next_batch) for _ in range(batches))
+    with_step = statistics.median(
+        timed(lambda: (next_batch(), step())) for _ in range(batches))
+    return alone * 1000, with_step * 1000
+
+
+def build(cfg, **overrides):
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.update(teacher_ckpt=None, teacher_ckpt_optional=True,
+                     **overrides)
+    if cfg.get('data_preprocessor') is not None:  # as the Runner does
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    torch.manual_seed(0)
+    return MODELS.build(model_cfg).train()
+
+
+def distill_losses(algo, inputs, samples):
+    with torch.no_grad():
+        return {
+            k: float(v)
+            for k, v in algo(inputs, samples, mode='loss').items()
+            if k.startswith('distill.')
+        }
+
+
 def main():
     args = parse_args()
     if args.threads:
@@ -127,27 +235,28 @@ def main():
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmkd'))
-    model_cfg = cfg.model
-    model_cfg.teacher_ckpt = None
-    model_cfg.teacher_ckpt_optional = True
-    if cfg.get('data_preprocessor') is not None:  # as the Runner does
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    algo = MODELS.build(model_cfg).train()
+    algo = build(cfg)
+    low = build(cfg, teacher_execution=dict(precision='bf16'))
     student, teacher = algo.architecture, algo.teacher
 
     torch.manual_seed(0)
-    inputs, samples, source = make_batch(cfg, algo, args)
+    raw, inputs, samples, source = make_batch(cfg, algo, args)
     # lr=0: the step does all of SGD's work but leaves the weights as they
     # are, so every timed run sees the same model (training on one batch for
     # many steps can diverge, e.g. YOLOX's SimOTA then fails on NaNs).
     student_opt = torch.optim.SGD(student.parameters(), lr=0.0)
     algo_opt = torch.optim.SGD(algo.parameters(), lr=0.0)
+    low_opt = torch.optim.SGD(low.parameters(), lr=0.0)
 
     def student_step():
         student_opt.zero_grad()
         loss, _ = student.parse_losses(student(inputs, samples, mode='loss'))
         loss.backward()
         student_opt.step()
+
+    @torch.no_grad()
+    def teacher_loss_mode():
+        teacher(inputs, samples, mode='loss')
 
     @torch.no_grad()
     def teacher_forward():
@@ -157,17 +266,54 @@ def main():
         algo.run_teacher(inputs, samples)
         algo.distiller.reset()
 
-    def distill_step():
-        algo_opt.zero_grad()
-        loss, _ = algo.parse_losses(algo(inputs, samples, mode='loss'))
+    def train_step(model, opt):
+        opt.zero_grad()
+        loss, _ = model.parse_losses(model(inputs, samples, mode='loss'))
         loss.backward()
-        algo_opt.step()
+        opt.step()
+
+    def distill_step():
+        train_step(algo, algo_opt)
+
+    def mmrazor_style_step():
+        """The student, then the whole teacher in loss mode, then the
+        losses: no early exit, the teacher's own loss computed."""
+        planner, algo.frozen_teacher.planner = algo.frozen_teacher.planner, \
+            None
+        try:
+            algo_opt.zero_grad()
+            student_losses, losses = mmkd_distill_step(
+                algo.distiller, algo.frozen_teacher,
+                lambda t: t(inputs, samples, mode='loss'),
+                lambda: student(inputs, samples, mode='loss'), samples)
+            loss, _ = algo.parse_losses(
+                algo.merge_losses(student_losses, losses))
+            loss.backward()
+            algo_opt.step()
+        finally:
+            algo.frozen_teacher.planner = planner
+
+    ahead_problem = []
+
+    def ahead_step():
+        problem = algo.run_teacher_ahead(raw)
+        if problem:
+            ahead_problem[:] = [problem]
+        distill_step()
 
     steps = dict(
         student=student_step,
+        teacher_loss=teacher_loss_mode,
         teacher=teacher_forward,
         teacher_as_run=teacher_as_run,
-        distill=distill_step)
+        mmrazor=mmrazor_style_step,
+        distill=distill_step,
+        ahead=ahead_step,
+        low=lambda: train_step(low, low_opt))
+    if args.only:
+        measure_only(steps[args.only], args.warmup)
+        algo._records_ahead(inputs)
+        return
     for _ in range(args.warmup):
         for fn in steps.values():
             fn()
@@ -176,33 +322,65 @@ def main():
         for name, fn in steps.items():
             times[name].append(timed(fn))
     med = {name: statistics.median(t) * 1000 for name, t in times.items()}
+    memory = {} if args.no_memory else {
+        name: peak_memory_mib(name)
+        for name in steps
+    }
+    # the last ahead step started a teacher run nobody consumes
+    algo._records_ahead(inputs)
 
-    overhead = med['distill'] / (med['student'] + med['teacher'])
     skipped = sorted(
         set(name for name, _ in teacher.named_children()) -
         teacher_children_run(algo, distill_step) - {'data_preprocessor'})
     print(f'config: {args.config}')
     print(f'batch {args.batch_size} ({source}, inputs '
-          f'{tuple(inputs.shape)}), {torch.get_num_threads()} threads, '
-          f'median of {args.iters} interleaved runs')
-    print(f'| {"measurement":<36} | {"ms":>9} |')
-    print(f'|{"-" * 38}|{"-" * 11}|')
+          f'{tuple(inputs.shape)}), {torch.get_num_threads()} thread(s) per '
+          f'side, median of {args.iters} interleaved runs, load average '
+          f'{" ".join(f"{x:.2f}" for x in os.getloadavg())} on '
+          f'{os.cpu_count()} CPUs')
     rows = [
-        ('student train step', med['student']),
-        ('teacher forward (full)', med['teacher']),
-        ('teacher forward (as distill runs it)', med['teacher_as_run']),
-        ('distill train step', med['distill']),
+        ('student train step alone', 'student'),
+        ('teacher forward, loss mode (full)', 'teacher_loss'),
+        ('teacher forward, tensor mode (full)', 'teacher'),
+        ('teacher forward as distill runs it', 'teacher_as_run'),
+        ('MMRazor-style step (teacher in loss mode)', 'mmrazor'),
+        ('distill step', 'distill'),
+        ('distill step, teacher ahead', 'ahead'),
+        ('distill step, bf16 teacher', 'low'),
     ]
-    for name, value in rows:
-        print(f'| {name:<36} | {value:9.2f} |')
-    print(f'overhead = distill / (student + teacher) = {overhead:.3f}')
+    print(f'| {"measurement":<42} | {"ms":>9} | {"x student":>9} | '
+          f'{"peak MiB":>8} |')
+    print(f'|{"-" * 44}|{"-" * 11}|{"-" * 11}|{"-" * 10}|')
+    for label, key in rows:
+        mem = f'{memory[key]:8.1f}' if key in memory else f'{"-":>8}'
+        print(f'| {label:<42} | {med[key]:9.2f} | '
+              f'{med[key] / med["student"]:9.3f} | {mem} |')
+    cost = med['distill'] / (med['student'] + med['teacher'])
+    print(f'relative cost = distill / (student + teacher) = {cost:.3f}')
     as_run = med['distill'] / (med['student'] + med['teacher_as_run'])
-    print(f'overhead vs teacher as run = distill / (student + teacher as '
-          f'run) = {as_run:.3f}')
+    print(f'relative cost vs teacher as run = distill / (student + teacher '
+          f'as run) = {as_run:.3f}')
+    print(f'speed-up over the MMRazor-style step = '
+          f'{med["mmrazor"] / med["distill"]:.3f}')
     print(f'teacher as run / full forward = '
           f'{med["teacher_as_run"] / med["teacher"]:.3f}')
+    if ahead_problem:
+        print(f'the teacher could not run ahead: {ahead_problem[0]}')
     print('teacher modules never run in distill steps: ' +
           (', '.join(skipped) if skipped else 'none'))
+    want, got = distill_losses(algo, inputs, samples), distill_losses(
+        low, inputs, samples)
+    print('distill losses with the bf16 teacher: ' + ', '.join(
+        f'{k} {got[k]:.4g} vs {v:.4g} ({(got[k] - v) / abs(v) * 100:+.2f}%)'
+        if v else f'{k} {got[k]:.4g} vs 0' for k, v in want.items()))
+    loader = loader_timing(cfg, args, distill_step)
+    if loader is None:
+        print('data loader: not measured (the data set is not on disk)')
+    else:
+        print(f'data loader: {loader[0]:.1f} ms per batch alone, '
+              f'{loader[1]:.1f} ms per iteration with the distill step '
+              f'(loading is {loader[0] / loader[1] * 100:.0f}% of it; '
+              'num_workers overlaps it with training)')
 
 
 if __name__ == '__main__':

@@ -39,7 +39,7 @@ class ConfigurableDistiller(BaseModule):
                                                source='linear')),
             teacher_recorders=dict(logits=dict(type='ModuleOutputs',
                                                source='linear')),
-            distill_losses=dict(loss_kd=dict(type='KDLoss', T=4)),
+            distill_losses=dict(loss_kd=dict(type='KDLoss', tau=4)),
             loss_forward_mappings=dict(loss_kd=dict(
                 student=dict(recorder='logits', from_student=True),
                 teacher=dict(recorder='logits', from_student=False))))

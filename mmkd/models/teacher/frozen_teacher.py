@@ -89,6 +89,8 @@ class FrozenTeacher:
         record; then check that every record the losses read is there and
         bring records to float32 on ``record_device`` when the teacher runs
         in lower precision or on its own device."""
+        if not self.recorders.recorders:
+            return  # the losses read nothing from this teacher
         self.model.eval()
         with self.recorders.recording(), self.execution.context(self.model):
             if self.planner is not None and not self.planner.planned:

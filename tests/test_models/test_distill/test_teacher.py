@@ -152,3 +152,11 @@ def test_missing_local_teacher_checkpoint_names_the_file(tmp_path):
     path = tmp_path / 'nope.pth'
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         FrozenTeacher(Chain(), ckpt=str(path))
+
+
+def test_a_teacher_the_losses_read_nothing_from_never_runs():
+    model = Chain()
+    teacher = FrozenTeacher(model, ckpt_optional=True)
+    teacher.attach(RecorderManager(), {})
+    teacher.run(lambda t: t(torch.randn(1, 4)))
+    assert model.calls == []
