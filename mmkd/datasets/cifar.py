@@ -13,6 +13,7 @@ import os.path as osp
 import pickle
 import shutil
 import tarfile
+import zlib
 import tempfile
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -89,8 +90,17 @@ def load_cifar_pickle(path: str) -> Dict[str, Any]:
         dict: The file's dict, with ``str`` keys (Python-2 byte strings are
         decoded as latin-1).
     """
-    with open(path, 'rb') as f:
-        content = _CIFARUnpickler(f, path).load()
+    try:
+        with open(path, 'rb') as f:
+            content = _CIFARUnpickler(f, path).load()
+    except UnsafePickleError:
+        raise
+    except (EOFError, pickle.UnpicklingError, ValueError, IndexError,
+            TypeError, AttributeError, MemoryError) as err:
+        raise ValueError(
+            f'{path} is not a readable CIFAR file (truncated or corrupt?): '
+            f'{type(err).__name__}: {err}. Get a fresh copy from '
+            f'{CIFAR_URL}.') from None
     if not isinstance(content, dict):
         raise ValueError(f'{path}: expected a pickled dict, got '
                          f'{type(content).__name__}.')
@@ -119,6 +129,17 @@ def safe_extract(archive: str, dest: str) -> None:
         archive (str): Path of the ``.tar.gz`` file.
         dest (str): Folder to extract into.
     """
+    try:
+        _extract(archive, dest)
+    except (tarfile.ReadError, EOFError, zlib.error, OSError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise RuntimeError(
+            f'Cannot extract {archive} (truncated or corrupt?): {err}. Get a '
+            f'fresh copy from {CIFAR_URL}.') from None
+
+
+def _extract(archive: str, dest: str) -> None:
     with tarfile.open(archive, 'r:*') as tar:
         if hasattr(tarfile, 'data_filter'):
             try:

@@ -214,3 +214,30 @@ def test_build_from_registry_and_lazy_init(tmp_path):
     assert dataset.metainfo['classes'] == CIFAR100_CLASSES
     subset = CIFAR100(data_root=root, split='train', indices=2)
     assert len(subset) == 2
+
+
+def test_truncated_batch_file_is_named(tmp_path):
+    root = make_tiny_cifar(str(tmp_path), num_train=8, num_test=4)
+    path = osp.join(root, 'cifar-100-python', 'train')
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    dataset = CIFAR100(data_root=root, split='train', lazy_init=True)
+    with pytest.raises(ValueError) as info:
+        dataset.full_init()
+    assert f'{path} is not a readable CIFAR file' in str(info.value)
+
+
+def test_truncated_archive_is_named(tmp_path):
+    root = make_tiny_cifar(
+        str(tmp_path), num_train=8, num_test=4, archive=True)
+    archive = osp.join(root, 'cifar-100-python.tar.gz')
+    with open(archive, 'rb') as f:
+        data = f.read()
+    with open(archive, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    dataset = CIFAR100(data_root=root, split='train', lazy_init=True)
+    with pytest.raises(RuntimeError) as info:
+        dataset.full_init()
+    assert f'Cannot extract {archive}' in str(info.value)
