@@ -11,7 +11,8 @@ from .paraphraser import check_channels, conv_stack, factor_channels
 @MODELS.register_module()
 class Translator(BaseConnector):
     """Convolutional encoder from the student's feature to a factor shaped
-    like the paraphraser's: ``Cs -> Cs -> kCt -> kCt``, 3x3 conv-BN-LeakyReLU.
+    like the paraphraser's: ``Cs -> Cs -> kCt -> kCt``, 3x3 conv-BN-LeakyReLU
+    (with BN by default, as RepDistiller's translator).
 
     Args:
         in_channels (int): Student channels ``Cs``.
@@ -20,6 +21,7 @@ class Translator(BaseConnector):
         rate (float): Paraphrase rate ``k`` of the paired paraphraser.
             Defaults to 0.5.
         negative_slope (float): Of the LeakyReLUs. Defaults to 0.1.
+        use_bn (bool): BN after each convolution. Defaults to True.
     """
 
     def __init__(self,
@@ -27,13 +29,14 @@ class Translator(BaseConnector):
                  out_channels: int,
                  rate: float = 0.5,
                  negative_slope: float = 0.1,
+                 use_bn: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.out_channels = factor_channels(out_channels, rate)
         self.encoder = conv_stack(
             [in_channels, in_channels, self.out_channels, self.out_channels],
-            False, negative_slope)
+            False, negative_slope, use_bn)
 
     def forward_connect(self, feature, reference):
         check_channels('Translator', feature, self.in_channels)

@@ -64,13 +64,24 @@ class CRDLoss(BaseDistillLoss):
     distributed training the embeddings and indices of all ranks are
     gathered first, so every rank applies the same update.
 
-    Negatives are drawn uniformly with replacement from the ``n_data`` rows,
-    as the authors' memory module does when given no indices (it may draw
-    the positive; ``exclude_positive=True`` avoids that). Their CIFAR
-    script instead passes negatives drawn from other classes. The draws
-    come from the loss's own :class:`~.utils.RandomStream` (``rng``), saved
-    in the checkpoint, so a resumed run draws the same negatives as an
-    uninterrupted one.
+    Negatives (``negatives``):
+
+    - ``'other_classes'``: as the authors' CIFAR-100 recipe
+      (RepDistiller's ``CIFAR100InstanceSample``, mode ``'exact'``, behind
+      the published CRD numbers): the positive is the sample's own index
+      and the ``nce_k`` negatives are drawn from the samples of the other
+      classes, without replacement (with replacement when there are fewer
+      than ``nce_k``). It needs the label of every training sample:
+      ``DatasetLabelsHook`` passes them from the training set before
+      training (:meth:`set_dataset_labels`; plain loops call it
+      themselves).
+    - ``'uniform'``: uniformly with replacement from the ``n_data`` rows,
+      as the authors' memory module does when given no indices (it may
+      draw the positive; ``exclude_positive=True`` avoids that).
+
+    The draws come from the loss's own :class:`~.utils.RandomStream`
+    (``rng``), saved in the checkpoint, so a resumed run draws the same
+    negatives as an uninterrupted one.
 
     Args:
         s_dim (int): Student feature size.
@@ -82,11 +93,14 @@ class CRDLoss(BaseDistillLoss):
             0.07.
         nce_m (float): Momentum of the bank update. Defaults to 0.5.
         exclude_positive (bool): Never draw an anchor's own index as a
-            negative. Defaults to False.
+            negative (``'uniform'`` only). Defaults to False.
+        negatives (str): ``'uniform'`` or ``'other_classes'``. Defaults to
+            ``'uniform'``.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
     data_sample_inputs = MappingProxyType(dict(indices='sample_idx'))
+    NEGATIVES = ('uniform', 'other_classes')
 
     def __init__(self,
                  s_dim: int,
@@ -97,6 +111,7 @@ class CRDLoss(BaseDistillLoss):
                  tau: Optional[float] = None,
                  nce_m: float = 0.5,
                  exclude_positive: bool = False,
+                 negatives: str = 'uniform',
                  loss_weight: float = 1.0,
                  *,
                  nce_t: Optional[float] = None) -> None:
@@ -110,6 +125,10 @@ class CRDLoss(BaseDistillLoss):
                     f'CRDLoss: {name} must be a positive int, got {value!r}.')
         if exclude_positive and n_data < 2:
             raise ValueError('CRDLoss: exclude_positive needs n_data >= 2.')
+        if negatives not in self.NEGATIVES:
+            raise ValueError(f'CRDLoss: negatives must be one of '
+                             f'{self.NEGATIVES}, got {negatives!r}.')
+        self.negatives = negatives
         self.s_dim, self.t_dim, self.n_data = s_dim, t_dim, n_data
         self.nce_k = nce_k
         self.tau = tau_arg('CRDLoss', tau, 0.07, 'nce_t', nce_t)
@@ -125,6 +144,37 @@ class CRDLoss(BaseDistillLoss):
         # estimated on the first batch
         self.register_buffer('normalizer', torch.full((2, ), -1.0))
         self.rng = RandomStream()
+        # the training set's labels (other_classes), and grouped by class:
+        # the dataset indices sorted by label, and where each class starts
+        # in that order and how many samples it has; not saved (the dataset
+        # gives them on every start)
+        for name in ('dataset_labels', 'label_order', 'class_start',
+                     'class_count'):
+            self.register_buffer(
+                name, torch.zeros(0, dtype=torch.long), persistent=False)
+
+    def set_dataset_labels(self, labels: Sequence[int]) -> None:
+        """Give the class label of every training sample (``n_data``
+        of them, in dataset order), for ``negatives='other_classes'``.
+
+        Args:
+            labels (Tensor | Sequence[int]): Label of sample ``i`` at
+                position ``i``.
+        """
+        labels = torch.as_tensor(labels).reshape(-1).long().cpu()
+        if labels.numel() != self.n_data:
+            raise ValueError(
+                f'CRDLoss: got {labels.numel()} dataset labels for '
+                f'n_data={self.n_data}; n_data must be the size of the '
+                'training set.')
+        if labels.numel() and labels.min() < 0:
+            raise ValueError('CRDLoss: dataset labels must be >= 0.')
+        device = self.normalizer.device
+        counts = torch.bincount(labels)
+        self.label_order = torch.sort(labels, stable=True)[1].to(device)
+        self.class_count = counts.to(device)
+        self.class_start = (torch.cumsum(counts, 0) - counts).to(device)
+        self.dataset_labels = labels.to(device)
 
     # ------------------------------------------------------------- helpers
     def _features(self, side: str, feature: torch.Tensor,
@@ -152,7 +202,7 @@ class CRDLoss(BaseDistillLoss):
                 'set n_data to the size of the training set.')
 
     def sample_negatives(self, indices: torch.Tensor) -> torch.Tensor:
-        """Draw ``nce_k`` bank rows per anchor, uniformly with replacement.
+        """Draw ``nce_k`` bank rows per anchor (see ``negatives``).
 
         Args:
             indices (Tensor): Dataset indices of the batch, ``(N, )``.
@@ -163,6 +213,8 @@ class CRDLoss(BaseDistillLoss):
         shape = (indices.numel(), self.nce_k)
         device = indices.device
         generator = self.rng.generator(device)
+        if self.negatives == 'other_classes':
+            return self._other_class_negatives(indices, generator)
         if not self.exclude_positive:
             return torch.randint(0, self.n_data, shape, device=device,
                                  generator=generator)
@@ -170,6 +222,43 @@ class CRDLoss(BaseDistillLoss):
         draws = torch.randint(0, self.n_data - 1, shape, device=device,
                               generator=generator)
         return draws + (draws >= indices.view(-1, 1)).long()
+
+    def _other_class_negatives(self, indices: torch.Tensor,
+                               generator: torch.Generator) -> torch.Tensor:
+        """``nce_k`` samples of the other classes per anchor: distinct
+        when the other classes have at least ``nce_k`` samples (numpy's
+        ``choice(..., replace=False)`` in RepDistiller), else with
+        replacement."""
+        if self.label_order.numel() != self.n_data:
+            raise RuntimeError(
+                "CRDLoss(negatives='other_classes') needs the label of "
+                'every training sample: add dict(type=\'DatasetLabelsHook\') '
+                'to custom_hooks, or call set_dataset_labels(labels) in a '
+                'plain loop.')
+        device = indices.device
+        labels = self.dataset_labels.to(device)[indices]
+        start = self.class_start.to(device)[labels]
+        count = self.class_count.to(device)[labels]
+        pool = self.n_data - count  # samples of the other classes
+        if int(pool.min()) < 1:
+            raise ValueError('CRDLoss: every training sample has the same '
+                             'label; there are no other classes to draw '
+                             'negatives from.')
+        positions = []
+        for size in pool.tolist():
+            if size >= self.nce_k:
+                positions.append(
+                    torch.randperm(size, generator=generator,
+                                   device=device)[:self.nce_k])
+            else:
+                positions.append(
+                    torch.randint(0, size, (self.nce_k, ), device=device,
+                                  generator=generator))
+        positions = torch.stack(positions)
+        # skip over the anchor's own class in the label-sorted order
+        positions = positions + (positions >= start[:, None]).long() * \
+            count[:, None]
+        return self.label_order.to(device)[positions]
 
     @staticmethod
     def _scores(anchor: torch.Tensor, bank: torch.Tensor,

@@ -3,8 +3,14 @@
 Kim, Park and Kwak, "Paraphrasing Complex Network: Network Compression via
 Factor Transfer", NeurIPS 2018. A paraphraser (auto-encoder) trained to
 reconstruct the teacher feature gives the teacher factor ``F_t``; a translator
-on the student gives ``F_s``; the loss is
-``|| F_t / ||F_t||_2 - F_s / ||F_s||_2 ||_p`` (p = 1) on flattened factors.
+on the student gives ``F_s``. Two distances, chosen with ``formula``:
+
+- ``'paper'``: ``mean |u_t - u_s|^p`` with ``u = F / ||F||_2`` the whole
+  flattened factor of a sample;
+- ``'repdistiller'`` (RepDistiller's ``distiller_zoo/FT.py``, behind its
+  published FT numbers and weight 200): ``u = normalize(mean_c F^2)``, an
+  ``H x W`` map per sample, then ``mean |u_t - u_s|^p`` (the larger map
+  average-pooled to the smaller).
 """
 from typing import Optional
 
@@ -14,6 +20,9 @@ import torch.nn.functional as F
 from mmkd.registry import MODELS
 from .base import BaseDistillLoss, check_number
 from .utils import check_feature_map
+
+FORMULAS = ('paper', 'repdistiller')
+PARAPHRASER_MODES = ('joint', 'frozen')
 
 
 def factor_distance(student: torch.Tensor, teacher: torch.Tensor,
@@ -25,29 +34,52 @@ def factor_distance(student: torch.Tensor, teacher: torch.Tensor,
     return (u_t - u_s).abs().pow(p).mean()
 
 
+def channel_factor_distance(student: torch.Tensor, teacher: torch.Tensor,
+                            p: float) -> torch.Tensor:
+    """RepDistiller's distance: ``u = normalize(mean_c F^2)`` per sample
+    (an ``H x W`` map, the larger one average-pooled to the smaller), then
+    the mean of ``|u_t - u_s|^p``."""
+    h_s, h_t = student.size(2), teacher.size(2)
+    if h_s > h_t:
+        student = F.adaptive_avg_pool2d(student, teacher.shape[2:])
+    elif h_t > h_s:
+        teacher = F.adaptive_avg_pool2d(teacher, student.shape[2:])
+    u_s = F.normalize(student.pow(2).mean(1).flatten(1), dim=1)
+    u_t = F.normalize(teacher.pow(2).mean(1).flatten(1), dim=1)
+    return (u_t - u_s).abs().pow(p).mean()
+
+
 @MODELS.register_module(name=['FTLoss', 'ft'])
 class FTLoss(BaseDistillLoss):
-    """Factor-transfer loss, owning the paraphraser and its reconstruction
-    loss.
+    """Factor-transfer loss, owning the paraphraser.
 
     ``forward(student, teacher)`` takes the student's factor (the output of
     a ``Translator`` connector) and the teacher's raw feature map. The
-    paraphraser encodes the teacher feature into ``F_t`` (detached for the
-    transfer term, so only the student and the translator learn from it)
-    and is itself trained by the reconstruction MSE between its decoded
-    ``F_t`` and the teacher feature. The returned value is
-    ``loss_weight * FT + recon_weight * reconstruction``. The FT term is the
-    p-norm of the paper averaged over the factor elements (as RepDistiller
-    averages), so RepDistiller's weight 200 keeps its scale.
+    paraphraser encodes the teacher feature into ``F_t``; only the student
+    and the translator learn from the transfer term. How the paraphraser
+    learns (``paraphraser_mode``):
+
+    - ``'frozen'``: as the paper and RepDistiller, it is pre-trained on its
+      reconstruction MSE in an init stage
+      (:class:`~mmkd.engine.hooks.InitStageHook`, which calls
+      :meth:`set_init_stage`; the loss then returns
+      ``recon_weight * reconstruction``) and is frozen afterwards: no
+      gradients, no reconstruction term; the loss is
+      ``loss_weight * FT``.
+    - ``'joint'``: it trains along with the student, the loss being
+      ``loss_weight * FT + recon_weight * reconstruction``.
 
     Args:
         in_channels (int): Channels of the teacher feature.
         rate (float): Paraphrase rate ``k`` (factor channels
             ``k * in_channels``). Defaults to 0.5.
-        p (float): Norm of the factor difference. Defaults to 1.
+        p (float): Exponent of the factor difference. Defaults to 1.
+        formula (str): ``'paper'`` or ``'repdistiller'`` (see the module
+            docstring). Defaults to ``'paper'``.
+        paraphraser_mode (str): ``'joint'`` or ``'frozen'``. Defaults to
+            ``'joint'``.
         recon_weight (float): Weight of the paraphraser's reconstruction
-            loss; with 0 this loss does not train the paraphraser
-            (e.g. one pre-trained separately). Defaults to 1.0.
+            loss. Defaults to 1.0.
         paraphraser (dict, optional): Config overriding the default
             ``dict(type='Paraphraser', in_channels=in_channels, rate=rate)``.
             Defaults to None.
@@ -58,18 +90,51 @@ class FTLoss(BaseDistillLoss):
                  in_channels: int,
                  rate: float = 0.5,
                  p: float = 1.0,
+                 formula: str = 'paper',
+                 paraphraser_mode: str = 'joint',
                  recon_weight: float = 1.0,
                  paraphraser: Optional[dict] = None,
                  loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)
         rate = check_number('FTLoss', 'rate', rate)
+        for name, value, allowed in (('formula', formula, FORMULAS),
+                                     ('paraphraser_mode', paraphraser_mode,
+                                      PARAPHRASER_MODES)):
+            if value not in allowed:
+                raise ValueError(f'FTLoss: {name} must be one of {allowed}, '
+                                 f'got {value!r}.')
         cfg = dict(type='Paraphraser', in_channels=in_channels, rate=rate)
         cfg.update(paraphraser or {})
         self.paraphraser = MODELS.build(cfg)
         self.in_channels = in_channels
         self.p = check_number('FTLoss', 'p', p)
+        self.formula = formula
+        self.paraphraser_mode = paraphraser_mode
         self.recon_weight = check_number('FTLoss', 'recon_weight',
                                          recon_weight, '[0, inf)')
+        self.init_stage = False
+        if paraphraser_mode == 'frozen':
+            self.paraphraser.requires_grad_(False)
+
+    def set_init_stage(self, active: bool) -> None:
+        """Switch the init stage on (the loss is the paraphraser's
+        reconstruction alone) or off; called by ``InitStageHook``."""
+        self.init_stage = bool(active)
+
+    def _check(self, student: torch.Tensor, teacher: torch.Tensor) -> None:
+        check_feature_map('FTLoss', 'student', student)
+        check_feature_map('FTLoss', 'teacher', teacher)
+        if teacher.size(1) != self.in_channels:
+            raise ValueError(
+                f'FTLoss: configured for in_channels={self.in_channels} but '
+                f'got a teacher feature of shape {tuple(teacher.shape)}.')
+
+    def reconstruction(self, teacher: torch.Tensor) -> torch.Tensor:
+        """The paraphraser's reconstruction MSE on ``teacher``."""
+        with torch.autocast(device_type=teacher.device.type, enabled=False):
+            return F.mse_loss(
+                self.paraphraser.reconstruct(self.paraphraser(teacher)),
+                teacher)
 
     def forward(self, student: torch.Tensor,
                 teacher: torch.Tensor) -> torch.Tensor:
@@ -83,25 +148,30 @@ class FTLoss(BaseDistillLoss):
         Returns:
             Tensor: The weighted scalar loss.
         """
-        check_feature_map('FTLoss', 'student', student)
-        check_feature_map('FTLoss', 'teacher', teacher)
-        if teacher.size(1) != self.in_channels:
-            raise ValueError(
-                f'FTLoss: configured for in_channels={self.in_channels} but '
-                f'got a teacher feature of shape {tuple(teacher.shape)}.')
+        self._check(student, teacher)
         teacher = self.upcast_to_parameters(teacher.detach())
-        with torch.autocast(device_type=teacher.device.type, enabled=False):
+        if self.init_stage:
+            return self.recon_weight * self.reconstruction(teacher)
+        frozen = self.paraphraser_mode == 'frozen'
+        with torch.autocast(device_type=teacher.device.type, enabled=False), \
+                torch.set_grad_enabled(torch.is_grad_enabled() and not frozen):
             factor_t = self.paraphraser(teacher)
-            recon = self.paraphraser.reconstruct(factor_t)
-            loss_recon = F.mse_loss(recon, teacher)
+            loss_recon = None if frozen else F.mse_loss(
+                self.paraphraser.reconstruct(factor_t), teacher)
         factor_t = factor_t.detach()
-        if student.shape != factor_t.shape:
+        if student.shape[:2] != factor_t.shape[:2] or (
+                self.formula == 'paper'
+                and student.shape != factor_t.shape):
             raise ValueError(
                 f'FTLoss: the student factor {tuple(student.shape)} differs '
                 f'from the paraphraser factor {tuple(factor_t.shape)} of the '
                 f'teacher feature {tuple(teacher.shape)}; give the student '
                 "feature a Translator connector with the teacher's channels "
                 'as out_channels and the same rate.')
-        loss_ft = factor_distance(
+        distance = channel_factor_distance if self.formula == 'repdistiller' \
+            else factor_distance
+        loss = self.loss_weight * distance(
             self.upcast_to_parameters(student), factor_t, self.p)
-        return self.loss_weight * loss_ft + self.recon_weight * loss_recon
+        if loss_recon is not None:
+            loss = loss + self.recon_weight * loss_recon
+        return loss

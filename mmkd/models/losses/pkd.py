@@ -2,9 +2,12 @@
 
 Cao et al., "PKD: General Distillation Framework for Object Detectors via
 Pearson Correlation Coefficient", NeurIPS 2022. Each channel is standardised
-over ``(N, H, W)`` on both sides, ``z = (x - mean) / (std + 1e-6)``;
-``loss = MSE(z_s, z_t) / 2``, i.e. ``1 - r`` for the per-channel Pearson
-correlation ``r``, summed over FPN levels.
+over ``(N, H, W)`` on both sides, ``z = (x - mean) / (std + 1e-6)`` with
+the sample (Bessel-corrected) standard deviation, as the authors' release
+in MMRazor (``torch.std``'s default);
+``loss = MSE(z_s, z_t) / 2``, i.e. ``(1 - r) (n - 1) / n`` for the
+per-channel Pearson correlation ``r`` of ``n = N H W`` values, summed over
+FPN levels.
 """
 import torch
 import torch.nn.functional as F
@@ -16,9 +19,10 @@ from .utils import check_feature_map, level_name
 
 def standardize(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Standardise each channel of an ``(N, C, H, W)`` map over
-    ``(N, H, W)`` with the population standard deviation."""
+    ``(N, H, W)`` with the sample standard deviation (divisor
+    ``N H W - 1``)."""
     mean = x.mean(dim=(0, 2, 3), keepdim=True)
-    std = x.std(dim=(0, 2, 3), keepdim=True, unbiased=False)
+    std = x.std(dim=(0, 2, 3), keepdim=True)
     return (x - mean) / (std + eps)
 
 

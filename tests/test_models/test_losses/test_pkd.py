@@ -8,14 +8,18 @@ from mmkd.registry import MODELS
 
 
 def reference_pkd(s, t):
-    """Per-channel standardisation over (N, H, W), then MSE / 2, float64."""
+    """Per-channel standardisation over (N, H, W) with the sample std
+    (divisor n - 1, the authors' ``torch.std``), then MSE / 2, float64."""
     s = s.detach().double().numpy()
     t = t.detach().double().numpy()
     total = 0.0
     for k in range(s.shape[1]):
         a, b = s[:, k], t[:, k]
-        za = (a - a.mean()) / (np.sqrt(((a - a.mean())**2).mean()) + 1e-6)
-        zb = (b - b.mean()) / (np.sqrt(((b - b.mean())**2).mean()) + 1e-6)
+        n = a.size
+        za = (a - a.mean()) / (np.sqrt(((a - a.mean())**2).sum() /
+                                       (n - 1)) + 1e-6)
+        zb = (b - b.mean()) / (np.sqrt(((b - b.mean())**2).sum() /
+                                       (n - 1)) + 1e-6)
         total += ((za - zb)**2).sum()
     return total / s.size / 2
 
@@ -31,7 +35,7 @@ def test_matches_formula_and_grads():
     assert t.grad is None
 
 
-def test_invariant_to_scale_and_shift_equals_one_minus_pearson():
+def test_invariant_to_scale_and_shift_is_scaled_one_minus_pearson():
     g = torch.Generator().manual_seed(1)
     t = torch.randn(2, 2, 5, 5, generator=g)
     loss_fn = PKDLoss()
@@ -43,7 +47,10 @@ def test_invariant_to_scale_and_shift_equals_one_minus_pearson():
         np.corrcoef(s[:, k].numpy().ravel(), t[:, k].numpy().ravel())[0, 1]
         for k in range(2)
     ]
-    assert loss_fn(s, t).item() == pytest.approx(1 - np.mean(r), rel=1e-4)
+    # sample std: MSE / 2 of the standardised maps is (1 - r) (n - 1) / n
+    n = 2 * 5 * 5
+    assert loss_fn(s, t).item() == pytest.approx(
+        (1 - np.mean(r)) * (n - 1) / n, rel=1e-4)
 
 
 def test_resize_and_levels():
