@@ -32,9 +32,11 @@ def test_mean_std():
 
 
 def test_load_run_cfg_and_drop_teacher_evaluation(tmp_path):
-    path = f'{REPO}/configs/kd/kd_resnet56_resnet20.py'
+    path = (f'{REPO}/configs/kd/kd/'
+            'kd_resnet56_resnet20_1xb64-240e_cifar100.py')
     cfg = load_run_cfg(path, str(tmp_path), 3)
-    assert cfg.experiment_name == 'kd_resnet56_resnet20_seed3'
+    assert cfg.experiment_name == \
+        'kd_resnet56_resnet20_1xb64-240e_cifar100_seed3'
     assert cfg.randomness.seed == 3 and cfg.work_dir == str(tmp_path)
     assert [h['type'] for h in cfg.custom_hooks] == ['EvaluateTeacherHook']
     drop_teacher_evaluation(cfg)

@@ -4,4 +4,4 @@
 # alone 69.06, KD 70.66.
 #   bash tools/dist_train.sh configs/kd/vanilla_kd_r20.py 8 \
 #       --cfg-options model.teacher_ckpt=work_dirs/resnet56_cifar100/epoch_240.pth
-_base_ = './kd_resnet56_resnet20.py'
+_base_ = './kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py'

@@ -4,4 +4,4 @@
 # alone 69.06, VID 70.38.
 #   bash tools/dist_train.sh configs/kd/vid_r20.py 8 \
 #       --cfg-options model.teacher_ckpt=work_dirs/resnet56_cifar100/epoch_240.pth
-_base_ = './vid_resnet56_resnet20.py'
+_base_ = './vid/vid_resnet56_resnet20_1xb64-240e_cifar100.py'

@@ -9,7 +9,8 @@ from data_utils import make_tiny_cifar
 from kd_config_utils import calibrated_teacher
 from tool_utils import REPO, run_tool, tiny_options
 
-CONFIG = osp.join(REPO, 'configs', 'kd', 'crd_resnet56_resnet20.py')
+CONFIG = osp.join(REPO, 'configs', 'kd', 'crd',
+                  'crd_resnet56_resnet20_1xb64-240e_cifar100.py')
 PREFIX = 'distiller.distill_losses.loss_crd.'
 STATE = ('student_memory', 'teacher_memory', 'normalizer',
          'embed_student.weight', 'embed_teacher.weight')

@@ -34,7 +34,9 @@ def row(stdout, section, name):
 def test_cifar_config_marks_distilled_layers_and_draws_the_graph(tmp_path):
     graph = tmp_path / 'fitnet.png'
     # a smaller teacher keeps the run short; its layer2 is 128 channels too
-    out = finder('configs/kd/fitnet_resnet32x4_resnet8x4.py', '--out-graph',
+    out = finder('configs/kd/fitnet/'
+                 'fitnet_resnet32x4_resnet8x4_1xb64-240e_cifar100.py',
+                 '--out-graph',
                  str(graph), '--cfg-options',
                  'model.teacher.type=resnet8x4').stdout
     assert 'batch: random images' in out  # no CIFAR data on disk

@@ -14,7 +14,7 @@
 # (several ranks: torchrun ... tools/build_teacher_cache.py ... --launcher
 # pytorch writes one shard per rank). In its own folder: configs/kd/*.py are
 # all trained with a teacher by tests/kd_config_utils.py. docs/teacher_cache.md
-_base_ = '../kd_resnet56_resnet20.py'
+_base_ = '../kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py'
 
 model = dict(
     type='CachedTeacherDistill',

@@ -1,0 +1,19 @@
+# AT (Zagoruyko & Komodakis, "Paying More Attention to Attention", ICLR 2017),
+# wrn_40_2 -> wrn_16_2 on CIFAR-100; layers layer1, layer2, layer3 (32/64/128
+# channels), RepDistiller's feat[1:-1]; RepDistiller feat = [conv1, block1,
+# block2, block3 (before bn1+relu)] = mmkd conv1, layer1, layer2, layer3.
+# Loss: CE + 1000 * sum_layers mean (a_s - a_t)^2, a = L2-normalised mean_c
+# f^2.
+# Published top-1 (RepDistiller README, last epoch): teacher 75.61, student
+# alone 73.26, AT 74.08.
+#   bash tools/dist_train.sh configs/kd/at_wrn_40_2_wrn_16_2.py 8 \
+#       --cfg-options model.teacher_ckpt=work_dirs/wrn_40_2_cifar100/epoch_240.pth
+_base_ = '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py'
+
+model = dict(
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_distill_layer=['layer1', 'layer2', 'layer3'],
+        teacher_distill_layer=['layer1', 'layer2', 'layer3'],
+        loss=[dict(type='ATLoss')],  # one loss over all layers, summed
+        weights=[1000.0]))

@@ -1,0 +1,17 @@
+# RKD (Park et al., "Relational Knowledge Distillation", CVPR 2019), wrn_40_2
+# -> wrn_16_2 on CIFAR-100, on the penultimate embeddings (the avgpool output,
+# flattened = the input of linear, 128-d): distance-wise (weight 25) plus
+# angle-wise (weight 50) Huber losses: CE + 1 * RKD.
+# Published top-1 (RepDistiller README, last epoch): teacher 75.61, student
+# alone 73.26, RKD 73.35.
+#   bash tools/dist_train.sh configs/kd/rkd_wrn_40_2_wrn_16_2.py 8 \
+#       --cfg-options model.teacher_ckpt=work_dirs/wrn_40_2_cifar100/epoch_240.pth
+_base_ = '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py'
+
+model = dict(
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_distill_layer=['avgpool'],
+        teacher_distill_layer=['avgpool'],
+        loss=[dict(type='RKDLoss', distance_weight=25.0, angle_weight=50.0)],
+        weights=[1.0]))
