@@ -33,7 +33,9 @@ def _always_short() -> tuple:
     """Errors whose message is the story even during the run."""
     from mmkd.engine.hooks.finite_loss_hook import NonFiniteLossError
     from .checkpoint import UnsafeCheckpointError
-    return (NonFiniteLossError, UnsafeCheckpointError, CheckpointError)
+    # a missing file is a path in the config, even when it is opened late
+    return (NonFiniteLossError, UnsafeCheckpointError, CheckpointError,
+            FileNotFoundError)
 
 
 class CheckpointError(RuntimeError):
@@ -71,8 +73,8 @@ def run_cli(main: Callable[[Phase], None], tool: str) -> None:
     from .setup_env import teardown_distributed
     phase = Phase()
     try:
-        if inspect.signature(main).parameters:
-            main(phase)
+        if 'phase' in inspect.signature(main).parameters:
+            main(phase=phase)
         else:  # a tool without a run phase: all of it is set-up
             main()
         teardown_distributed()

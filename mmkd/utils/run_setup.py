@@ -100,13 +100,21 @@ def strict_checkpoint_loading(runner, cfg: Config) -> None:
             text = str(err)
             if 'missing keys' not in text and 'unexpected key' not in text:
                 raise
+            from mmkd.models.recorders import unwrap_model
+            from mmkd.models.teacher.checkpoint import (
+                checkpoint_state_dict, describe_mismatch)
+            from .checkpoint_loader import load_checkpoint_safely
+            model = unwrap_model(runner.model)
+            ckpt = load_checkpoint_safely(filename, logger='silent')
+            problems = describe_mismatch(model.state_dict(),
+                                         checkpoint_state_dict(ckpt))
             raise CheckpointError(
                 f'Checkpoint {filename!r} does not match the model '
-                f'({type(runner.model).__name__}): ' +
-                ' '.join(text.split())[:1500] + '. A model loaded '
-                'non-strictly would train or test from random weights. If '
-                'you want to load only what matches, set load_strict=False '
-                '(--cfg-options load_strict=False).') from None
+                f'({type(model).__name__}): ' + '; '.join(problems) +
+                '. A model loaded non-strictly would train or test from '
+                'random weights. To load only what matches, set '
+                'load_strict=False (--cfg-options load_strict=False).'
+            ) from None
 
     runner.load_checkpoint = strict_load
 

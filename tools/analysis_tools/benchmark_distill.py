@@ -310,6 +310,13 @@ def main():
         distill=distill_step,
         ahead=ahead_step,
         low=lambda: train_step(low, low_opt))
+    try:
+        steps['low']()
+    except RuntimeError as err:  # e.g. an op without a bf16 CPU kernel
+        low_problem = f'{type(err).__name__}: {err}'.splitlines()[0]
+        steps.pop('low')
+    else:
+        low_problem = None
     if args.only:
         measure_only(steps[args.only], args.warmup)
         algo._records_ahead(inputs)
@@ -348,6 +355,7 @@ def main():
         ('distill step, teacher ahead', 'ahead'),
         ('distill step, bf16 teacher', 'low'),
     ]
+    rows = [(label, key) for label, key in rows if key in med]
     print(f'| {"measurement":<42} | {"ms":>9} | {"x student":>9} | '
           f'{"peak MiB":>8} |')
     print(f'|{"-" * 44}|{"-" * 11}|{"-" * 11}|{"-" * 10}|')
@@ -368,11 +376,15 @@ def main():
         print(f'the teacher could not run ahead: {ahead_problem[0]}')
     print('teacher modules never run in distill steps: ' +
           (', '.join(skipped) if skipped else 'none'))
-    want, got = distill_losses(algo, inputs, samples), distill_losses(
-        low, inputs, samples)
-    print('distill losses with the bf16 teacher: ' + ', '.join(
-        f'{k} {got[k]:.4g} vs {v:.4g} ({(got[k] - v) / abs(v) * 100:+.2f}%)'
-        if v else f'{k} {got[k]:.4g} vs 0' for k, v in want.items()))
+    if low_problem is not None:
+        print(f'the bf16 teacher could not run: {low_problem}')
+    else:
+        want, got = distill_losses(algo, inputs, samples), distill_losses(
+            low, inputs, samples)
+        print('distill losses with the bf16 teacher: ' + ', '.join(
+            f'{k} {got[k]:.4g} vs {v:.4g} '
+            f'({(got[k] - v) / abs(v) * 100:+.2f}%)'
+            if v else f'{k} {got[k]:.4g} vs 0' for k, v in want.items()))
     loader = loader_timing(cfg, args, distill_step)
     if loader is None:
         print('data loader: not measured (the data set is not on disk)')

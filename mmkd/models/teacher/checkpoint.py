@@ -1,5 +1,5 @@
 """Strict loading of a teacher checkpoint."""
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import torch.nn as nn
 
@@ -9,7 +9,7 @@ def _read_checkpoint(path: str) -> Any:
     return load_checkpoint_safely(path, map_location='cpu', logger='silent')
 
 
-def _state_dict(ckpt: Any) -> Dict[str, Any]:
+def checkpoint_state_dict(ckpt: Any) -> Dict[str, Any]:
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
     return {(k[len('module.'):] if k.startswith('module.') else k): v
             for k, v in state.items()}
@@ -18,6 +18,25 @@ def _state_dict(ckpt: Any) -> Dict[str, Any]:
 def _listed(items) -> str:
     return ', '.join(items[:8]) + (
         f' ... ({len(items)} in all)' if len(items) > 8 else '')
+
+
+def describe_mismatch(own: Dict[str, Any],
+                      state: Dict[str, Any]) -> List[str]:
+    """Missing keys, unexpected keys and shape mismatches of checkpoint
+    weights ``state`` against a model's ``own`` state dict (the first few
+    of each, with counts), or an empty list when they match."""
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong_shape = sorted(
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+        f'{tuple(own[k].shape)}' for k in set(own) & set(state)
+        if hasattr(state[k], 'shape') and state[k].shape != own[k].shape)
+    return [
+        f'{what}: {_listed(items)}'
+        for what, items in (('missing keys', missing), ('unexpected keys',
+                                                         unexpected),
+                            ('shape mismatches', wrong_shape)) if items
+    ]
 
 
 def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
@@ -38,20 +57,8 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
             f'teacher_ckpt {path!r} does not exist. Train the teacher first '
             '(tools/train.py on its config) and point teacher_ckpt at its '
             'checkpoint.') from None
-    state = _state_dict(ckpt)
-    own = teacher.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    wrong_shape = sorted(
-        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
-        f'{tuple(own[k].shape)}' for k in set(own) & set(state)
-        if hasattr(state[k], 'shape') and state[k].shape != own[k].shape)
-    problems = [
-        f'{what}: {_listed(items)}'
-        for what, items in (('missing keys', missing), ('unexpected keys',
-                                                         unexpected),
-                            ('shape mismatches', wrong_shape)) if items
-    ]
+    state = checkpoint_state_dict(ckpt)
+    problems = describe_mismatch(teacher.state_dict(), state)
     if problems:
         raise RuntimeError(
             f'teacher_ckpt {path!r} does not match the teacher model '
