@@ -1,6 +1,7 @@
 from ..teacher import load_teacher_checkpoint
 from .base import BaseDistillAlgorithm
 from .multi_teacher_distill import MultiTeacherDistill  # noqa: F401
+from .mutual_learning import MutualLearning  # noqa: F401
 from .self_distill import SelfDistill  # noqa: F401
 from .single_teacher_distill import SingleTeacherDistill
 
