@@ -1,5 +1,6 @@
 from ..teacher import load_teacher_checkpoint
 from .base import BaseDistillAlgorithm
+from .data_free import DAFLDistill  # noqa: F401
 from .multi_teacher_distill import MultiTeacherDistill  # noqa: F401
 from .mutual_learning import MutualLearning  # noqa: F401
 from .self_distill import SelfDistill  # noqa: F401
