@@ -3,9 +3,12 @@ from .broadcast_buffers_hook import BroadcastBuffersHook
 from .distillation_hooks import (DistillLossWarmupHook, EvaluateTeacherHook,
                                  StopDistillHook)
 from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
+from .recipe import (DatasetLabelsHook, InitStageHook, RecipeHook,
+                     apply_total_batch_size)
 
 __all__ = [
     'AtomicCheckpointHook', 'BroadcastBuffersHook', 'DistillLossWarmupHook',
     'EvaluateTeacherHook', 'StopDistillHook', 'FiniteLossHook',
-    'NonFiniteLossError'
+    'NonFiniteLossError', 'DatasetLabelsHook', 'InitStageHook', 'RecipeHook',
+    'apply_total_batch_size'
 ]

@@ -1,0 +1,125 @@
+"""Say which recipe a run trains, and warn when it is not the declared one."""
+import json
+import math
+import os.path as osp
+from typing import Optional
+
+import torch.nn as nn
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+
+from mmkd.registry import HOOKS
+
+
+def _base_lr(optim_wrapper) -> Optional[float]:
+    """The learning rate of the first parameter group before any
+    schedule (after ``auto_scale_lr``), or None for several optimizers."""
+    optimizer = getattr(optim_wrapper, 'optimizer', None)
+    if optimizer is None or not optimizer.param_groups:
+        return None
+    group = optimizer.param_groups[0]
+    return float(group.get('initial_lr', group['lr']))
+
+
+def effective_recipe(runner) -> dict:
+    """What ``runner`` trains: processes, images per process and per
+    optimizer step, lr, epochs, iterations, BN statistics."""
+    world_size = runner.world_size
+    per_process = runner.train_dataloader.batch_size
+    accumulate = getattr(runner.optim_wrapper, '_accumulative_counts', 1)
+    sync_bn = any(
+        isinstance(m, nn.SyncBatchNorm) for m in runner.model.modules())
+    return dict(
+        world_size=world_size,
+        batch_size_per_process=per_process,
+        accumulative_counts=accumulate,
+        total_batch_size=world_size * per_process * accumulate,
+        lr=_base_lr(runner.optim_wrapper),
+        max_epochs=runner.max_epochs,
+        iters_per_epoch=len(runner.train_dataloader),
+        max_iters=runner.max_iters,
+        sync_bn=sync_bn,
+        bn_batch_size=world_size * per_process if sync_bn else per_process)
+
+
+def describe(recipe: dict) -> str:
+    """One line for the log."""
+    steps = (f'{recipe["world_size"]} process'
+             f'{"es" if recipe["world_size"] > 1 else ""} x '
+             f'{recipe["batch_size_per_process"]} images')
+    if recipe['accumulative_counts'] > 1:
+        steps += f' x {recipe["accumulative_counts"]} accumulated'
+    lr = 'several optimizers' if recipe['lr'] is None else \
+        f'lr {recipe["lr"]:g}'
+    bn = f'BN statistics over {recipe["bn_batch_size"]} images' + (
+        ' (SyncBN)' if recipe['sync_bn'] else '')
+    return (f'{steps} = {recipe["total_batch_size"]} images per step, {lr}, '
+            f'{recipe["max_epochs"]} epochs x {recipe["iters_per_epoch"]} '
+            f'iterations = {recipe["max_iters"]} iterations, {bn}')
+
+
+def differences(recipe: dict, declared: dict) -> list:
+    """How ``recipe`` differs from the config's declared ``recipe``."""
+    found = []
+    total = declared.get('total_batch_size')
+    if total is not None and recipe['total_batch_size'] != total:
+        found.append(f'{recipe["total_batch_size"]} images per step '
+                     f'(declared {total})')
+    lr = declared.get('lr')
+    if lr is not None and recipe['lr'] is not None and not math.isclose(
+            recipe['lr'], lr, rel_tol=1e-9):
+        found.append(f'lr {recipe["lr"]:g} (declared {lr:g})')
+    epochs = declared.get('max_epochs')
+    if epochs is not None and recipe['max_epochs'] != epochs:
+        found.append(f'{recipe["max_epochs"]} epochs (declared {epochs})')
+    if total is not None and recipe['bn_batch_size'] < total and \
+            recipe['world_size'] > 1:
+        found.append(f'BN statistics over {recipe["bn_batch_size"]} images '
+                     f'per process (declared batch {total}; SyncBN is off)')
+    return found
+
+
+@HOOKS.register_module()
+class RecipeHook(Hook):
+    """Log the recipe the run trains before the first iteration, and warn
+    where it differs from the config's declared ``recipe``.
+
+    Effective: world size x images per process (x accumulation) = images
+    per optimizer step, the lr after ``auto_scale_lr``, epochs, iterations
+    and the batch BN statistics come from. Declared: the config's
+    ``recipe = dict(total_batch_size=..., lr=..., max_epochs=...)`` (the
+    setting behind its published numbers; see
+    :func:`~mmkd.engine.hooks.apply_total_batch_size`). The effective
+    recipe is also written to ``<log_dir>/effective_recipe.json``.
+    """
+
+    priority = 'VERY_LOW'
+
+    def before_train(self, runner) -> None:
+        recipe = effective_recipe(runner)
+        declared = dict(runner.cfg.get('recipe') or {})
+        runner.message_hub.update_info('effective_recipe', recipe)
+        runner.logger.info(f'Effective recipe: {describe(recipe)}')
+        found = differences(recipe, declared)
+        if found:
+            advice = ''
+            if recipe['total_batch_size'] != declared.get(
+                    'total_batch_size', recipe['total_batch_size']):
+                advice = (' The training tool keeps the declared total '
+                          'when it divides recipe.total_batch_size over the '
+                          'processes (mmkd.engine.hooks.'
+                          'apply_total_batch_size).')
+            elif not recipe['sync_bn'] and recipe['world_size'] > 1:
+                advice = ' (PyTorch\'s SyncBN needs CUDA.)'
+            runner.logger.warning(
+                'The effective recipe differs from the recipe this config '
+                'declares (the setting behind its published numbers): ' +
+                '; '.join(found) + '.' + advice)
+        elif declared:
+            runner.logger.info('Effective recipe = the declared recipe '
+                               f'({declared.get("source", "config")}).')
+        if is_main_process():
+            with open(osp.join(runner.log_dir, 'effective_recipe.json'),
+                      'w') as f:
+                json.dump(dict(effective=recipe, declared=declared), f,
+                          indent=2)
