@@ -53,6 +53,12 @@ def test_configs_without_a_total_and_explicit_sync_bn_are_kept(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     cfg = Config(dict(train_dataloader=dict(batch_size=16)))
     assert apply_total_batch_size(cfg, 8).train_dataloader.batch_size == 16
+    # a batch size the user set (--cfg-options) is per process, as given
+    cfg = recipe_cfg()
+    cfg.train_dataloader.batch_size = 16
+    cfg = apply_total_batch_size(cfg, 8)
+    assert cfg.train_dataloader.batch_size == 16
+    assert cfg.get('sync_bn') is None
     cfg = apply_total_batch_size(recipe_cfg(sync_bn='mmcv'), 4)
     assert cfg.sync_bn == 'mmcv'
     cfg = recipe_cfg()

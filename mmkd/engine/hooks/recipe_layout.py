@@ -46,11 +46,16 @@ def apply_total_batch_size(cfg: Config,
                            world_size: Optional[int] = None) -> Config:
     """Divide the config's declared total batch over the processes.
 
-    Does nothing unless the config has ``recipe.total_batch_size``. Sets
-    ``train_dataloader.batch_size`` to ``total_batch_size // world_size``
-    and, with several processes on GPUs, ``sync_bn='torch'`` (unless the
-    config sets ``sync_bn`` itself or ``recipe.sync_bn=False``). Call it on
-    the final config (after ``--cfg-options``), before the runner is built.
+    Does nothing unless the config has ``recipe.total_batch_size`` and its
+    ``train_dataloader.batch_size`` is that total (the one-process layout
+    the config is written in): a batch size set to something else, e.g.
+    with ``--cfg-options train_dataloader.batch_size=16``, is the user's
+    per-process choice and is kept (``RecipeHook`` then warns that the run
+    trains another recipe). Otherwise sets ``train_dataloader.batch_size``
+    to ``total_batch_size // world_size`` and, with several processes on
+    GPUs, ``sync_bn='torch'`` (unless the config sets ``sync_bn`` itself or
+    ``recipe.sync_bn=False``). Call it on the final config (after
+    ``--cfg-options``), before the runner is built.
 
     Args:
         cfg (Config): The config, changed in place.
@@ -67,10 +72,12 @@ def apply_total_batch_size(cfg: Config,
     total = recipe.get('total_batch_size')
     if total is None:
         return cfg
-    world_size = launch_world_size(cfg) if world_size is None else world_size
     if isinstance(total, bool) or not isinstance(total, int) or total < 1:
         raise ValueError('recipe.total_batch_size must be a positive int, '
                          f'got {total!r}.')
+    if cfg.train_dataloader.get('batch_size') != total:
+        return cfg
+    world_size = launch_world_size(cfg) if world_size is None else world_size
     if total % world_size:
         raise ValueError(
             f'recipe.total_batch_size={total} (images per optimizer step, '
