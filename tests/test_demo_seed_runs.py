@@ -38,6 +38,8 @@ def test_load_run_cfg_and_drop_teacher_evaluation(tmp_path):
     assert cfg.experiment_name == \
         'kd_resnet56_resnet20_1xb64-240e_cifar100_seed3'
     assert cfg.randomness.seed == 3 and cfg.work_dir == str(tmp_path)
-    assert [h['type'] for h in cfg.custom_hooks] == ['EvaluateTeacherHook']
+    assert [h['type'] for h in cfg.custom_hooks] == [
+        'EvaluateTeacherHook', 'RecipeHook'
+    ]
     drop_teacher_evaluation(cfg)
-    assert cfg.custom_hooks == []
+    assert [h['type'] for h in cfg.custom_hooks] == ['RecipeHook']

@@ -57,7 +57,8 @@ def test_crd_banks_are_checkpointed_and_resumed(tmp_path):
     config.write_text(f'_base_ = [{CONFIG!r}]\n'
                       "custom_imports = dict(imports=['crd_probe'], "
                       'allow_failed_imports=False)\n'
-                      f"custom_hooks = [dict(type='CRDStateProbeHook', "
+                      "custom_hooks = [dict(type='DatasetLabelsHook'), "
+                      f"dict(type='CRDStateProbeHook', "
                       f'out_dir={str(tmp_path)!r})]\n')
     work_dir = tmp_path / 'work'
 

@@ -1,12 +1,11 @@
-# resnet56 (teacher) -> resnet20 (student) on CIFAR-100 with the standard
-# 240-epoch recipe; a method config adds model.distiller. Train the teacher
-# with configs/baselines/resnet56_cifar100.py, or pass another checkpoint with
-# --cfg-options model.teacher_ckpt=PATH.
-# Published top-1 alone (RepDistiller): teacher 72.34, student 69.06.
-# Both networks: layer1/2/3: 16/32/64 channels at 32/16/8 px; embedding (linear input) 64.
+# resnet56 (teacher) -> resnet20 (student) on CIFAR-100 with RepDistiller's
+# recipe (./repdistiller_recipe.py); a method config (configs/kd/<method>/)
+# adds model.distiller from the pair's layers below (README.md here).
+# Train the teacher with configs/baselines/resnet56_cifar100.py, or pass
+# another checkpoint with --cfg-options model.teacher_ckpt=PATH.
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar_240e.py',
-    '../default_runtime.py'
+    '../default_runtime.py', './repdistiller_recipe.py'
 ]
 
 model = dict(
@@ -15,5 +14,20 @@ model = dict(
     teacher=dict(type='resnet56', num_classes=100),
     teacher_ckpt='work_dirs/resnet56_cifar100/epoch_240.pth')
 
-# logs teacher/accuracy/top1 before training
-custom_hooks = [dict(type='EvaluateTeacherHook')]
+# the teacher's top-1 before training; the recipe the run trains
+custom_hooks = [dict(type='EvaluateTeacherHook'), dict(type='RecipeHook')]
+
+stem = 'relu'
+stages = ['layer1', 'layer2', 'layer3']
+stage_channels = [16, 32, 64]
+embed_dim = 64
+student_preact = [
+    dict(type='ModuleInputs', source=f'layer{i}.2.relu', record_idx=1,
+         data_idx=0) for i in (1, 2, 3)
+]
+teacher_preact = [
+    dict(type='ModuleInputs', source=f'layer{i}.8.relu', record_idx=1,
+         data_idx=0) for i in (1, 2, 3)
+]
+teacher_preact_bn = [f'layer{i}.8.bn2' for i in (1, 2, 3)]
+init_exclude = ['architecture.linear']

@@ -1,12 +1,11 @@
-# vgg13 (teacher) -> vgg8 (student) on CIFAR-100 with the standard
-# 240-epoch recipe; a method config adds model.distiller. Train the teacher
-# with configs/baselines/vgg13_cifar100.py, or pass another checkpoint with
-# --cfg-options model.teacher_ckpt=PATH.
-# Published top-1 alone (RepDistiller): teacher 74.64, student 70.36.
-# Both networks: layer1..5: 64/128/256/512/512 channels at 32/16/8/4/2 px (pool1..4 between them); embedding (linear input) 512.
+# vgg13 (teacher) -> vgg8 (student) on CIFAR-100 with RepDistiller's
+# recipe (./repdistiller_recipe.py); a method config (configs/kd/<method>/)
+# adds model.distiller from the pair's layers below (README.md here).
+# Train the teacher with configs/baselines/vgg13_cifar100.py, or pass
+# another checkpoint with --cfg-options model.teacher_ckpt=PATH.
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar_240e.py',
-    '../default_runtime.py'
+    '../default_runtime.py', './repdistiller_recipe.py'
 ]
 
 model = dict(
@@ -15,5 +14,14 @@ model = dict(
     teacher=dict(type='vgg13', num_classes=100),
     teacher_ckpt='work_dirs/vgg13_cifar100/epoch_240.pth')
 
-# logs teacher/accuracy/top1 before training
-custom_hooks = [dict(type='EvaluateTeacherHook')]
+# the teacher's top-1 before training; the recipe the run trains
+custom_hooks = [dict(type='EvaluateTeacherHook'), dict(type='RecipeHook')]
+
+stem = 'layer1'
+stages = ['layer2', 'layer3', 'layer4', 'layer5']
+stage_channels = [128, 256, 512, 512]
+embed_dim = 512
+student_preact = ['layer2.1', 'layer3.1', 'layer4.1', 'layer5.1']
+teacher_preact = ['layer2.4', 'layer3.4', 'layer4.4', 'layer5.4']
+teacher_preact_bn = ['layer2.4', 'layer3.4', 'layer4.4', 'layer5.4']
+init_exclude = ['architecture.linear']

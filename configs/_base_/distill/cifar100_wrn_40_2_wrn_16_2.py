@@ -1,12 +1,11 @@
-# wrn_40_2 (teacher) -> wrn_16_2 (student) on CIFAR-100 with the standard
-# 240-epoch recipe; a method config adds model.distiller. Train the teacher
-# with configs/baselines/wrn_40_2_cifar100.py, or pass another checkpoint with
-# --cfg-options model.teacher_ckpt=PATH.
-# Published top-1 alone (RepDistiller): teacher 75.61, student 73.26.
-# Both networks: layer1/2/3: 32/64/128 channels at 32/16/8 px (layer3 before the final bn1+relu); embedding (linear input) 128.
+# wrn_40_2 (teacher) -> wrn_16_2 (student) on CIFAR-100 with RepDistiller's
+# recipe (./repdistiller_recipe.py); a method config (configs/kd/<method>/)
+# adds model.distiller from the pair's layers below (README.md here).
+# Train the teacher with configs/baselines/wrn_40_2_cifar100.py, or pass
+# another checkpoint with --cfg-options model.teacher_ckpt=PATH.
 _base_ = [
     '../datasets/cifar100_bs64.py', '../schedules/cifar_240e.py',
-    '../default_runtime.py'
+    '../default_runtime.py', './repdistiller_recipe.py'
 ]
 
 model = dict(
@@ -15,5 +14,14 @@ model = dict(
     teacher=dict(type='wrn_40_2', num_classes=100),
     teacher_ckpt='work_dirs/wrn_40_2_cifar100/epoch_240.pth')
 
-# logs teacher/accuracy/top1 before training
-custom_hooks = [dict(type='EvaluateTeacherHook')]
+# the teacher's top-1 before training; the recipe the run trains
+custom_hooks = [dict(type='EvaluateTeacherHook'), dict(type='RecipeHook')]
+
+stem = 'conv1'
+stages = ['layer1', 'layer2', 'layer3']
+stage_channels = [32, 64, 128]
+embed_dim = 128
+student_preact = ['layer2.0.bn1', 'layer3.0.bn1', 'bn1']
+teacher_preact = ['layer2.0.bn1', 'layer3.0.bn1', 'bn1']
+teacher_preact_bn = ['layer2.0.bn1', 'layer3.0.bn1', 'bn1']
+init_exclude = ['architecture.bn1', 'architecture.linear']

@@ -1,18 +1,13 @@
-# AT (Zagoruyko & Komodakis, "Paying More Attention to Attention", ICLR 2017),
-# resnet110 -> resnet32 on CIFAR-100; layers layer1, layer2, layer3 (16/32/64
-# channels), RepDistiller's feat[1:-1]; RepDistiller feat = [stem relu,
-# layer1, layer2, layer3] = mmkd relu, layer1, layer2, layer3. Loss: CE + 1000
-# * sum_layers mean (a_s - a_t)^2, a = L2-normalised mean_c f^2.
-# Published top-1 (RepDistiller README, last epoch): teacher 74.31, student
-# alone 71.14, AT 72.31.
-#   bash tools/dist_train.sh configs/kd/at_resnet110_resnet32.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet110_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet110_resnet32.py'
+# AT, resnet110 -> resnet32 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
+# images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet110_resnet32.py',
+          './at_base.py']
 
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer1', 'layer2', 'layer3'],
-        teacher_distill_layer=['layer1', 'layer2', 'layer3'],
-        loss=[dict(type='ATLoss')],  # one loss over all layers, summed
-        weights=[1000.0]))
+        student_distill_layer=_base_.stages,
+        teacher_distill_layer=_base_.stages,
+        loss=[_base_.at.loss],
+        weights=[_base_.at.weight]))

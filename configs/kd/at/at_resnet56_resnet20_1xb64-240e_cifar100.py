@@ -1,18 +1,13 @@
-# AT (Zagoruyko & Komodakis, "Paying More Attention to Attention", ICLR 2017),
-# resnet56 -> resnet20 on CIFAR-100; layers layer1, layer2, layer3 (16/32/64
-# channels), RepDistiller's feat[1:-1]; RepDistiller feat = [stem relu,
-# layer1, layer2, layer3] = mmkd relu, layer1, layer2, layer3. Loss: CE + 1000
-# * sum_layers mean (a_s - a_t)^2, a = L2-normalised mean_c f^2.
-# Published top-1 (RepDistiller README, last epoch): teacher 72.34, student
-# alone 69.06, AT 70.55.
-#   bash tools/dist_train.sh configs/kd/at_resnet56_resnet20.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet56_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet56_resnet20.py'
+# AT, resnet56 -> resnet20 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
+# images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py',
+          './at_base.py']
 
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer1', 'layer2', 'layer3'],
-        teacher_distill_layer=['layer1', 'layer2', 'layer3'],
-        loss=[dict(type='ATLoss')],  # one loss over all layers, summed
-        weights=[1000.0]))
+        student_distill_layer=_base_.stages,
+        teacher_distill_layer=_base_.stages,
+        loss=[_base_.at.loss],
+        weights=[_base_.at.weight]))

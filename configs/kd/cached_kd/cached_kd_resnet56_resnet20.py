@@ -1,5 +1,6 @@
 # Vanilla KD, resnet56 -> resnet20 on CIFAR-100 (the recipe of
-# ../kd_resnet56_resnet20.py: 0.1 * CE + 0.9 * KD(tau=4), 240 epochs), trained
+# ../kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py: 0.1 * CE + 0.9 *
+# KD(tau=4), 64 images per step, 240 epochs), trained
 # from a teacher output cache (FKD, Shen & Xing, ECCV 2022): the teacher's
 # top-10 logits for K=10 draws (crop offset + flip) of every training image
 # are computed once; each epoch replays one stored draw per image and reads
@@ -12,8 +13,7 @@
 #   bash tools/dist_train.sh configs/kd/cached_kd/cached_kd_resnet56_resnet20.py 8 \
 #       --cfg-options model.teacher_ckpt=work_dirs/resnet56_cifar100/epoch_240.pth
 # (several ranks: torchrun ... tools/build_teacher_cache.py ... --launcher
-# pytorch writes one shard per rank). In its own folder: configs/kd/*.py are
-# all trained with a teacher by tests/kd_config_utils.py. docs/teacher_cache.md
+# pytorch writes one shard per rank). docs/teacher_cache.md
 _base_ = '../kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py'
 
 model = dict(
@@ -43,5 +43,6 @@ train_dataloader = dict(
             ]),
     ]))
 
-# no teacher to evaluate; check the cache against the config instead
-custom_hooks = [dict(type='TeacherCacheCheckHook')]
+# no teacher to evaluate; check the cache against the config instead, and
+# log the recipe the run trains
+custom_hooks = [dict(type='TeacherCacheCheckHook'), dict(type='RecipeHook')]

@@ -1,16 +1,10 @@
-# CC (Peng et al., "Correlation Congruence for Knowledge Distillation", ICCV
-# 2019), resnet110 -> resnet20 on CIFAR-100: the inputs of linear (64-d) of
-# both networks go through their own learned linear embeddings (128-d,
-# LinearEmbedConnector; the explicit form, so that the teacher's side has a
-# connector too); MSE of Taylor-approximated RBF correlations (P=2, gamma=0.4):
-# CE + 0.02 * CC.
-# Published top-1 (RepDistiller README, last epoch): teacher 74.31, student
-# alone 69.06, CC 69.48 (RepDistiller's CC is the authors' emailed code, a
-# different correlation term than the Taylor kernel used here).
-#   bash tools/dist_train.sh configs/kd/cc_resnet110_resnet20.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet110_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet110_resnet20.py'
+# CC, resnet110 -> resnet20 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
+# images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet110_resnet20.py',
+          './cc_base.py']
 
+embed = dict(_base_.cc.embed, in_channels=_base_.embed_dim)
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
@@ -18,18 +12,8 @@ model = dict(
             embed=dict(type='ModuleInputs', source='linear')),
         teacher_recorders=dict(
             embed=dict(type='ModuleInputs', source='linear')),
-        connectors=dict(
-            embed_s=dict(
-                type='LinearEmbedConnector',
-                in_channels=64,
-                out_channels=128),
-            embed_t=dict(
-                type='LinearEmbedConnector',
-                in_channels=64,
-                out_channels=128)),
-        distill_losses=dict(
-            loss_cc=dict(type='CCLoss', gamma=0.4, p_order=2,
-                         loss_weight=0.02)),
+        connectors=dict(embed_s=embed, embed_t=embed),
+        distill_losses=dict(loss_cc=_base_.cc.loss),
         loss_forward_mappings=dict(
             loss_cc=dict(
                 student=dict(recorder='embed', from_student=True,

@@ -1,26 +1,15 @@
-# CRD (Tian et al., "Contrastive Representation Distillation", ICLR 2020),
-# resnet32x4 -> resnet8x4 on CIFAR-100, on the penultimate features (avgpool output =
-# linear input, 256-d for both), embedded to 128-d, 16384 negatives from the
-# 50000-row memory banks, tau 0.07, momentum 0.5: CE + 0.8 * CRD.
-# Published top-1 (RepDistiller README, last epoch): teacher 79.42, student
-# alone 72.50, CRD 75.51.
-#   bash tools/dist_train.sh configs/kd/crd_resnet32x4_resnet8x4.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet32x4_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet32x4_resnet8x4.py'
+# CRD, resnet32x4 -> resnet8x4 on CIFAR-100: RepDistiller's recipe (1 GPU x
+# 64 images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet32x4_resnet8x4.py',
+          './crd_base.py']
 
-model = dict(distiller=dict(
-    type='ConfigurableDistiller',
-    student_distill_layer=['avgpool'],
-    teacher_distill_layer=['avgpool'],
-    # n_data: the size of the training set (indices are sample_idx)
-    loss=[
-        dict(type='CRDLoss',
-             s_dim=256,
-             t_dim=256,
-             n_data=50000,
-             feat_dim=128,
-             nce_k=16384,
-             tau=0.07,
-             nce_m=0.5)
-    ],
-    weights=[0.8]))
+dim = _base_.embed_dim
+model = dict(
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_distill_layer=['avgpool'],
+        teacher_distill_layer=['avgpool'],
+        loss=[dict(_base_.crd.loss, s_dim=dim, t_dim=dim)],
+        weights=[_base_.crd.weight]))
+custom_hooks = _base_.custom_hooks + _base_.crd.hooks

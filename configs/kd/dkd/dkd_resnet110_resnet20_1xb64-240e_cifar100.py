@@ -1,25 +1,16 @@
-# DKD (Zhao et al., "Decoupled Knowledge Distillation", CVPR 2022), resnet110
-# -> resnet20 on CIFAR-100, on the logits (layer linear).
-# Loss: CE + 1 * DKD(alpha 1, beta 2, tau 4), the DKD weight ramped up linearly
-# over the first 20 epochs (mdistiller CFG.DKD: CE_WEIGHT 1, ALPHA 1, T 4,
-# WARMUP 20); mdistiller has no config for this pair; beta 2 as in its
-# res56_res20 and res110_res32 configs (same student family).
-# Published top-1 (RepDistiller README, last epoch): teacher 74.31, student
-# alone 69.06; DKD: no number for this pair in the mdistiller README; the
-# logit-standardization-KD README lists DKD 71.06.
-#   bash tools/dist_train.sh configs/kd/dkd_resnet110_resnet20.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet110_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet110_resnet20.py'
+# DKD, resnet110 -> resnet20 on CIFAR-100: mdistiller's recipe (1 GPU x 64
+# images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet110_resnet20.py',
+          './dkd_base.py']
 
+# beta 2: mdistiller has no config for this pair; as its res56_res20 and
+# res110_res32 (same student family)
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
         student_distill_layer=['linear'],
         teacher_distill_layer=['linear'],
-        loss=[dict(type='DKDLoss', alpha=1.0, beta=2.0, tau=4.0)],
-        weights=[1.0]))
-
-custom_hooks = [
-    dict(type='EvaluateTeacherHook'),
-    dict(type='DistillLossWarmupHook', warmup_epochs=20)
-]
+        loss=[dict(_base_.dkd.loss, beta=2.0)],
+        weights=[_base_.dkd.weight]))
+custom_hooks = _base_.custom_hooks + _base_.dkd.hooks

@@ -1,24 +1,14 @@
-# FBKD (Zhang & Ma, "Improve Object Detection with Feature-based Knowledge
-# Distillation: Towards Accurate and Efficient Detectors", ICLR 2021), resnet56
-# -> resnet20 on CIFAR-100: attention-guided + non-local distillation on
-# layer1, layer2, layer3 (16/32/64 channels), one FBKDLoss per stage with the
-# official code's weights (7e-5 masked feature, 4e-3 attention, 7e-5 non-local,
-# tau=0.5): CE + sum of the three FBKD losses.
-# FBKD is a detection method; the CIFAR setting is this toolkit's own.
-# Published top-1 (RepDistiller README, last epoch): teacher 72.34, student
-# alone 69.06. FBKD: no published CIFAR-100 number (the paper reports COCO).
-#   bash tools/dist_train.sh configs/kd/fbkd_resnet56_resnet20.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet56_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet56_resnet20.py'
+# FBKD, resnet56 -> resnet20 on CIFAR-100: this toolkit's own setting,
+# RepDistiller's schedule (1 GPU x 64 images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py',
+          './fbkd_base.py']
 
+stages, channels = _base_.stages[:3], _base_.stage_channels[:3]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer1', 'layer2', 'layer3'],
-        teacher_distill_layer=['layer1', 'layer2', 'layer3'],
-        loss=[
-            dict(type='FBKDLoss', in_channels=16),
-            dict(type='FBKDLoss', in_channels=32),
-            dict(type='FBKDLoss', in_channels=64),
-        ],
-        weights=[1.0, 1.0, 1.0]))
+        student_distill_layer=stages,
+        teacher_distill_layer=stages,
+        loss=[dict(_base_.fbkd.loss, in_channels=c) for c in channels],
+        weights=[_base_.fbkd.weight] * len(stages)))

@@ -1,24 +1,14 @@
-# FBKD (Zhang & Ma, "Improve Object Detection with Feature-based Knowledge
-# Distillation: Towards Accurate and Efficient Detectors", ICLR 2021), vgg13 ->
-# vgg8 on CIFAR-100: attention-guided + non-local distillation on layer2,
-# layer3, layer4 (128/256/512 channels), one FBKDLoss per stage with the
-# official code's weights (7e-5 masked feature, 4e-3 attention, 7e-5 non-local,
-# tau=0.5): CE + sum of the three FBKD losses.
-# FBKD is a detection method; the CIFAR setting is this toolkit's own.
-# Published top-1 (RepDistiller README, last epoch): teacher 74.64, student
-# alone 70.36. FBKD: no published CIFAR-100 number (the paper reports COCO).
-#   bash tools/dist_train.sh configs/kd/fbkd_vgg13_vgg8.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/vgg13_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_vgg13_vgg8.py'
+# FBKD, vgg13 -> vgg8 on CIFAR-100: this toolkit's own setting,
+# RepDistiller's schedule (1 GPU x 64 images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py',
+          './fbkd_base.py']
 
+stages, channels = _base_.stages[:3], _base_.stage_channels[:3]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer2', 'layer3', 'layer4'],
-        teacher_distill_layer=['layer2', 'layer3', 'layer4'],
-        loss=[
-            dict(type='FBKDLoss', in_channels=128),
-            dict(type='FBKDLoss', in_channels=256),
-            dict(type='FBKDLoss', in_channels=512),
-        ],
-        weights=[1.0, 1.0, 1.0]))
+        student_distill_layer=stages,
+        teacher_distill_layer=stages,
+        loss=[dict(_base_.fbkd.loss, in_channels=c) for c in channels],
+        weights=[_base_.fbkd.weight] * len(stages)))

@@ -1,24 +1,14 @@
-# FBKD (Zhang & Ma, "Improve Object Detection with Feature-based Knowledge
-# Distillation: Towards Accurate and Efficient Detectors", ICLR 2021), wrn_40_2
-# -> wrn_16_2 on CIFAR-100: attention-guided + non-local distillation on
-# layer1, layer2, layer3 (32/64/128 channels), one FBKDLoss per stage with the
-# official code's weights (7e-5 masked feature, 4e-3 attention, 7e-5 non-local,
-# tau=0.5): CE + sum of the three FBKD losses.
-# FBKD is a detection method; the CIFAR setting is this toolkit's own.
-# Published top-1 (RepDistiller README, last epoch): teacher 75.61, student
-# alone 73.26. FBKD: no published CIFAR-100 number (the paper reports COCO).
-#   bash tools/dist_train.sh configs/kd/fbkd_wrn_40_2_wrn_16_2.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/wrn_40_2_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py'
+# FBKD, wrn_40_2 -> wrn_16_2 on CIFAR-100: this toolkit's own setting,
+# RepDistiller's schedule (1 GPU x 64 images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py',
+          './fbkd_base.py']
 
+stages, channels = _base_.stages[:3], _base_.stage_channels[:3]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer1', 'layer2', 'layer3'],
-        teacher_distill_layer=['layer1', 'layer2', 'layer3'],
-        loss=[
-            dict(type='FBKDLoss', in_channels=32),
-            dict(type='FBKDLoss', in_channels=64),
-            dict(type='FBKDLoss', in_channels=128),
-        ],
-        weights=[1.0, 1.0, 1.0]))
+        student_distill_layer=stages,
+        teacher_distill_layer=stages,
+        loss=[dict(_base_.fbkd.loss, in_channels=c) for c in channels],
+        weights=[_base_.fbkd.weight] * len(stages)))

@@ -1,24 +1,18 @@
-# FitNet (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015),
-# resnet110 -> resnet20 on CIFAR-100; hint (teacher) and guided (student)
-# layer layer2 (32 channels): RepDistiller's hint_layer=2 is feat[2];
-# RepDistiller feat = [stem relu, layer1, layer2, layer3] = mmkd relu, layer1,
-# layer2, layer3. Regressor: ConvBNConnector (1x1 conv + BN + ReLU). Loss: CE
-# + 100 * MSE(regressor(student), teacher).
-# Published top-1 (RepDistiller README, last epoch): teacher 74.31, student
-# alone 69.06, FitNet 68.99.
-#   bash tools/dist_train.sh configs/kd/fitnet_resnet110_resnet20.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet110_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet110_resnet20.py'
+# FitNet, resnet110 -> resnet20 on CIFAR-100: RepDistiller's recipe (1 GPU x
+# 64 images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet110_resnet20.py',
+          './fitnet_base.py']
 
+hint, channels = _base_.stages[1], _base_.stage_channels[1]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer2'],
-        teacher_distill_layer=['layer2'],
-        # RepDistiller's ConvReg for maps of equal size: 1x1 conv + BN + ReLU
+        student_distill_layer=[hint],
+        teacher_distill_layer=[hint],
         connectors=[
-            dict(type='ConvBNConnector', in_channels=32, out_channels=32,
-                 kernel_size=1, norm=True, act=True)
+            dict(_base_.fitnet.connector, in_channels=channels,
+                 out_channels=channels)
         ],
-        loss=[dict(type='FitNetLoss')],
-        weights=[100.0]))
+        loss=[_base_.fitnet.loss],
+        weights=[_base_.fitnet.weight]))

@@ -1,24 +1,18 @@
-# FitNet (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015),
-# wrn_40_2 -> wrn_16_2 on CIFAR-100; hint (teacher) and guided (student) layer
-# layer2 (64 channels): RepDistiller's hint_layer=2 is feat[2]; RepDistiller
-# feat = [conv1, block1, block2, block3 (before bn1+relu)] = mmkd conv1,
-# layer1, layer2, layer3. Regressor: ConvBNConnector (1x1 conv + BN + ReLU).
-# Loss: CE + 100 * MSE(regressor(student), teacher).
-# Published top-1 (RepDistiller README, last epoch): teacher 75.61, student
-# alone 73.26, FitNet 73.58.
-#   bash tools/dist_train.sh configs/kd/fitnet_wrn_40_2_wrn_16_2.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/wrn_40_2_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py'
+# FitNet, wrn_40_2 -> wrn_16_2 on CIFAR-100: RepDistiller's recipe (1 GPU x
+# 64 images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py',
+          './fitnet_base.py']
 
+hint, channels = _base_.stages[1], _base_.stage_channels[1]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer2'],
-        teacher_distill_layer=['layer2'],
-        # RepDistiller's ConvReg for maps of equal size: 1x1 conv + BN + ReLU
+        student_distill_layer=[hint],
+        teacher_distill_layer=[hint],
         connectors=[
-            dict(type='ConvBNConnector', in_channels=64, out_channels=64,
-                 kernel_size=1, norm=True, act=True)
+            dict(_base_.fitnet.connector, in_channels=channels,
+                 out_channels=channels)
         ],
-        loss=[dict(type='FitNetLoss')],
-        weights=[100.0]))
+        loss=[_base_.fitnet.loss],
+        weights=[_base_.fitnet.weight]))

@@ -1,31 +1,21 @@
-# FT (Kim et al., "Paraphrasing Complex Network: Network Compression via
-# Factor Transfer", NeurIPS 2018), resnet32x4 -> resnet8x4 on CIFAR-100, on
-# the output of layer3, 256 channels, paraphrase rate 0.5.
-# Loss: CE + 200 * FT + 1 * paraphraser reconstruction MSE (RepDistiller's
-# -b 200; both set inside FTLoss). The student goes through
-# a Translator connector; FTLoss owns the Paraphraser.
-# Two stages in the paper and RepDistiller (paraphraser pre-trained on the
-# teacher for --init_epochs, 30 by default, then frozen during FT); here
-# one joint stage: the paraphraser learns its reconstruction from step 0
-# while the student follows its current, detached factor.
-# Published top-1 (RepDistiller README, last epoch): teacher 79.42, student
-# alone 72.50, FT 72.86.
-#   bash tools/dist_train.sh configs/kd/ft_resnet32x4_resnet8x4.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet32x4_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet32x4_resnet8x4.py'
+# FT, resnet32x4 -> resnet8x4 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
+# images, lr 0.05, 240 epochs after a 30-epoch init stage).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet32x4_resnet8x4.py',
+          './ft_base.py']
 
+layer, channels = _base_.stages[-1], _base_.stage_channels[-1]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer3'],
-        teacher_distill_layer=['layer3'],
+        student_distill_layer=[layer],
+        teacher_distill_layer=[layer],
         connectors=[
-            dict(
-                type='Translator', in_channels=256, out_channels=256,
-                rate=0.5)
+            dict(type='Translator', in_channels=channels,
+                 out_channels=channels, rate=_base_.ft.loss.rate)
         ],
-        loss=[
-            dict(
-                type='FTLoss', in_channels=256, rate=0.5, p=1,
-                recon_weight=1.0, loss_weight=200.0)
-        ]))
+        loss=[dict(_base_.ft.loss, in_channels=channels)],
+        weights=[_base_.ft.weight]))
+custom_hooks = _base_.custom_hooks + [
+    _base_.ft.init_stage
+]

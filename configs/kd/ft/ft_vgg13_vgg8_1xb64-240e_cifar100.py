@@ -1,31 +1,23 @@
-# FT (Kim et al., "Paraphrasing Complex Network: Network Compression via
-# Factor Transfer", NeurIPS 2018), vgg13 -> vgg8 on CIFAR-100, on
-# the output of layer5 (4x4 px), 512 channels, paraphrase rate 0.5.
-# Loss: CE + 200 * FT + 1 * paraphraser reconstruction MSE (RepDistiller's
-# -b 200; both set inside FTLoss). The student goes through
-# a Translator connector; FTLoss owns the Paraphraser.
-# Two stages in the paper and RepDistiller (paraphraser pre-trained on the
-# teacher for --init_epochs, 30 by default, then frozen during FT); here
-# one joint stage: the paraphraser learns its reconstruction from step 0
-# while the student follows its current, detached factor.
-# Published top-1 (RepDistiller README, last epoch): teacher 74.64, student
-# alone 70.36, FT 70.58.
-#   bash tools/dist_train.sh configs/kd/ft_vgg13_vgg8.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/vgg13_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_vgg13_vgg8.py'
+# FT, vgg13 -> vgg8 on CIFAR-100: RepDistiller's recipe (1 GPU x 64 images,
+# lr 0.05, 240 epochs after a 30-epoch init stage).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py',
+          './ft_base.py']
 
+# init-stage lr 0.05: RepDistiller uses 0.01 only for ResNet/WRN students
+layer, channels = _base_.stages[-1], _base_.stage_channels[-1]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer5'],
-        teacher_distill_layer=['layer5'],
+        student_distill_layer=[layer],
+        teacher_distill_layer=[layer],
         connectors=[
-            dict(
-                type='Translator', in_channels=512, out_channels=512,
-                rate=0.5)
+            dict(type='Translator', in_channels=channels,
+                 out_channels=channels, rate=_base_.ft.loss.rate)
         ],
-        loss=[
-            dict(
-                type='FTLoss', in_channels=512, rate=0.5, p=1,
-                recon_weight=1.0, loss_weight=200.0)
-        ]))
+        loss=[dict(_base_.ft.loss, in_channels=channels)],
+        weights=[_base_.ft.weight]))
+custom_hooks = _base_.custom_hooks + [
+    dict(_base_.ft.init_stage,
+         optimizer=dict(_base_.ft.init_stage.optimizer, lr=0.05))
+]

@@ -1,21 +1,18 @@
-# ICKD-C (Liu et al., "Exploring Inter-Channel Correlation for
-# Diversity-preserved Knowledge Distillation", ICCV 2021), resnet110 ->
-# resnet32 on CIFAR-100, on the last feature map before pooling, the output of
-# layer3 (64 channels; the authors' feat[-2]), the student's through a 1x1 conv
-# + BN connector: CE + 2.5 * ICKD (the authors' CIFAR weight, without KD).
-# Published top-1 (ICKD repository, Cifar100/README.md, last epoch): teacher
-# 74.31, student alone 71.14, ICKD-C (w/o KL) 73.89.
-#   bash tools/dist_train.sh configs/kd/ickd_resnet110_resnet32.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet110_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet110_resnet32.py'
+# ICKD, resnet110 -> resnet32 on CIFAR-100: the ICKD authors' recipe (1 GPU x
+# 64 images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet110_resnet32.py',
+          './ickd_base.py']
 
+layer, channels = _base_.stages[-1], _base_.stage_channels[-1]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer3'],
-        teacher_distill_layer=['layer3'],
+        student_distill_layer=[layer],
+        teacher_distill_layer=[layer],
         connectors=[
-            dict(type='ConvBNConnector', in_channels=64, out_channels=64)
+            dict(_base_.ickd.connector, in_channels=channels,
+                 out_channels=channels)
         ],
-        loss=[dict(type='ICKDLoss')],
-        weights=[2.5]))
+        loss=[_base_.ickd.loss],
+        weights=[_base_.ickd.weight]))

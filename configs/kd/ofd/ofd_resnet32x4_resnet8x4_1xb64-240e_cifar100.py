@@ -1,58 +1,21 @@
-# OFD (Heo et al., "A Comprehensive Overhaul of Feature Distillation",
-# ICCV 2019), resnet32x4 -> resnet8x4 on CIFAR-100: partial L2 between the
-# connector (1x1 conv + BN) output of the student and the margin-clipped
-# teacher, on pre-ReLU features:
-# the input of the last block's ReLU in layer1/2/3 (ModuleInputs on
-# `layerK.<last>.relu`, its second call: bn2 output + shortcut).
-# Margins from the teacher BN before each ReLU (the same BNs; for ResNets
-# the block's bn2, as the official code), computed once the teacher is loaded.
-# Loss: CE + OFD, each term summed over C, H, W and averaged over the
-# batch, with loss weights 0.00025, 0.0005, 0.001: the official
-# CIFAR-100 code's 1/1000 with stage weights 1/2^(stages-1-i).
-# Published top-1 (RepDistiller README, last epoch): teacher 79.42, student
-# alone 72.50; OFD: no number for this pair in the sources read (RepDistiller
-# and mdistiller READMEs have no OFD row; the official OFD README reports
-# WRN-28-4 / PyramidNet settings only).
-#   bash tools/dist_train.sh configs/kd/ofd_resnet32x4_resnet8x4.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet32x4_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet32x4_resnet8x4.py'
+# OFD, resnet32x4 -> resnet8x4 on CIFAR-100: the OFD code's loss with
+# RepDistiller's schedule (1 GPU x 64 images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet32x4_resnet8x4.py',
+          './ofd_base.py']
 
+n = len(_base_.student_preact)
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=[
-            dict(
-                type='ModuleInputs', source='layer1.0.relu', record_idx=1,
-                data_idx=0),
-            dict(
-                type='ModuleInputs', source='layer2.0.relu', record_idx=1,
-                data_idx=0),
-            dict(
-                type='ModuleInputs', source='layer3.0.relu', record_idx=1,
-                data_idx=0),
-        ],
-        teacher_distill_layer=[
-            dict(
-                type='ModuleInputs', source='layer1.4.relu', record_idx=1,
-                data_idx=0),
-            dict(
-                type='ModuleInputs', source='layer2.4.relu', record_idx=1,
-                data_idx=0),
-            dict(
-                type='ModuleInputs', source='layer3.4.relu', record_idx=1,
-                data_idx=0),
-        ],
+        student_distill_layer=_base_.student_preact,
+        teacher_distill_layer=_base_.teacher_preact,
         connectors=[
-            dict(type='ConvBNConnector', in_channels=64, out_channels=64),
-            dict(type='ConvBNConnector', in_channels=128, out_channels=128),
-            dict(type='ConvBNConnector', in_channels=256, out_channels=256),
+            dict(_base_.ofd.connector, in_channels=c, out_channels=c)
+            for c in _base_.stage_channels
         ],
         loss=[
-            dict(
-                type='OFDLoss', teacher_bn='layer1.4.bn2',
-                loss_weight=0.00025),
-            dict(
-                type='OFDLoss', teacher_bn='layer2.4.bn2',
-                loss_weight=0.0005),
-            dict(type='OFDLoss', teacher_bn='layer3.4.bn2', loss_weight=0.001),
-        ]))
+            dict(_base_.ofd.loss, teacher_bn=bn)
+            for bn in _base_.teacher_preact_bn
+        ],
+        weights=[_base_.ofd.weight / 2.0**(n - 1 - i) for i in range(n)]))

@@ -1,17 +1,13 @@
-# PKT (Passalis & Tefas, "Learning Deep Representations with Probabilistic
-# Knowledge Transfer", ECCV 2018), wrn_40_2 -> wrn_16_2 on CIFAR-100, on the
-# penultimate embeddings (the avgpool output, flattened = the input of linear,
-# 128-d): KL between cosine-kernel conditional distributions: CE + 30000 * PKT.
-# Published top-1 (RepDistiller README, last epoch): teacher 75.61, student
-# alone 73.26, PKT 74.54.
-#   bash tools/dist_train.sh configs/kd/pkt_wrn_40_2_wrn_16_2.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/wrn_40_2_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py'
+# PKT, wrn_40_2 -> wrn_16_2 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
+# images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py',
+          './pkt_base.py']
 
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
         student_distill_layer=['avgpool'],
         teacher_distill_layer=['avgpool'],
-        loss=[dict(type='PKTLoss')],
-        weights=[30000.0]))
+        loss=[_base_.pkt.loss],
+        weights=[_base_.pkt.weight]))

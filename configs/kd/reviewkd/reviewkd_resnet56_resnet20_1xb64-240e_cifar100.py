@@ -1,34 +1,20 @@
-# ReviewKD (Chen et al., "Distilling Knowledge via Knowledge Review", CVPR
-# 2021), resnet56 -> resnet20 on CIFAR-100: ABF fusion of the student's layer1,
-# layer2, layer3, avgpool (deep to shallow; the pooled embedding is the deepest
-# stage, as in the official CIFAR code) against the same teacher stages
-# (16/32/64/64 channels), hierarchical context loss.
-# Loss: CE + 0.6 * HCL, weight from the official script
-# (CIFAR-100/script/reviewKD.sh); linear warm-up of the distill loss over 20
-# epochs (its --kd-warm-up).
-# The official code compares with the teacher's pre-ReLU stage outputs; here
-# the recorded module outputs (post-ReLU) are used.
-# Published top-1 (RepDistiller README, last epoch): teacher 72.34, student
-# alone 69.06. ReviewKD: no number for this pair in the sources read (the
-# official repository's README gives none).
-#   bash tools/dist_train.sh configs/kd/reviewkd_resnet56_resnet20.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/resnet56_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_resnet56_resnet20.py'
+# ReviewKD, resnet56 -> resnet20 on CIFAR-100: the ReviewKD authors' recipe
+# (1 GPU x 64 images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py',
+          './reviewkd_base.py']
 
+# weight from CIFAR-100/script/reviewKD.sh
+layers = _base_.stages + ['avgpool']
+channels = _base_.stage_channels + [_base_.embed_dim]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer1', 'layer2', 'layer3', 'avgpool'],
-        teacher_distill_layer=['layer1', 'layer2', 'layer3', 'avgpool'],
+        student_distill_layer=layers,
+        teacher_distill_layer=layers,
         loss=[
-            dict(
-                type='ReviewKDLoss',
-                student_channels=[16, 32, 64, 64],
-                teacher_channels=[16, 32, 64, 64])
+            dict(_base_.reviewkd.loss, student_channels=channels,
+                 teacher_channels=channels)
         ],
         weights=[0.6]))
-
-custom_hooks = [
-    dict(type='EvaluateTeacherHook'),
-    dict(type='DistillLossWarmupHook', warmup_epochs=20)
-]
+custom_hooks = _base_.custom_hooks + _base_.reviewkd.hooks

@@ -1,34 +1,20 @@
-# ReviewKD (Chen et al., "Distilling Knowledge via Knowledge Review", CVPR
-# 2021), wrn_40_2 -> wrn_16_2 on CIFAR-100: ABF fusion of the student's layer1,
-# layer2, layer3, avgpool (deep to shallow; the pooled embedding is the deepest
-# stage, as in the official CIFAR code) against the same teacher stages
-# (32/64/128/128 channels), hierarchical context loss.
-# Loss: CE + 5.0 * HCL, weight from the official script
-# (CIFAR-100/script/reviewKD.sh); linear warm-up of the distill loss over 20
-# epochs (its --kd-warm-up).
-# The official code compares with the teacher's pre-ReLU stage outputs; here
-# the recorded module outputs (post-ReLU) are used.
-# Published top-1 (RepDistiller README, last epoch): teacher 75.61, student
-# alone 73.26. ReviewKD: no number for this pair in the sources read (the
-# official repository's README gives none).
-#   bash tools/dist_train.sh configs/kd/reviewkd_wrn_40_2_wrn_16_2.py 8 \
-#       --cfg-options model.teacher_ckpt=work_dirs/wrn_40_2_cifar100/epoch_240.pth
-_base_ = '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py'
+# ReviewKD, wrn_40_2 -> wrn_16_2 on CIFAR-100: the ReviewKD authors' recipe
+# (1 GPU x 64 images, lr 0.05, 240 epochs).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py',
+          './reviewkd_base.py']
 
+# weight from CIFAR-100/script/reviewKD.sh
+layers = _base_.stages + ['avgpool']
+channels = _base_.stage_channels + [_base_.embed_dim]
 model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
-        student_distill_layer=['layer1', 'layer2', 'layer3', 'avgpool'],
-        teacher_distill_layer=['layer1', 'layer2', 'layer3', 'avgpool'],
+        student_distill_layer=layers,
+        teacher_distill_layer=layers,
         loss=[
-            dict(
-                type='ReviewKDLoss',
-                student_channels=[32, 64, 128, 128],
-                teacher_channels=[32, 64, 128, 128])
+            dict(_base_.reviewkd.loss, student_channels=channels,
+                 teacher_channels=channels)
         ],
         weights=[5.0]))
-
-custom_hooks = [
-    dict(type='EvaluateTeacherHook'),
-    dict(type='DistillLossWarmupHook', warmup_epochs=20)
-]
+custom_hooks = _base_.custom_hooks + _base_.reviewkd.hooks

@@ -1,0 +1,18 @@
+# VID, resnet56 -> resnet20 on CIFAR-100: the seed toolkit's own recipe
+# (0.8 * CE + VID on layer1/2/3 with weights [1, 1, 1], pretrained student,
+# 1 GPU x 256 images, lr 0.01, 200 epochs), as the seed's dict config.
+# RepDistiller's recipe: vid_resnet56_resnet20_1xb64-240e_cifar100.py.
+# Recipe card (source, deviations): metafile.yml.
+_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20_seed-recipe.py',
+          './vid_base.py']
+
+model = dict(
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_distill_layer=_base_.stages,
+        teacher_distill_layer=_base_.stages,
+        loss=[
+            dict(_base_.vid.loss, inC=c, midC=c, outC=c)
+            for c in _base_.stage_channels
+        ],
+        weights=[1.0, 1.0, 1.0]))
