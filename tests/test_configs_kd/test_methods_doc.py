@@ -1,0 +1,25 @@
+"""docs/methods.md and the configs/kd/<method>/README.md tables are what
+tools/misc/gen_methods_doc.py writes from the recipe cards: run it after
+changing a metafile."""
+import os.path as osp
+
+from kd_config_utils import REPO
+
+import gen_methods_doc
+
+
+def test_docs_are_generated_from_the_recipe_cards():
+    stale = []
+    for path, text in gen_methods_doc.outputs().items():
+        with open(path) as f:
+            if f.read() != text:
+                stale.append(osp.relpath(path, REPO))
+    assert not stale, (f'{stale} differ from the recipe cards: run python '
+                       'tools/misc/gen_methods_doc.py')
+
+
+def test_tables_mark_deviations_and_have_no_mmkd_numbers_yet():
+    text = gen_methods_doc.outputs()[osp.join(REPO, 'configs', 'kd', 'dkd',
+                                              'README.md')]
+    assert '71.97 \u2020[^1]' in text and '[^1]: The DKD weight ramps' in text
+    assert 'not trained' in text
