@@ -11,11 +11,10 @@
 # Paper: Zhang & Ma, "Improve Object Detection with Feature-based Knowledge
 #   Distillation: Towards Accurate and Efficient Detectors", ICLR 2021
 #   (https://openreview.net/forum?id=uKhGRvM8QNH).
-# Published, COCO val2017 box mAP:
-#   Faster R-CNN R50 37.4 -> 39.3 distilled (teacher R101), as listed in
-#   this toolkit's REFERENCE.md; MMRazor's FBKD README, 1x: student 37.8 ->
-#   39.1, teacher 39.4 (mmdet's faster-rcnn_r101_fpn_1x_coco metafile: 39.4;
-#   faster-rcnn_r50_fpn_1x_coco: 37.4).
+# Published, COCO val2017 box mAP (MMRazor's FBKD README and metafile,
+#   configs/distill/mmdet/fbkd, 1x): Faster R-CNN R50 student 37.4 -> 39.3
+#   distilled, teacher Faster R-CNN R101 39.4 (the student's and teacher's
+#   numbers are mmdet's faster-rcnn_r50/r101_fpn_1x_coco checkpoints).
 # Student: mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py (its dataset,
 #   1x schedule, runtime and backbone init are the base of this file)
 # Teacher: mmdet::faster_rcnn/faster-rcnn_r101_fpn_1x_coco.py
