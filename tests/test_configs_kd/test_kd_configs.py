@@ -96,3 +96,22 @@ def test_headline_config_declares_the_published_recipe():
     assert cfg.recipe.lr == recipe['optimizer']['lr'] == 0.05
     assert cfg.recipe.max_epochs == recipe['epochs'] == 240
     assert 'RecipeHook' in [h['type'] for h in cfg.custom_hooks]
+
+
+def test_mmengine_reads_the_model_index_of_an_installed_mmkd(tmp_path):
+    """setup.py copies model-index.yml to mmkd/.mim/, next to the configs;
+    MMEngine reads every metafile it lists when it resolves an mmkd::
+    config, which must still resolve to the file in .mim/configs."""
+    import shutil
+
+    from mmengine.config.utils import (_get_cfg_metainfo,
+                                       _get_external_cfg_base_path)
+    mim = tmp_path / '.mim'
+    mim.mkdir()
+    shutil.copyfile(osp.join(REPO, 'model-index.yml'), mim / 'model-index.yml')
+    (mim / 'configs').symlink_to(osp.join(REPO, 'configs'))
+    name = 'kd/vid/vid_resnet56_resnet20_1xb64-240e_cifar100.py'
+    meta = _get_cfg_metainfo(str(tmp_path), name)
+    assert meta['Config'] == f'configs/{name}'
+    assert _get_external_cfg_base_path(str(tmp_path), name) == str(
+        mim / 'configs' / name)
