@@ -13,6 +13,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mmkd.engine.hooks.recipe_layout import \
+    apply_total_batch_size  # noqa: E402
 from mmkd.engine.resume import find_resumable_checkpoint  # noqa: E402
 from mmkd.utils.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
                             build_runner, load_config, run_cli)
@@ -86,6 +88,9 @@ def apply_args(cfg, args):
         usable_checkpoint(cfg.load_from, 'load_from')
     check_work_dir(cfg.work_dir)
     add_run_safety(cfg)
+    # a declared recipe.total_batch_size is split over the processes, so
+    # dist_train.sh CONFIG 8 trains the config's recipe (RecipeHook logs it)
+    apply_total_batch_size(cfg)
     return cfg
 
 

@@ -14,7 +14,8 @@ RUNNER_KEYS = (
     'visualizer', 'default_scope', 'randomness', 'experiment_name',
     'model_wrapper_cfg', 'compile', 'find_unused_parameters', 'sync_bn',
     'runner_type', 'vis_backends', 'train_pipeline', 'test_pipeline',
-    'tta_pipeline', 'tta_model', 'dataset_type', 'data_root', 'load_strict')
+    'tta_pipeline', 'tta_model', 'dataset_type', 'data_root', 'load_strict',
+    'recipe')
 
 
 class ConfigKeyError(KeyError):
