@@ -9,7 +9,8 @@ teacher and from both (EnsembleKDLoss), the four-stage cnn8x4 with
 self-distillation, cnn8x2 and cnn16x2 by mutual learning (DML), and cnn8x2
 by DAFL from the cnn64x5 teacher without any real training image. It
 prints the test top-1 of every run (mean +- std over the seeds). Two worker
-processes share the runs (about 5 minutes on 2 cores).
+processes share the runs: 6.5 CPU-minutes, so about 3.5 minutes on two
+free cores (8.4 minutes measured on 2 cores shared with other jobs).
 
     python demo/beyond_one_teacher_digits.py [--seeds 3] [--workers 2]
 """
