@@ -10,7 +10,6 @@ CIFAR-100: the logged effective recipe is 2 x 32 = 64 images per step at
 lr 0.05, the card's (PyTorch's SyncBN needs CUDA: on CPU the log says that
 BN statistics are per process).
 """
-import inspect
 import json
 import sys
 
@@ -20,17 +19,9 @@ from data_utils import make_tiny_cifar
 from kd_config_utils import calibrated_teacher, card_of
 from tool_utils import free_port, run_tool
 
-import mmkd.utils.cli as cli
-
 CONFIG = 'configs/kd/vid_r20.py'
-WIRED = 'apply_total_batch_size' in inspect.getsource(cli)
 
 
-@pytest.mark.skipif(
-    not WIRED,
-    reason='the training tool does not divide recipe.total_batch_size yet: '
-    'mmkd.utils.cli.build_runner must call '
-    'mmkd.engine.hooks.apply_total_batch_size(cfg)')
 def test_headline_command_trains_the_card_recipe_on_two_processes(tmp_path):
     data_root = make_tiny_cifar(
         str(tmp_path / 'cifar'), num_classes=100, num_train=64, num_test=8)
