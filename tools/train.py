@@ -49,23 +49,34 @@ def parse_args():
     return parser.parse_args()
 
 
+def enable_amp(wrapper) -> None:
+    """Mixed precision for an optim wrapper config, or for each wrapper of
+    a per-module dict (``OptimWrapperDict``, e.g. a GAN-style algorithm)."""
+    import torch
+    parts = [wrapper] if 'optimizer' in wrapper else [
+        value for value in wrapper.values()
+        if isinstance(value, dict) and 'optimizer' in value
+    ]
+    for part in parts:
+        if part.get('type', 'OptimWrapper') in ('AmpOptimWrapper',
+                                                'CPUAmpOptimWrapper',
+                                                'mmkd.CPUAmpOptimWrapper'):
+            print('AMP is already enabled in the config.')
+        elif torch.cuda.is_available():
+            part.type = 'AmpOptimWrapper'
+            part.loss_scale = 'dynamic'
+        else:
+            # scoped: mmdet/mmseg configs build in their own scope
+            part.type = 'mmkd.CPUAmpOptimWrapper'
+            part.dtype = 'bfloat16'
+
+
 def apply_args(cfg, args):
     """Fold the command-line flags into the config."""
     cfg = apply_common_args(cfg, args, args.config)
 
     if args.amp:
-        import torch
-        wrapper = cfg.optim_wrapper
-        if wrapper.get('type', 'OptimWrapper') in ('AmpOptimWrapper',
-                                                   'CPUAmpOptimWrapper'):
-            print('AMP is already enabled in the config.')
-        elif torch.cuda.is_available():
-            wrapper.type = 'AmpOptimWrapper'
-            wrapper.loss_scale = 'dynamic'
-        else:
-            # scoped: mmdet/mmseg configs build in their own scope
-            wrapper.type = 'mmkd.CPUAmpOptimWrapper'
-            wrapper.dtype = 'bfloat16'
+        enable_amp(cfg.optim_wrapper)
 
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):

@@ -234,3 +234,33 @@ def test_ddp_validation_scores_the_saved_model(tmp_path, data_root):
         str(tmp_path / 'test'), '--cfg-options', *opts
     ])
     assert _logged_top1(proc.stdout + proc.stderr) == logged
+
+
+def test_amp_on_cpu_for_mmdet_and_mmseg_distillation(tmp_path):
+    """--amp picks the scoped CPU AMP wrapper, which mmdet/mmseg configs
+    (built in their own scope) find."""
+    from data_utils import make_tiny_coco, make_tiny_seg
+    from tool_utils import seg_options, train_tiny_coco
+    coco = make_tiny_coco(
+        str(tmp_path / 'coco'), num_train=4, num_val=2, img_size=128)
+    no_teacher = ['model.teacher_ckpt=None', 'model.teacher_ckpt_optional=True']
+    proc = train_tiny_coco(
+        osp.join(REPO, 'configs', 'mmdet', 'tiny',
+                 'cwd_fpn_retinanet_r34-r18_tiny-coco.py'),
+        tmp_path / 'det',
+        coco,
+        '--amp',
+        options=no_teacher + ['custom_hooks=[]'])
+    assert 'CPUAmpOptimWrapper' in (tmp_path / 'det').joinpath(
+        next(p.name for p in (tmp_path / 'det').glob('*.py'))).read_text()
+    assert 'bbox_mAP' in proc.stdout + proc.stderr
+    seg = make_tiny_seg(
+        str(tmp_path / 'seg'), num_train=2, num_val=1, img_size=64)
+    config = osp.join(REPO, 'configs', 'mmseg', 'tiny',
+                      'cwd_logits_pspnet_r34-r18_tiny-seg.py')
+    proc = run_tool([
+        sys.executable, 'tools/train.py', config, '--work-dir',
+        str(tmp_path / 'seg_work'), '--amp', '--cfg-options',
+        *seg_options(seg, iters=2), *no_teacher, 'custom_hooks=[]'
+    ])
+    assert 'mIoU' in proc.stdout + proc.stderr

@@ -25,7 +25,7 @@ def test_own_variables_and_known_keys_pass():
 
 def test_tools_load_package_config_paths():
     from mmkd.utils.cli import load_config
-    cfg = load_config('mmkd::kd/kd_resnet56_resnet20.py')
+    cfg = load_config('mmkd::kd/kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py')
     assert cfg.model.architecture.type == 'resnet20'
     cfg = load_config('mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
     assert cfg.model.type == 'EncoderDecoder'
@@ -81,7 +81,7 @@ def test_user_config_inherits_mmkd_config_by_scope(tmp_path):
     from mmkd.utils import register_config_scope
     register_config_scope()  # the .pth does this for installed mmkd
     (tmp_path / 'mine.py').write_text(
-        "_base_ = 'mmkd::kd/kd_resnet56_resnet20.py'\n"
+        "_base_ = 'mmkd::kd/kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py'\n"
         "train_cfg = dict(max_epochs=3)\n")
     cfg = Config.fromfile(str(tmp_path / 'mine.py'))
     assert cfg.model.architecture.type == 'resnet20'

@@ -1,4 +1,5 @@
 """Hooks that steer distillation during training."""
+import re
 from typing import Optional
 
 import torch
@@ -80,13 +81,18 @@ class DistillLossWarmupHook(Hook):
 @HOOKS.register_module()
 class EvaluateTeacherHook(Hook):
     """Evaluate the teacher once on the validation set before training and
-    log its metrics as ``teacher/<metric>``, so users see that they distill
-    from a good teacher."""
+    log its metrics as ``teacher/<metric>`` (``teacher_<name>/<metric>`` for
+    each of several teachers), so users see that they distill from good
+    teachers. Not repeated when a run resumes."""
 
     priority = 'LOW'
 
     def before_train(self, runner) -> None:
-        model = _algorithm(runner)
+        model = unwrap_model(runner.model)
+        teachers = list(getattr(model, 'frozen_teachers', lambda: [])())
+        if not teachers:
+            raise TypeError(f'{type(model).__name__} has no teacher to '
+                            'evaluate; remove EvaluateTeacherHook.')
         loop = runner.val_loop
         if loop is None:
             return
@@ -96,7 +102,24 @@ class EvaluateTeacherHook(Hook):
                 'in the log and in the resumed message hub as teacher/...); '
                 'not evaluated again on resume.')
             return
-        model.evaluate_teacher = True
+        for index, teacher in enumerate(teachers):
+            suffix = re.sub(r'\W+', '', teacher.name.replace('teacher', '', 1))
+            label = 'teacher' if len(teachers) == 1 else \
+                f'teacher_{suffix or index}'
+            metrics = self._evaluate(runner, model, loop, index)
+            for key, value in metrics.items():
+                runner.message_hub.update_scalar(f'{label}/{key}', value)
+            runner.visualizer.add_scalars(
+                {f'{label}/{k}': v for k, v in metrics.items()}, step=0)
+            # the student's val lines read 'Epoch(val) [1][2/2]    acc: 0.5'
+            title = 'Teacher' if len(teachers) == 1 else label.capitalize()
+            runner.logger.info(f'{title}(val)    ' + '  '.join(
+                f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}'
+                for k, v in metrics.items()))
+
+    @staticmethod
+    def _evaluate(runner, model, loop, index: int) -> dict:
+        model.evaluate_teacher = index
         runner.model.eval()
         try:
             with torch.no_grad():
@@ -104,15 +127,7 @@ class EvaluateTeacherHook(Hook):
                     outputs = runner.model.val_step(data_batch)
                     loop.evaluator.process(
                         data_samples=outputs, data_batch=data_batch)
-            metrics = loop.evaluator.evaluate(len(loop.dataloader.dataset))
+            return loop.evaluator.evaluate(len(loop.dataloader.dataset))
         finally:
             model.evaluate_teacher = False
             runner.model.train()
-        for key, value in metrics.items():
-            runner.message_hub.update_scalar(f'teacher/{key}', value)
-        runner.visualizer.add_scalars(
-            {f'teacher/{k}': v for k, v in metrics.items()}, step=0)
-        # the student's val lines read 'Epoch(val) [1][2/2]    acc: 0.5000'
-        runner.logger.info('Teacher(val)    ' + '  '.join(
-            f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}'
-            for k, v in metrics.items()))

@@ -80,11 +80,15 @@ class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
             return super().__getattr__(alias)
 
     def evaluated_model(self) -> nn.Module:
-        """The network ``'predict'``/``'tensor'`` modes run."""
-        if self.evaluate_teacher:
+        """The network ``'predict'``/``'tensor'`` modes run: the student,
+        or with ``evaluate_teacher`` set (``True`` or a teacher's position
+        in :meth:`frozen_teachers`), that teacher."""
+        if self.evaluate_teacher is not False:
             teachers = list(self.frozen_teachers())
+            index = 0 if self.evaluate_teacher is True else \
+                self.evaluate_teacher
             if teachers:
-                return teachers[0].model
+                return teachers[index].model
         return self.architecture
 
     def forward(self,
