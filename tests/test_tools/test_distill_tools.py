@@ -141,12 +141,12 @@ def test_benchmark_prints_overhead_for_cifar_config():
 
 def test_benchmark_gives_random_batches_labels_and_indices():
     """CRD takes dataset indices, DKD labels: the random batch has both."""
-    for config in ('configs/kd/crd_resnet56_resnet20.py',
-                   'configs/kd/dkd_resnet56_resnet20.py'):
+    for config in (
+            'configs/kd/crd/crd_resnet56_resnet20_1xb64-240e_cifar100.py',
+            'configs/kd/dkd/dkd_resnet56_resnet20_1xb64-240e_cifar100.py'):
         proc = run_tool([
             sys.executable, 'tools/analysis_tools/benchmark_distill.py',
-        '--no-memory',
-            config, '--batch-size', '4', '--iters', '1', '--warmup', '1',
+            '--no-memory', config, '--batch-size', '4', '--iters', '1', '--warmup', '1',
             '--cfg-options', 'model.architecture.type=resnet8',
             'model.teacher.type=resnet14'
         ])

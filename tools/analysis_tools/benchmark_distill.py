@@ -213,7 +213,15 @@ def build(cfg, **overrides):
     if cfg.get('data_preprocessor') is not None:  # as the Runner does
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     torch.manual_seed(0)
-    return MODELS.build(model_cfg).train()
+    algo = MODELS.build(model_cfg).train()
+    # losses that sample by class (CRD) get labels as DatasetLabelsHook
+    # would give them; random ones, the benchmark's data being random
+    num_classes = getattr(algo.architecture, 'num_classes', 1)
+    for module in algo.modules():
+        if hasattr(module, 'set_dataset_labels'):
+            module.set_dataset_labels(
+                torch.arange(module.n_data) % num_classes)
+    return algo
 
 
 def distill_losses(algo, inputs, samples):

@@ -12,7 +12,7 @@ initial weights, only shapes matter.
 
     # a distillation config (its distilled layers are marked with *)
     python tools/analysis_tools/distill_layers.py \\
-        configs/kd/fitnet_resnet32x4_resnet8x4.py
+        configs/kd/fitnet/fitnet_resnet32x4_resnet8x4_1xb64-240e_cifar100.py
     # two plain model configs, and the pairs a loss could use
     python tools/analysis_tools/distill_layers.py \\
         --student configs/baselines/resnet20_cifar100.py \\
