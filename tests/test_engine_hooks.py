@@ -64,3 +64,16 @@ def test_hooks_refuse_a_plain_model():
     runner.model = nn.Linear(1, 1)
     with pytest.raises(TypeError, match='not a distillation algorithm'):
         StopDistillHook(1).before_train_epoch(runner)
+
+
+def test_warmup_per_epoch_as_mdistiller():
+    runner = fake_runner(epoch=0)
+    hook = DistillLossWarmupHook(warmup_epochs=20, per_epoch=True)
+    for batch_idx in (0, 9):  # constant within the first epoch: 1 / 20
+        hook.before_train_iter(runner, batch_idx)
+        assert runner.model.distiller.loss_scale == pytest.approx(0.05)
+    runner.epoch = 19
+    hook.before_train_iter(runner, 0)
+    assert runner.model.distiller.loss_scale == 1.0
+    with pytest.raises(ValueError, match='per_epoch needs warmup_epochs'):
+        DistillLossWarmupHook(warmup_iters=10, per_epoch=True)

@@ -35,13 +35,17 @@ CHECKED = ('total_batch_size', 'optimizer', 'schedule', 'epochs',
 
 
 # ----------------------------------------------------------------- cards
-def load_cards(repo: str = REPO) -> List[dict]:
-    """Every model entry of the metafiles ``model-index.yml`` imports, each
-    with ``_metafile`` (its path) and ``_collection`` (its collection)."""
+def load_cards(repo: str = REPO, under: str = 'configs/kd/') -> List[dict]:
+    """Every model entry of the metafiles ``model-index.yml`` imports from
+    ``under`` (the CIFAR distillation methods, whose cards this module
+    checks; the algorithms beyond one teacher check their own), each with
+    ``_metafile`` (its path) and ``_collection`` (its collection)."""
     with open(osp.join(repo, 'model-index.yml')) as f:
         index = yaml.safe_load(f)
     models = []
     for meta_path in index['Import']:
+        if not meta_path.startswith(under):
+            continue
         with open(osp.join(repo, meta_path)) as f:
             meta = yaml.safe_load(f)
         collections = {c['Name']: c for c in meta.get('Collections', [])}

@@ -55,22 +55,34 @@ class DistillLossWarmupHook(Hook):
         warmup_epochs (int, optional): Length of the ramp in epochs.
         warmup_iters (int, optional): Length of the ramp in iterations.
             Give exactly one of the two.
+        per_epoch (bool): With ``warmup_epochs``, step the weight once per
+            epoch (``(epoch + 1) / warmup_epochs``, 1-based epochs as in
+            mdistiller) instead of every iteration. Defaults to False.
     """
 
     priority = 'LOW'
 
     def __init__(self,
                  warmup_epochs: Optional[int] = None,
-                 warmup_iters: Optional[int] = None) -> None:
+                 warmup_iters: Optional[int] = None,
+                 per_epoch: bool = False) -> None:
         if (warmup_epochs is None) == (warmup_iters is None):
             raise ValueError('DistillLossWarmupHook needs exactly one of '
                              'warmup_epochs and warmup_iters.')
+        if per_epoch and warmup_epochs is None:
+            raise ValueError('DistillLossWarmupHook: per_epoch needs '
+                             'warmup_epochs.')
         self.warmup_epochs, self.warmup_iters = warmup_epochs, warmup_iters
+        self.per_epoch = per_epoch
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
         if self.warmup_iters is not None:
             progress = (runner.iter + 1) / self.warmup_iters
+        elif self.per_epoch:
+            # constant within an epoch, as mdistiller's min(epoch / warmup,
+            # 1) with its 1-based epochs
+            progress = (runner.epoch + 1) / self.warmup_epochs
         else:
             per_epoch = len(runner.train_dataloader)
             progress = (runner.epoch + (batch_idx + 1) / per_epoch) / \
