@@ -116,15 +116,17 @@ class CIFARTensors(Dataset):
 
     def __init__(self, data_root, split, rotation=0):
         from mmkd.datasets import CIFAR100
-        self.items = CIFAR100(data_root=data_root, split=split).data_list
+        # mmengine datasets serialize their items: read them through
+        # get_data_info (data_list is emptied once the dataset is built)
+        self.dataset = CIFAR100(data_root=data_root, split=split)
         self.train = split == 'train'
         self.rotation = rotation
 
     def __len__(self):
-        return len(self.items)
+        return len(self.dataset)
 
     def __getitem__(self, idx):
-        item = self.items[idx]
+        item = self.dataset.get_data_info(idx)
         img = torch.from_numpy(np.ascontiguousarray(item['img'])).permute(
             2, 0, 1).float() / 255
         if self.train:
