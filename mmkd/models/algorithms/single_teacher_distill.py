@@ -1,5 +1,7 @@
 """Distillation from one frozen teacher into a student."""
-from typing import Dict, Iterator, Optional, Union
+from collections import deque
+from concurrent.futures import Future
+from typing import Deque, Dict, Iterator, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -67,6 +69,8 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
             distiller, dict) else distiller
         self.distiller.prepare(self.student, self.teacher)
         self.frozen_teacher.attach(*self.distiller.teacher_part())
+        # teacher runs started ahead (inputs, future), oldest first
+        self._ahead: Deque[Tuple[torch.Tensor, Future]] = deque()
 
     @property
     def teacher(self) -> nn.Module:
@@ -94,7 +98,7 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
     def run_teacher_ahead(self, data_batch: dict) -> Optional[str]:
         """Start the teacher on ``data_batch`` (the next one) on its own
         thread, so it runs while the student trains on the current batch;
-        :meth:`loss` then uses its records. Called by
+        :meth:`loss` on that batch then uses its records. Called by
         ``TeacherAheadEpochBasedTrainLoop``. Returns why it could not, or
         None."""
         problem = self.frozen_teacher.pipeline_problem()
@@ -105,19 +109,27 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
         if problem is None and self.frozen_teacher.ready_to_run_ahead:
             data = self.data_preprocessor(data_batch, True)
             inputs, samples = data['inputs'], data.get('data_samples')
-            self._ahead = (inputs, self.frozen_teacher.run_ahead(
-                self._teacher_call(inputs, samples), inputs.device))
+            self._ahead.append((inputs, self.frozen_teacher.run_ahead(
+                self._teacher_call(inputs, samples), inputs.device)))
+            while len(self._ahead) > 2:  # never consumed: drop the oldest
+                self._ahead.popleft()[1].result()
         return problem
 
     def _records_ahead(self, inputs: torch.Tensor):
-        """The records of a teacher that ran ahead on ``inputs``."""
-        ahead, self._ahead = self.__dict__.get('_ahead'), None
-        if ahead is None:
-            return None
-        records = ahead[1].result()  # also re-raises its errors
-        if ahead[0].shape == inputs.shape and torch.equal(ahead[0], inputs):
-            return records
-        return None  # another batch came: run the teacher on this one
+        """The records of a teacher run started ahead on ``inputs``, or
+        None; runs started for later batches stay queued. Without a match,
+        every run under way is waited for, so the teacher is idle when the
+        step runs it itself."""
+        for index, (ahead_inputs, future) in enumerate(self._ahead):
+            if ahead_inputs.shape == inputs.shape and \
+                    torch.equal(ahead_inputs, inputs):
+                for _ in range(index):  # older runs nobody will use
+                    self._ahead.popleft()[1].result()
+                self._ahead.popleft()
+                return future.result()  # also re-raises its errors
+        for _, future in self._ahead:
+            future.result()
+        return None
 
     def loss(self, inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:

@@ -2,6 +2,7 @@
 inference_mode gives the records of the sequential step (bit for bit on
 CPU where the precision is unchanged)."""
 import copy
+import threading
 
 import pytest
 import torch
@@ -64,14 +65,23 @@ def train(algo, data, ahead):
 
 
 def test_teacher_ahead_gives_the_sequential_results_bit_for_bit():
-    data = batches()
+    data = batches(5)
     seq_losses, seq_state = train(build().train(), data, ahead=False)
     algo = build().train()
-    ran_ahead = []
-    run = algo.frozen_teacher.run_ahead
-    algo.frozen_teacher.run_ahead = lambda *a: ran_ahead.append(1) or run(*a)
+    threads = []
+    run = algo.frozen_teacher.run
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name.split('_')[0])
+        return run(*args, **kwargs)
+
+    algo.frozen_teacher.run = spy
     ahead_losses, ahead_state = train(algo, data, ahead=True)
-    assert len(ran_ahead) == len(data) - 2  # not before the planning step
+    # step 0 plans the early exit and step 1 has nothing queued for it (the
+    # run for step 2 was queued): both in the main thread; steps 2-4 use
+    # records the teacher's thread made while the previous step trained
+    assert threads.count('MainThread') == 2
+    assert threads.count('mmkd-teacher') == 3
     assert ahead_losses == seq_losses
     for key, value in seq_state.items():
         assert torch.equal(value, ahead_state[key]), key
@@ -117,9 +127,12 @@ def test_loop_runs_the_teacher_ahead(tmp_path):
         dict(inputs=b['inputs'][i], data_sample=b['data_samples'][i])
         for b in batches(2) for i in range(4)
     ]
-    calls = []
+    calls, threads = [], []
     run = algo.run_teacher_ahead
     algo.run_teacher_ahead = lambda batch: calls.append(1) or run(batch)
+    teacher_run = algo.frozen_teacher.run
+    algo.frozen_teacher.run = lambda *a, **k: threads.append(
+        threading.current_thread().name) or teacher_run(*a, **k)
     runner = Runner(
         model=algo,
         work_dir=str(tmp_path),
@@ -137,3 +150,7 @@ def test_loop_runs_the_teacher_ahead(tmp_path):
         default_scope='mmkd')
     runner.train()
     assert len(calls) == 2 * (4 - 1)  # every batch but the last of an epoch
+    # after the planning step, the teacher's records come from its thread
+    # (the first batch of each epoch and the one after planning excepted)
+    assert sum(t.startswith('mmkd-teacher') for t in threads) == 5
+    assert len(threads) == 8
