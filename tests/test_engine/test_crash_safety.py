@@ -190,3 +190,24 @@ def test_real_kill_9_during_saving(tmp_path):
     path, _ = find_resumable_checkpoint(str(tmp_path), lambda m: None)
     assert path is not None and path.endswith('epoch_1.pth')
     assert checkpoint_problem(path) is None
+
+
+def test_full_disk_while_saving_names_the_file(tmp_path, monkeypatch):
+    import errno
+
+    from mmkd.utils.cli import CheckpointError
+    real_save = torch.save
+
+    def full_disk(obj, f, *args, **kwargs):
+        if isinstance(obj, dict) and obj.get('meta', {}).get('epoch') == 2:
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        return real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(torch, 'save', full_disk)
+    run = runner(tmp_path, Toy())
+    with pytest.raises(CheckpointError) as info:
+        run.train()
+    assert str(tmp_path / 'epoch_2.pth') in str(info.value)
+    assert 'No space left on device' in str(info.value)
+    assert checkpoint_problem(str(tmp_path / 'epoch_1.pth')) is None
+    assert not list(tmp_path.glob('*.part'))

@@ -75,11 +75,21 @@ class AtomicCheckpointHook(CheckpointHook):
 
         def atomic_save(out_dir, filename, *args, **kwargs):
             self._check_finite(runner)
-            save(out_dir, filename + PART, *args, **kwargs)
-            if is_main_process():
-                path = self.file_backend.join_path(out_dir, filename)
-                _fsync(path + PART)
-                os.replace(path + PART, path)
+            path = self.file_backend.join_path(out_dir, filename)
+            try:
+                save(out_dir, filename + PART, *args, **kwargs)
+                if is_main_process():
+                    _fsync(path + PART)
+                    os.replace(path + PART, path)
+            except OSError as err:  # disk full, read-only, quota
+                from mmkd.utils.cli import CheckpointError
+                if osp.exists(path + PART):
+                    os.remove(path + PART)
+                raise CheckpointError(
+                    f'Could not write the checkpoint {path}: '
+                    f'{err.strerror or err}. Earlier checkpoints are intact; '
+                    'free space (or choose another --work-dir) and resume '
+                    'with --resume.') from err
 
         runner.save_checkpoint = atomic_save
         self.file_backend.remove = lambda p: postponed.append((remove, p))
