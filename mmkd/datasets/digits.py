@@ -44,6 +44,12 @@ class Digits(BaseDataset):
         num_train (int): Number of training images; the remaining ones form
             the test split. Defaults to 1200 (so 597 test images).
         seed (int): Seed of the split. Defaults to 0.
+        num_per_class (int, optional): Keep only this many training images
+            of each digit (the first ones of the seeded, shuffled training
+            split, so a smaller ``num_per_class`` gives a subset of a larger
+            one), e.g. the few labelled images a student learns from while
+            its teacher saw the whole training split. Only for
+            ``split='train'``. Defaults to None (all of them).
         pipeline (Sequence[dict | Callable]): Transforms applied to each
             sample. Defaults to ().
         test_mode (bool): Whether the dataset is used for testing. Defaults
@@ -59,6 +65,7 @@ class Digits(BaseDataset):
                  split: str = 'train',
                  num_train: int = 1200,
                  seed: int = 0,
+                 num_per_class: Optional[int] = None,
                  pipeline: Sequence[Union[dict, Any]] = (),
                  test_mode: bool = False,
                  metainfo: Optional[dict] = None,
@@ -72,9 +79,21 @@ class Digits(BaseDataset):
                 'Digits: num_train must be an int in [10, '
                 f'{NUM_DIGITS - 10}] so that both splits hold every class, '
                 f'but got {num_train!r}.')
+        if num_per_class is not None:
+            if (isinstance(num_per_class, bool)
+                    or not isinstance(num_per_class, (int, np.integer))
+                    or num_per_class < 1):
+                raise ValueError('Digits: num_per_class must be a positive '
+                                 f'int or None, but got {num_per_class!r}.')
+            if split != 'train':
+                raise ValueError('Digits: num_per_class selects training '
+                                 f"images; it needs split='train', not "
+                                 f'{split!r}.')
         self.split = split
         self.num_train = int(num_train)
         self.seed = seed
+        self.num_per_class = (None if num_per_class is None else
+                              int(num_per_class))
         super().__init__(
             metainfo=metainfo,
             pipeline=list(pipeline),
@@ -98,7 +117,17 @@ class Digits(BaseDataset):
             train_size=self.num_train,
             stratify=labels,
             random_state=self.seed)
-        chosen = np.sort(train_idx if self.split == 'train' else test_idx)
+        chosen = train_idx if self.split == 'train' else test_idx
+        if self.num_per_class is not None:
+            # the first images of each class in the shuffled split's order
+            taken = np.zeros(10, dtype=int)
+            keep = []
+            for i in chosen:
+                if taken[labels[i]] < self.num_per_class:
+                    taken[labels[i]] += 1
+                    keep.append(i)
+            chosen = np.asarray(keep)
+        chosen = np.sort(chosen)
         shape = images.shape[1:3]
         return [
             dict(
@@ -112,4 +141,5 @@ class Digits(BaseDataset):
     def __repr__(self) -> str:
         size = len(self) if self._fully_initialized else 'not loaded yet'
         return (f'Digits(split={self.split!r}, num_train={self.num_train}, '
-                f'seed={self.seed}, num_samples={size})')
+                f'seed={self.seed}, num_per_class={self.num_per_class}, '
+                f'num_samples={size})')
