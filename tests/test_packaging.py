@@ -37,10 +37,20 @@ from packaging.requirements import Requirement
 from tool_utils import REPO
 
 CORE_FORBIDDEN = ('mmcv', 'mmdet', 'mmseg', 'sklearn')
-SOURCE_IGNORE = shutil.ignore_patterns('.git', '.venv', 'build', 'dist',
-                                       '*.egg-info', '.mim', '__pycache__',
-                                       'work_dirs', 'data', '*.pth', '*.pkl',
-                                       '.pytest_cache')
+_TOP_LEVEL_IGNORE = shutil.ignore_patterns('.git', '.venv', 'build', 'dist',
+                                           '*.egg-info', 'work_dirs', 'data',
+                                           '.pytest_cache')
+_ANYWHERE_IGNORE = shutil.ignore_patterns('.mim', '__pycache__', '*.pth',
+                                          '*.pkl')
+
+
+def SOURCE_IGNORE(directory, names):
+    """What a clean checkout lacks: build outputs and data at the top level
+    only (configs/kd/dist/ is a method's folder), caches anywhere."""
+    ignored = set(_ANYWHERE_IGNORE(directory, names))
+    if os.path.abspath(directory) == os.path.abspath(REPO):
+        ignored |= set(_TOP_LEVEL_IGNORE(directory, names))
+    return ignored
 
 
 def _requirements(reqs, extra=''):

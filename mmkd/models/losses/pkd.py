@@ -20,9 +20,11 @@ from .utils import check_feature_map, level_name
 def standardize(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Standardise each channel of an ``(N, C, H, W)`` map over
     ``(N, H, W)`` with the sample standard deviation (divisor
-    ``N H W - 1``)."""
+    ``N H W - 1``). A map with one value per channel (a 1x1 level of a
+    single image) has no spread: it standardises to zeros, not NaN."""
     mean = x.mean(dim=(0, 2, 3), keepdim=True)
-    std = x.std(dim=(0, 2, 3), keepdim=True)
+    count = x.numel() // x.size(1)
+    std = x.std(dim=(0, 2, 3), keepdim=True, unbiased=count > 1)
     return (x - mean) / (std + eps)
 
 
