@@ -130,7 +130,7 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-AHEAD_STEPS = 4  # consecutive steps timed for the teacher-ahead pipeline
+AHEAD_STEPS = 8  # consecutive steps timed for the teacher-ahead pipeline
 
 
 def peak_memory_mib(name: str) -> float:
