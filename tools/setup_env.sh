@@ -44,8 +44,9 @@ if [ -f "$STAMP" ] && ready >/dev/null 2>&1; then
 fi
 
 quiet_pip() {
-  # pip's own output, minus the noise of unreachable local index folders
-  "${PIP[@]}" install --progress-bar off "$@" 2>&1 | grep -v -e 'is ignored: it is neither a file nor a directory' || return "${PIPESTATUS[0]}"
+  # quiet: errors and warnings only (no pages of "Requirement already
+  # satisfied"), minus the noise of unreachable local index folders
+  "${PIP[@]}" install -q --progress-bar off "$@" 2>&1 | grep -v -e 'is ignored: it is neither a file nor a directory' || return "${PIPESTATUS[0]}"
 }
 
 if "$PY" -c 'import sys, torch; from packaging.version import Version as V; sys.exit(V(torch.__version__.split("+")[0]) < V("2.1"))' >/dev/null 2>&1; then
