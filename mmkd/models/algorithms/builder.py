@@ -8,15 +8,6 @@ from mmkd.registry import MODELS
 from mmkd.utils.config_check import resolve_config_path
 
 
-def _check_task_stack(scope: str) -> None:
-    """Versions and compiled ops of mmcv/mmdet/mmseg, checked when such a
-    model is first built rather than at ``import mmkd``."""
-    from mmkd.utils import dependency
-    check = getattr(dependency, 'check_task_dependencies', None)
-    if check is not None and scope in ('mmdet', 'mmseg'):
-        check(scope)
-
-
 def build_network(cfg: Union[dict, nn.Module], role: str) -> nn.Module:
     """Build a student or teacher from a model config, or from the
     ``model`` of a whole config file given as ``dict(cfg_path=...)``
@@ -53,7 +44,6 @@ def build_network(cfg: Union[dict, nn.Module], role: str) -> nn.Module:
             '_scope_' not in cfg:
         scope, name = model_type.split('.', 1)
         cfg.update(_scope_=scope, type=name)
-    _check_task_stack(cfg.get('_scope_', ''))
     try:
         return MODELS.build(cfg)
     except KeyError as err:
