@@ -130,13 +130,37 @@ def test_benchmark_prints_overhead_for_cifar_config():
         sys.executable, 'tools/analysis_tools/benchmark_distill.py',
         '--no-memory',
         KD_CONFIGS['vid'], '--batch-size', '4', '--iters', '2', '--warmup',
-        '1', '--cfg-options', 'model.architecture.type=resnet8',
+        '1', '--threads', '1', '--cfg-options', 'model.architecture.type=resnet8',
         'model.teacher.type=resnet14'
     ])
     out = proc.stdout
     assert 'random images (the data set is not on disk)' in out
+    # --threads 1: the sequential steps also with the pipeline's 2 threads
+    assert '| MMRazor-style step, 2x threads ' in out
+    assert 'with the same cores (2x threads for the MMRazor-style step): ' \
+        in out
     assert 'relative cost = distill / (student + teacher) = ' in out
     assert 'teacher modules never run in distill steps: avgpool, linear' in out
+
+
+def test_benchmark_memory_figures():
+    """Each step's peak memory, each in a fresh process."""
+    proc = run_tool([
+        sys.executable, 'tools/analysis_tools/benchmark_distill.py',
+        KD_CONFIGS['vanilla_kd'], '--batch-size', '8', '--iters', '1',
+        '--warmup', '1', '--cfg-options', 'model.architecture.type=resnet8',
+        'model.teacher.type=resnet14'
+    ])
+    out = proc.stdout
+    rows = {
+        line.split('|')[1].strip(): line.split('|')[2:5]
+        for line in out.splitlines() if line.startswith('| ')
+    }
+    for label in ('student train step alone', 'distill step',
+                  'distill step, teacher ahead (8-step run)'):
+        assert float(rows[label][2]) > 0, (label, out)  # peak MiB measured
+    ratios = out.split('peak memory over the student step: ')[1]
+    assert float(ratios.split('distill ')[1].split('x')[0]) > 0
 
 
 def test_benchmark_gives_random_batches_labels_and_indices():
@@ -146,7 +170,8 @@ def test_benchmark_gives_random_batches_labels_and_indices():
             'configs/kd/dkd/dkd_resnet56_resnet20_1xb64-240e_cifar100.py'):
         proc = run_tool([
             sys.executable, 'tools/analysis_tools/benchmark_distill.py',
-            '--no-memory', config, '--batch-size', '4', '--iters', '1', '--warmup', '1',
+            '--no-memory', config, '--batch-size', '4', '--iters', '1',
+            '--warmup', '1',
             '--cfg-options', 'model.architecture.type=resnet8',
             'model.teacher.type=resnet14'
         ])

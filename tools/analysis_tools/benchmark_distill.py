@@ -8,12 +8,20 @@ times and prints, each also as a ratio to the student's step alone:
 - the teacher's forward in loss mode (what toolkits that run the whole
   teacher do), in tensor mode, and as mmkd runs it (stopped after its last
   record);
-- a distill step that runs the whole teacher in loss mode after the student
-  (the MMRazor-style step), mmkd's sequential distill step, the step with
-  the teacher one batch ahead on its own thread, and the step with the
-  teacher in bfloat16 (with the change in each distill loss it causes);
-- the peak memory each step adds, each in a fresh process (resident set
-  size on CPU, allocated memory on GPU; ``--no-memory`` skips it);
+- a distill step that runs the whole teacher in loss mode next to the
+  student (the MMRazor-style step), mmkd's sequential distill step, the
+  step with the teacher one batch ahead on its own thread, and the step
+  with the teacher in bfloat16 (with the change in each distill loss it
+  causes);
+- with ``--threads N``: the student's step, the sequential distill step
+  and the MMRazor-style step also with 2N threads, the cores the pipelined
+  step uses (its teacher gets N of its own), so the pipeline is compared
+  with the sequential steps given the same cores;
+- the peak memory each step adds, each in a fresh process (on CPU the
+  resident set size with glibc told to return every freed block of 64 KiB
+  or more to the system at once, so it follows the live tensors rather
+  than what the heap kept from earlier steps; allocated memory on GPU;
+  ``--no-memory`` skips it);
 - the data loader alone and with the distill step, when the data is on
   disk, so a loader bottleneck shows.
 
@@ -28,6 +36,7 @@ FPN features are distilled) and the machine's load.
 The teacher is random (its checkpoint is not needed to measure time).
 """
 import argparse
+import contextlib
 import copy
 import os
 import os.path as osp
@@ -140,7 +149,11 @@ def peak_memory_mib(name: str) -> float:
     cmd = [sys.executable, __file__] + [
         a for a in sys.argv[1:] if a != '--no-memory'
     ] + ['--only', name]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    # glibc otherwise keeps freed blocks (and raises its mmap threshold as
+    # blocks are freed), so the resident set remembers earlier allocations
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536')
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=1800, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith('PEAK_MIB '):
             return float(line.split()[1])
@@ -286,12 +299,25 @@ def main():
     def distill_step():
         train_step(algo, algo_opt)
 
+    def wide(step):
+        """``step`` with twice the threads: the cores of the pipeline."""
+
+        def run():
+            threads = torch.get_num_threads()
+            torch.set_num_threads(2 * threads)
+            try:
+                step()
+            finally:
+                torch.set_num_threads(threads)
+
+        return run
+
     def mmrazor_style_step():
-        """The student, then the whole teacher in loss mode, then the
-        losses: no early exit, the teacher's own loss computed."""
-        planner, algo.frozen_teacher.planner = algo.frozen_teacher.planner, \
-            None
-        try:
+        """The whole teacher in loss mode (no early exit, its own losses
+        computed, as MMRazor's SingleTeacherDistill runs it), then the
+        student, then the losses."""
+        planner = algo.frozen_teacher.planner
+        with planner.suspended() if planner else contextlib.nullcontext():
             algo_opt.zero_grad()
             student_losses, losses = mmkd_distill_step(
                 algo.distiller, algo.frozen_teacher,
@@ -301,8 +327,6 @@ def main():
                 algo.merge_losses(student_losses, losses))
             loss.backward()
             algo_opt.step()
-        finally:
-            algo.frozen_teacher.planner = planner
 
     ahead_problem = []
 
@@ -327,6 +351,14 @@ def main():
         distill=distill_step,
         ahead=ahead_steps,
         low=lambda: train_step(low, low_opt))
+    if args.threads:
+        steps.update(
+            student_wide=wide(student_step),
+            distill_wide=wide(distill_step),
+            mmrazor_wide=wide(mmrazor_style_step))
+    if args.only:  # a trial run would grow the heap before the baseline
+        measure_only(steps[args.only], args.warmup)
+        return
     try:
         steps['low']()
     except RuntimeError as err:  # e.g. an op without a bf16 CPU kernel
@@ -334,9 +366,6 @@ def main():
         steps.pop('low')
     else:
         low_problem = None
-    if args.only:
-        measure_only(steps[args.only], args.warmup)
-        return
     for _ in range(args.warmup):
         for fn in steps.values():
             fn()
@@ -351,9 +380,12 @@ def main():
         for name in steps
     }
 
-    skipped = sorted(
-        set(name for name, _ in teacher.named_children()) -
-        teacher_children_run(algo, distill_step) - {'data_preprocessor'})
+    children = set(name for name, _ in teacher.named_children()) - {
+        'data_preprocessor'
+    }
+    skipped = sorted(children - teacher_children_run(algo, distill_step))
+    mmrazor_skipped = sorted(
+        children - teacher_children_run(algo, mmrazor_style_step, iters=1))
     print(f'config: {args.config}')
     print(f'batch {args.batch_size} ({source}, inputs '
           f'{tuple(inputs.shape)}), {torch.get_num_threads()} thread(s) per '
@@ -369,6 +401,9 @@ def main():
         ('distill step', 'distill'),
         (f'distill step, teacher ahead ({AHEAD_STEPS}-step run)', 'ahead'),
         ('distill step, bf16 teacher', 'low'),
+        ('student train step alone, 2x threads', 'student_wide'),
+        ('MMRazor-style step, 2x threads', 'mmrazor_wide'),
+        ('distill step, 2x threads', 'distill_wide'),
     ]
     rows = [(label, key) for label, key in rows if key in med]
     print(f'| {"measurement":<42} | {"ms":>9} | {"x student":>9} | '
@@ -384,13 +419,28 @@ def main():
     print(f'relative cost vs teacher as run = distill / (student + teacher '
           f'as run) = {as_run:.3f}')
     print(f'speed-up over the MMRazor-style step = '
-          f'{med["mmrazor"] / med["distill"]:.3f}')
+          f'{med["mmrazor"] / med["distill"]:.3f} (sequential), '
+          f'{med["mmrazor"] / med["ahead"]:.3f} (teacher ahead)' + (
+              f'; with the same cores (2x threads for the MMRazor-style '
+              f'step): {med["mmrazor_wide"] / med["ahead"]:.3f}'
+              if 'mmrazor_wide' in med else ''))
+    if memory:
+        weights = sum(
+            t.numel() * t.element_size()
+            for t in [*teacher.parameters(), *teacher.buffers()]) / 2**20
+        print(f'peak memory over the student step: ' + ', '.join(
+            f'{key} {memory[key] / memory["student"]:.3f}x'
+            for key in ('distill', 'ahead', 'low') if key in memory) +
+              f' (the teacher\'s weights, {weights:.1f} MiB, are not '
+              'counted: they are in every step\'s baseline)')
     print(f'teacher as run / full forward = '
           f'{med["teacher_as_run"] / med["teacher"]:.3f}')
     if ahead_problem:
         print(f'the teacher could not run ahead: {ahead_problem[0]}')
     print('teacher modules never run in distill steps: ' +
           (', '.join(skipped) if skipped else 'none'))
+    print('teacher modules never run in MMRazor-style steps: ' +
+          (', '.join(mmrazor_skipped) if mmrazor_skipped else 'none'))
     if low_problem is not None:
         print(f'the bf16 teacher could not run: {low_problem}')
     else:

@@ -32,6 +32,7 @@ class EarlyExitPlanner:
         self.planned = False
         self.stop_after: Optional[tuple] = None  # (recorder, count)
         self._remove_listener: Optional[Callable[[], None]] = None
+        self._suspended = False
 
     @contextmanager
     def observe(self):
@@ -54,7 +55,7 @@ class EarlyExitPlanner:
         self.stop_after = (last, count)
 
         def stop(*_) -> None:
-            if len(last.data) >= count:
+            if len(last.data) >= count and not self._suspended:
                 raise TeacherExit
 
         # after a module's last record: from a forward hook added now, so
@@ -64,6 +65,16 @@ class EarlyExitPlanner:
             self._remove_listener = module.register_forward_hook(stop).remove
         else:
             self._remove_listener = last.add_listener(stop)
+
+    @contextmanager
+    def suspended(self):
+        """Forwards inside run in full, the plan kept (the benchmark's
+        MMRazor-style step times the whole teacher with it)."""
+        self._suspended = True
+        try:
+            yield
+        finally:
+            self._suspended = False
 
     def remove(self) -> None:
         """Remove the stop; the next forward is planned anew."""

@@ -87,15 +87,30 @@ class TeacherExecution:
                                                 non_blocking=True))
 
     @contextlib.contextmanager
-    def context(self, model: nn.Module):
+    def context(self, model: nn.Module, full_precision: bool = False):
+        """No autograd, and autocast to :attr:`precision` unless
+        ``full_precision``; an op without a kernel for that precision is
+        named in a RuntimeError (its traceback kept)."""
         grad = torch.inference_mode() if self.inference_mode else \
             torch.no_grad()
         param = next(model.parameters(), None)
         device_type = param.device.type if param is not None else 'cpu'
+        low = self.dtype is not None and not full_precision
         cast = torch.autocast(device_type, dtype=self.dtype) \
-            if self.dtype is not None else contextlib.nullcontext()
+            if low else contextlib.nullcontext()
         with grad, cast:
-            yield
+            try:
+                yield
+            except RuntimeError as err:
+                if not low:
+                    raise
+                raise RuntimeError(
+                    f'The teacher failed under {self.precision} autocast: '
+                    f'{str(err).splitlines()[0]} (an op without a '
+                    f'{self.precision} kernel on {device_type}?). Run the '
+                    'teacher in float32 (teacher_execution without '
+                    'precision), or record layers before that op so the '
+                    'teacher stops earlier.') from err
 
     def restore(self, item: Any, device: Optional[torch.device]) -> Any:
         """A record as the losses take it: float32 if the teacher ran in

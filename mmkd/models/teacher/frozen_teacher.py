@@ -92,8 +92,13 @@ class FrozenTeacher:
         if not self.recorders.recorders:
             return  # the losses read nothing from this teacher
         self.model.eval()
-        with self.recorders.recording(), self.execution.context(self.model):
-            if self.planner is not None and not self.planner.planned:
+        planning = self.planner is not None and not self.planner.planned
+        # the planning forward runs in full, in float32: past the last
+        # record it can reach ops without low-precision kernels (mmcv's NMS
+        # in a detector's heads) that the planned, stopped runs never reach
+        with self.recorders.recording(), self.execution.context(
+                self.model, full_precision=planning):
+            if planning:
                 with self.planner.observe():
                     call(self.model)
             else:

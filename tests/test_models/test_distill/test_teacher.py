@@ -160,3 +160,66 @@ def test_a_teacher_the_losses_read_nothing_from_never_runs():
     teacher.attach(RecorderManager(), {})
     teacher.run(lambda t: t(torch.randn(1, 4)))
     assert model.calls == []
+
+
+def chain_teacher(**kwargs):
+    model = Chain()
+    recorders = RecorderManager(
+        dict(feat=dict(type='ModuleOutputs', source='layers.1')))
+    recorders.initialize(model, 'teacher')
+    teacher = FrozenTeacher(model, ckpt_optional=True, **kwargs)
+    teacher.attach(recorders, dict(feat=1))
+    return model, recorders, teacher
+
+
+def test_a_suspended_plan_lets_the_teacher_run_in_full_and_keeps_the_plan():
+    model, recorders, teacher = chain_teacher()
+
+    def run():
+        model.calls.clear()
+        teacher.run(lambda t: t(torch.randn(1, 4)))
+        recorders.reset()
+        return list(model.calls)
+
+    assert run() == [0, 1, 2, 3]  # plans the stop
+    assert run() == [0, 1]
+    with teacher.planner.suspended():
+        assert run() == [0, 1, 2, 3]
+    assert run() == [0, 1]
+
+
+def test_the_planning_forward_runs_in_float32_later_ones_in_bf16():
+    model, recorders, teacher = chain_teacher(
+        execution=dict(precision='bf16'))
+    dtypes = []
+    model.layers[1].register_forward_hook(
+        lambda mod, inp, out: dtypes.append(out.dtype))
+    for _ in range(2):
+        teacher.run(lambda t: t(torch.randn(1, 4)))
+        assert recorders['feat'].data[0].dtype == torch.float32  # restored
+        recorders.reset()
+    assert dtypes == [torch.float32, torch.bfloat16]
+
+
+def test_an_op_without_a_low_precision_kernel_is_named_with_the_option():
+
+    class NoBF16(nn.Module):
+
+        def forward(self, x):
+            if x.dtype == torch.bfloat16:
+                raise RuntimeError('expected scalar type Float but found '
+                                   'BFloat16')
+            return x
+
+    model = nn.Sequential(nn.Linear(4, 4), NoBF16())
+    recorders = RecorderManager(dict(out=dict(type='ModuleOutputs',
+                                              source='1')))
+    recorders.initialize(model, 'teacher')
+    teacher = FrozenTeacher(model, ckpt_optional=True, early_exit=False,
+                            execution=dict(precision='bf16'))
+    teacher.attach(recorders, dict(out=1))
+    with pytest.raises(RuntimeError,
+                       match='teacher failed under bf16 autocast: expected '
+                       r'scalar type Float.*teacher_execution') as info:
+        teacher.run(lambda t: t(torch.randn(1, 4)))
+    assert 'expected scalar type' in str(info.value.__cause__)

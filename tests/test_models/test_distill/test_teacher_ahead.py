@@ -106,6 +106,7 @@ def test_a_batch_other_than_the_one_run_ahead_is_recomputed():
     dict(precision='bf16'),
     dict(inference_mode=True),
     dict(channels_last=True),
+    dict(device='cpu'),  # the own-device path (moves are no-ops here)
 ])
 def test_teacher_execution_options_give_float32_records_close_to_fp32(
         execution):
@@ -113,6 +114,8 @@ def test_teacher_execution_options_give_float32_records_close_to_fp32(
     ref = build().train()
     algo = build(teacher_execution=execution).train()
     want = ref(**ref.data_preprocessor(data, True), mode='loss')
+    # the first forward plans the early exit (in full, in float32)
+    algo(**algo.data_preprocessor(data, True), mode='loss')
     got = algo(**algo.data_preprocessor(data, True), mode='loss')
     for key in want:
         assert got[key].dtype == torch.float32
@@ -154,3 +157,40 @@ def test_loop_runs_the_teacher_ahead(tmp_path):
     # (the first batch of each epoch and the one after planning excepted)
     assert sum(t.startswith('mmkd-teacher') for t in threads) == 5
     assert len(threads) == 8
+
+
+requires_cuda = pytest.mark.skipif(
+    not torch.cuda.is_available(),
+    reason='needs CUDA (the teacher on its own CUDA stream or device); the '
+    'CPU tests above run the same code with the teacher on its own thread')
+
+
+@requires_cuda
+def test_teacher_ahead_on_its_cuda_stream_gives_the_sequential_results():
+    torch.backends.cudnn.deterministic = True
+    data = batches(5)
+    seq_losses, seq_state = train(build().cuda().train(), data, ahead=False)
+    algo = build().cuda().train()
+    ahead_losses, ahead_state = train(algo, data, ahead=True)
+    assert algo.frozen_teacher.execution._stream is not None  # used it
+    for seq, ahead in zip(seq_losses, ahead_losses):
+        assert ahead == pytest.approx(seq, rel=1e-5)
+    for key, value in seq_state.items():
+        torch.testing.assert_close(ahead_state[key], value)
+
+
+@requires_cuda
+def test_teacher_on_its_own_device_gives_records_on_the_students():
+    data = batches(1)[0]
+    ref = build().train()
+    algo = build(teacher_execution=dict(device='cuda')).train()
+    assert next(algo.teacher.parameters()).is_cuda
+    assert not next(algo.student.parameters()).is_cuda
+    want = ref(**ref.data_preprocessor(data, True), mode='loss')
+    for _ in range(2):  # planning forward, then the early-exit one
+        got = algo(**algo.data_preprocessor(data, True), mode='loss')
+        for key in want:
+            assert got[key].device.type == 'cpu'
+            assert got[key].item() == pytest.approx(want[key].item(),
+                                                    rel=1e-4)
+    got['distill.loss_kd'].backward()
