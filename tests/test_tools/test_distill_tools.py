@@ -130,13 +130,15 @@ def test_benchmark_prints_overhead_for_cifar_config():
         sys.executable, 'tools/analysis_tools/benchmark_distill.py',
         '--no-memory',
         KD_CONFIGS['vid'], '--batch-size', '4', '--iters', '2', '--warmup',
-        '1', '--threads', '1', '--cfg-options', 'model.architecture.type=resnet8',
+        '1', '--threads', '1', '--teacher-micro-batch', '2',
+        '--cfg-options', 'model.architecture.type=resnet8',
         'model.teacher.type=resnet14'
     ])
     out = proc.stdout
     assert 'random images (the data set is not on disk)' in out
     # --threads 1: the sequential steps also with the pipeline's 2 threads
     assert '| MMRazor-style step, 2x threads ' in out
+    assert '| teacher ahead, micro-batches of 2 ' in out
     assert 'with the same cores (2x threads for the MMRazor-style step): ' \
         in out
     assert 'relative cost = distill / (student + teacher) = ' in out

@@ -76,6 +76,11 @@ def parse_args():
         help='torch threads of each side (student; the teacher running '
         'ahead gets as many on its own thread)')
     parser.add_argument(
+        '--teacher-micro-batch',
+        type=int,
+        help='also time the teacher-ahead step with the teacher on '
+        'micro-batches of this size (teacher_execution.micro_batch)')
+    parser.add_argument(
         '--no-memory', action='store_true', help='skip the memory figures')
     parser.add_argument('--only', help=argparse.SUPPRESS)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -261,6 +266,8 @@ def main():
     init_default_scope(cfg.get('default_scope', 'mmkd'))
     algo = build(cfg)
     low = build(cfg, teacher_execution=dict(precision='bf16'))
+    micro = None if not args.teacher_micro_batch else build(
+        cfg, teacher_execution=dict(micro_batch=args.teacher_micro_batch))
     student, teacher = algo.architecture, algo.teacher
 
     torch.manual_seed(0)
@@ -271,6 +278,8 @@ def main():
     student_opt = torch.optim.SGD(student.parameters(), lr=0.0)
     algo_opt = torch.optim.SGD(algo.parameters(), lr=0.0)
     low_opt = torch.optim.SGD(low.parameters(), lr=0.0)
+    micro_opt = None if micro is None else torch.optim.SGD(
+        micro.parameters(), lr=0.0)
 
     def student_step():
         student_opt.zero_grad()
@@ -317,29 +326,36 @@ def main():
         computed, as MMRazor's SingleTeacherDistill runs it), then the
         student, then the losses."""
         planner = algo.frozen_teacher.planner
-        with planner.suspended() if planner else contextlib.nullcontext():
-            algo_opt.zero_grad()
-            student_losses, losses = mmkd_distill_step(
-                algo.distiller, algo.frozen_teacher,
-                lambda t: t(inputs, samples, mode='loss'),
-                lambda: student(inputs, samples, mode='loss'), samples)
-            loss, _ = algo.parse_losses(
-                algo.merge_losses(student_losses, losses))
-            loss.backward()
-            algo_opt.step()
+        execution = algo.frozen_teacher.execution
+        # the whole batch at once, whatever the config's micro_batch
+        micro_batch, execution.micro_batch = execution.micro_batch, None
+        try:
+            with planner.suspended() if planner else \
+                    contextlib.nullcontext():
+                algo_opt.zero_grad()
+                student_losses, losses = mmkd_distill_step(
+                    algo.distiller, algo.frozen_teacher,
+                    lambda t: t(inputs, samples, mode='loss'),
+                    lambda: student(inputs, samples, mode='loss'), samples)
+                loss, _ = algo.parse_losses(
+                    algo.merge_losses(student_losses, losses))
+                loss.backward()
+                algo_opt.step()
+        finally:
+            execution.micro_batch = micro_batch
 
     ahead_problem = []
 
-    def ahead_steps():
+    def ahead_steps(model=algo, opt=algo_opt):
         """AHEAD_STEPS steps as TeacherAheadEpochBasedTrainLoop runs them:
         the teacher's run for the next batch starts before each step, so
         it overlaps the step; the first run (the pipeline's fill) is
         included."""
-        queue = [algo.run_teacher_ahead(raw)]
+        queue = [model.run_teacher_ahead(raw)]
         for i in range(AHEAD_STEPS):
             if i + 1 < AHEAD_STEPS:
-                queue.append(algo.run_teacher_ahead(raw))
-            distill_step()
+                queue.append(model.run_teacher_ahead(raw))
+            train_step(model, opt)
         ahead_problem[:] = [p for p in queue if p][:1]
 
     steps = dict(
@@ -351,6 +367,8 @@ def main():
         distill=distill_step,
         ahead=ahead_steps,
         low=lambda: train_step(low, low_opt))
+    if micro is not None:
+        steps['ahead_micro'] = lambda: ahead_steps(micro, micro_opt)
     if args.threads:
         steps.update(
             student_wide=wide(student_step),
@@ -373,7 +391,9 @@ def main():
     for _ in range(args.iters):
         for name, fn in steps.items():
             times[name].append(timed(fn))
-    times['ahead'] = [t / AHEAD_STEPS for t in times['ahead']]
+    for name in ('ahead', 'ahead_micro'):
+        if name in times:
+            times[name] = [t / AHEAD_STEPS for t in times[name]]
     med = {name: statistics.median(t) * 1000 for name, t in times.items()}
     memory = {} if args.no_memory else {
         name: peak_memory_mib(name)
@@ -401,6 +421,8 @@ def main():
         ('distill step', 'distill'),
         (f'distill step, teacher ahead ({AHEAD_STEPS}-step run)', 'ahead'),
         ('distill step, bf16 teacher', 'low'),
+        (f'teacher ahead, micro-batches of {args.teacher_micro_batch}',
+         'ahead_micro'),
         ('student train step alone, 2x threads', 'student_wide'),
         ('MMRazor-style step, 2x threads', 'mmrazor_wide'),
         ('distill step, 2x threads', 'distill_wide'),
@@ -430,7 +452,8 @@ def main():
             for t in [*teacher.parameters(), *teacher.buffers()]) / 2**20
         print(f'peak memory over the student step: ' + ', '.join(
             f'{key} {memory[key] / memory["student"]:.3f}x'
-            for key in ('distill', 'ahead', 'low') if key in memory) +
+            for key in ('distill', 'ahead', 'low', 'ahead_micro')
+            if key in memory) +
               f' (the teacher\'s weights, {weights:.1f} MiB, are not '
               'counted: they are in every step\'s baseline)')
     print(f'teacher as run / full forward = '

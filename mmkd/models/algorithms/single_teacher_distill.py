@@ -8,7 +8,7 @@ import torch.nn as nn
 
 from mmkd.registry import MODELS
 from ..distillers import distill_step
-from ..teacher import FrozenTeacher
+from ..teacher import BatchCall, FrozenTeacher
 from .base import BaseDistillAlgorithm
 from .builder import build_network
 
@@ -41,7 +41,9 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
             record. Defaults to True.
         teacher_execution (dict, optional): How the teacher runs:
             ``precision='bf16'``/``'fp16'``, ``inference_mode``,
-            ``channels_last``, ``device`` (its own GPU). Defaults to None.
+            ``channels_last``, ``device`` (its own GPU), ``micro_batch``
+            (the teacher on parts of the batch, records joined). Defaults
+            to None.
         data_preprocessor (dict, optional): Defaults to the student's.
         init_cfg (dict, optional): Initialization config.
     """
@@ -85,9 +87,8 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
         yield self.frozen_teacher
 
     def _teacher_call(self, inputs, data_samples):
-        execution = self.frozen_teacher.execution
-        return lambda t: t(execution.to_teacher(inputs), data_samples,
-                           mode='tensor')
+        return BatchCall(inputs, data_samples, 'tensor',
+                         self.frozen_teacher.execution.to_teacher)
 
     def run_teacher(self, inputs: torch.Tensor, data_samples=None) -> None:
         """Forward the teacher as far as its recorders need (records stay

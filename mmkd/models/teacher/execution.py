@@ -6,7 +6,7 @@ precision: records come back as float32 on the student's device.
 import contextlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import MappingProxyType
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -34,6 +34,84 @@ def map_tensors(item: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
     return item
 
 
+def join_batches(parts: Sequence[Any], what: str = 'record') -> Any:
+    """Join the records of micro-batches along the batch (first) dimension:
+    tensors are concatenated, tuples, lists and dicts joined item by item,
+    anything else must be equal in every part."""
+    first = parts[0]
+    if isinstance(first, torch.Tensor):
+        if first.dim() == 0:
+            raise ValueError(
+                f'The {what} is a scalar tensor, which has no batch dimension '
+                'to join micro-batches along: leave '
+                'teacher_execution.micro_batch unset for this teacher.')
+        return torch.cat(list(parts))
+    if isinstance(first, (list, tuple)):
+        joined = [
+            join_batches([part[i] for part in parts], f'{what}[{i}]')
+            for i in range(len(first))
+        ]
+        if hasattr(first, '_fields'):  # namedtuple
+            return type(first)(*joined)
+        return type(first)(joined)
+    if isinstance(first, dict):
+        return type(first)((k, join_batches([part[k] for part in parts],
+                                             f'{what}[{k!r}]'))
+                           for k in first)
+    if all(part == first for part in parts[1:]):
+        return first
+    raise ValueError(
+        f'The {what} ({type(first).__name__}) differs between micro-batches '
+        'and cannot be joined along the batch: leave '
+        'teacher_execution.micro_batch unset for this teacher.')
+
+
+class BatchCall:
+    """The teacher's forward on a batch, ``model(inputs, data_samples,
+    mode=mode)``, that can be split into micro-batches.
+
+    Args:
+        inputs (torch.Tensor): The batch, samples along the first dimension.
+        data_samples (list, optional): One per sample, or None.
+        mode (str): The model's forward mode. Defaults to ``'tensor'``.
+        prepare (callable, optional): Applied to the inputs just before the
+            forward (e.g. the move to the teacher's device).
+    """
+
+    def __init__(self,
+                 inputs: torch.Tensor,
+                 data_samples: Optional[list] = None,
+                 mode: str = 'tensor',
+                 prepare: Optional[Callable[[Any], Any]] = None) -> None:
+        self.inputs = inputs
+        self.data_samples = data_samples
+        self.mode = mode
+        self.prepare = prepare
+
+    def __call__(self, model: nn.Module) -> Any:
+        inputs = self.prepare(self.inputs) if self.prepare else self.inputs
+        return model(inputs, self.data_samples, mode=self.mode)
+
+    def split(self, size: int) -> List['BatchCall']:
+        """Calls on consecutive micro-batches of at most ``size`` samples."""
+        if not isinstance(self.inputs, torch.Tensor):
+            raise TypeError(
+                'teacher_execution.micro_batch needs the teacher\'s inputs '
+                f'as one batched tensor, got {type(self.inputs).__name__}.')
+        total = self.inputs.shape[0]
+        if self.data_samples is not None and len(self.data_samples) != total:
+            raise ValueError(
+                f'{len(self.data_samples)} data samples for a batch of '
+                f'{total}: the batch cannot be split into micro-batches.')
+        return [
+            BatchCall(
+                self.inputs[start:start + size],
+                None if self.data_samples is None else
+                self.data_samples[start:start + size], self.mode,
+                self.prepare) for start in range(0, total, size)
+        ]
+
+
 class TeacherExecution:
     """The execution options of a frozen teacher.
 
@@ -49,13 +127,27 @@ class TeacherExecution:
         device (str, optional): Run the teacher on this device (a big
             teacher on its own GPU); inputs go there and records come back
             to the student's device. Defaults to None (the student's).
+        micro_batch (int, optional): Run the teacher on micro-batches of at
+            most this many samples and join their records along the batch:
+            the teacher's working memory shrinks in proportion (what the
+            teacher running ahead holds while the student trains). Records
+            equal the whole batch's up to float rounding for teachers whose
+            forward treats samples independently (eval-mode BN does);
+            records must have the batch as their first dimension. Defaults
+            to None (the whole batch at once).
     """
 
     def __init__(self,
                  precision: Optional[str] = None,
                  inference_mode: bool = False,
                  channels_last: bool = False,
-                 device: Optional[str] = None) -> None:
+                 device: Optional[str] = None,
+                 micro_batch: Optional[int] = None) -> None:
+        if micro_batch is not None and (isinstance(micro_batch, bool) or
+                                        not isinstance(micro_batch, int) or
+                                        micro_batch < 1):
+            raise ValueError('teacher_execution.micro_batch must be a '
+                             f'positive int, got {micro_batch!r}.')
         if precision not in PRECISIONS:
             raise ValueError(f'teacher precision must be one of '
                              f'{[p for p in PRECISIONS if p]}, got '
@@ -65,6 +157,7 @@ class TeacherExecution:
         self.inference_mode = inference_mode
         self.channels_last = channels_last
         self.device = torch.device(device) if device is not None else None
+        self.micro_batch = micro_batch
         self._pool: Optional[ThreadPoolExecutor] = None
         self._stream = None
 

@@ -8,7 +8,7 @@ import torch.nn as nn
 from ..recorders import FunctionOutputs, RecorderManager
 from .checkpoint import load_teacher_checkpoint
 from .early_exit import EarlyExitPlanner, TeacherExit, check_records
-from .execution import TeacherExecution
+from .execution import BatchCall, TeacherExecution, join_batches
 
 
 class FrozenTeacher:
@@ -88,9 +88,34 @@ class FrozenTeacher:
         without autograd, with the recorders on, stopping after the last
         record; then check that every record the losses read is there and
         bring records to float32 on ``record_device`` when the teacher runs
-        in lower precision or on its own device."""
+        in lower precision or on its own device. With
+        ``execution.micro_batch``, ``call`` must be a :class:`BatchCall`:
+        it runs on micro-batches whose records are joined."""
         if not self.recorders.recorders:
             return  # the losses read nothing from this teacher
+        size = self.execution.micro_batch
+        if size is None:
+            self._run_once(call, record_device)
+            return
+        if not isinstance(call, BatchCall):
+            raise TypeError(
+                'teacher_execution.micro_batch is set, but this algorithm '
+                'runs the teacher through a plain function, which cannot be '
+                'split: use SingleTeacherDistill, or leave micro_batch '
+                'unset.')
+        parts = []
+        for part in call.split(size):
+            self._run_once(part, record_device)
+            parts.append(self.recorders.take())
+        for name, recorder in self.recorders.recorders.items():
+            recorder.data = [
+                join_batches([part[name].data[i] for part in parts],
+                             f'record {i} of teacher recorder {name!r}')
+                for i in range(len(parts[0][name].data))
+            ]
+
+    def _run_once(self, call: Callable[[nn.Module], Any],
+                  record_device: Optional[torch.device]) -> None:
         self.model.eval()
         planning = self.planner is not None and not self.planner.planned
         # the planning forward runs in full, in float32: past the last

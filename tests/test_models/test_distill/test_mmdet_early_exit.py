@@ -112,3 +112,22 @@ def test_neck_and_head_records_train_with_early_exit(record_head):
     assert runs[True] == runs[False]
     assert set(runs[True][0]) == ({'distill.loss_pkd', 'distill.loss_cls'}
                                   if record_head else {'distill.loss_pkd'})
+
+
+def test_detector_teacher_in_micro_batches_gives_the_whole_batch_losses():
+    """One image at a time: the neck's tuple of FPN levels and the head's
+    (scores, boxes) lists of levels are joined along the batch."""
+    losses = {}
+    for micro_batch in (None, 1):
+        algo = build(True, True)
+        if micro_batch:
+            algo.frozen_teacher.execution.micro_batch = micro_batch
+        algo.train()
+        for step in range(2):  # planning forward, then the early-exit one
+            out = algo(*batch(step), mode='loss')
+        losses[micro_batch] = {
+            k: float(v)
+            for k, v in out.items() if k.startswith('distill.')
+        }
+        algo.teardown()
+    assert losses[1] == pytest.approx(losses[None], rel=1e-5)
