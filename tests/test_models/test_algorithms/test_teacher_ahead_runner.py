@@ -1,0 +1,140 @@
+"""TeacherAheadEpochBasedTrainLoop through MMEngine's Runner (digits KD):
+the same weights as the sequential loop bit for bit (CPU), an exact resume,
+and under 2-process gloo DDP the same weights as the sequential loop in 2
+processes, with the teacher's runs made on its own thread."""
+import os
+import os.path as osp
+import threading
+import time
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from beyond_utils import DIGITS, model_state, save_teacher, simple_cnn
+from mmengine.config import Config
+from mmengine.runner import Runner
+from tool_utils import free_port
+
+from mmkd.models.teacher import FrozenTeacher
+from mmkd.utils.checkpoint_loader import safe_checkpoint_loading
+
+KD = osp.join(DIGITS, 'kd_cnn64x5_cnn8x2_digits.py')
+
+
+def kd_cfg(work_dir, ckpt, ahead, epochs=2, batch=4, samples=12):
+    """Digits KD on ``samples`` images in batches of ``batch``, a
+    checkpoint per epoch, no validation."""
+    cfg = Config.fromfile(KD)
+    cfg.work_dir = str(work_dir)
+    cfg.experiment_name = osp.basename(str(work_dir))
+    cfg.randomness = dict(seed=0)
+    cfg.log_level = 'WARNING'
+    cfg.train_cfg.max_epochs = epochs
+    cfg.train_cfg.val_interval = 1000
+    if ahead:  # a loop type replaces by_epoch
+        cfg.train_cfg.pop('by_epoch', None)
+        cfg.train_cfg.type = 'TeacherAheadEpochBasedTrainLoop'
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    cfg.custom_hooks = []
+    cfg.train_dataloader.batch_size = batch
+    cfg.train_dataloader.dataset.indices = samples
+    cfg.model.teacher_ckpt = ckpt
+    return cfg
+
+
+def count_teacher_threads():
+    """Patch FrozenTeacher.run to note the thread of each teacher run."""
+    threads = []
+    run = FrozenTeacher.run
+
+    def noted(self, *args, **kwargs):
+        threads.append(threading.current_thread().name.split('_')[0])
+        return run(self, *args, **kwargs)
+
+    return threads, noted
+
+
+@pytest.fixture(scope='module')
+def ckpt(tmp_path_factory):
+    return save_teacher(simple_cnn(64, 5),
+                        tmp_path_factory.mktemp('t') / 'teacher.pth')
+
+
+def test_loop_trains_to_the_sequential_weights_and_resumes_exactly(
+        ckpt, tmp_path, monkeypatch):
+    sequential = Runner.from_cfg(kd_cfg(tmp_path / 'seq', ckpt, False))
+    sequential.train()
+    threads, noted = count_teacher_threads()
+    monkeypatch.setattr(FrozenTeacher, 'run', noted)
+    ahead = Runner.from_cfg(kd_cfg(tmp_path / 'ahead', ckpt, True))
+    ahead.train()
+    monkeypatch.undo()
+    assert ahead.iter == sequential.iter == 6
+    # 3 batches an epoch: the first step of each epoch, and the step after
+    # the planning step, run the teacher themselves; the other 3 use runs
+    # the teacher's thread made during the step before
+    assert threads.count('mmkd-teacher') == 3, threads
+    want, got = model_state(sequential), model_state(ahead)
+    for key in want:
+        assert torch.equal(want[key], got[key]), key
+
+    cfg = kd_cfg(tmp_path / 'resumed', ckpt, True)
+    cfg.resume, cfg.load_from = True, str(tmp_path / 'ahead/epoch_1.pth')
+    resumed = Runner.from_cfg(cfg)
+    with safe_checkpoint_loading():
+        resumed.train()
+    assert resumed.iter == 6
+    assert not (tmp_path / 'resumed/epoch_1.pth').exists()
+    for key, value in model_state(resumed).items():
+        assert torch.equal(want[key], value), key
+
+
+def _worker(rank, world, port, root, ckpt):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port),
+                      RANK=str(rank), WORLD_SIZE=str(world),
+                      LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+    from mmkd.utils import teardown_distributed
+    from mmkd.utils.setup_env import setup_distributed
+    threads, noted = count_teacher_threads()
+    FrozenTeacher.run = noted
+    states = {}
+    for ahead in (False, True):
+        # 2 processes x 2 images per step, 3 steps an epoch
+        cfg = kd_cfg(f'{root}/ddp_{ahead}_{rank}', ckpt, ahead, epochs=1,
+                     batch=2)
+        cfg.launcher = 'pytorch'
+        setup_distributed(cfg, 'pytorch')
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        states[ahead] = (type(runner.model).__name__, runner.iter,
+                         model_state(runner))
+    states['teacher_thread_runs'] = threads.count('mmkd-teacher')
+    torch.save(states, f'{root}/ddp_states_{rank}.pth')
+    teardown_distributed()
+
+
+def test_two_processes_ahead_equal_two_processes_sequential(ckpt, tmp_path):
+    root = str(tmp_path)
+    context = mp.spawn(_worker, args=(2, free_port(), root, ckpt), nprocs=2,
+                       join=False)
+    deadline = time.time() + 240
+    while not context.join(timeout=5):
+        if time.time() > deadline:
+            for process in context.processes:
+                process.kill()
+            raise AssertionError('the 2-process runs did not finish')
+    for rank in range(2):
+        states = torch.load(f'{root}/ddp_states_{rank}.pth')
+        (seq_wrapper, seq_iter, seq), (wrapper, iters, ahead) = \
+            states[False], states[True]
+        assert seq_wrapper == wrapper == 'MMDistributedDataParallel'
+        assert seq_iter == iters == 3
+        # step 1 plans, step 2 finds nothing queued; step 3 uses the run
+        # made on the teacher's thread
+        assert states['teacher_thread_runs'] == 1
+        for key in seq:
+            assert torch.equal(seq[key], ahead[key]), (rank, key)
