@@ -1,17 +1,12 @@
 """A 2-process gloo DDP training loop with the Distiller facade."""
-import os
-import time
-
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
+from ddp_utils import init_gloo, spawn_and_wait
 from tool_utils import free_port
 
 
 def _worker(rank, world, port, out_file):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world)
-    torch.set_num_threads(1)
+    init_gloo(rank, world, port)
     from mmkd import Distiller
     from mmkd.utils import teardown_distributed
     from mmkd.registry import MODELS
@@ -57,14 +52,8 @@ def _worker(rank, world, port, out_file):
 
 def test_two_process_ddp_loop_keeps_all_learnable_parts_in_sync(tmp_path):
     out_file = str(tmp_path / 'result.txt')
-    context = mp.spawn(
-        _worker, args=(2, free_port(), out_file), nprocs=2, join=False)
-    deadline = time.time() + 120
-    while not context.join(timeout=5):
-        if time.time() > deadline:
-            for process in context.processes:
-                process.kill()
-            raise AssertionError('the 2-process DDP loop did not finish')
+    spawn_and_wait(_worker, (2, free_port(), out_file),
+                   'the 2-process DDP loop')
     max_diff, kd_loss, count = open(out_file).read().split()
     assert float(max_diff) == 0.0
     assert float(kd_loss) > 0 and int(count) > 80000

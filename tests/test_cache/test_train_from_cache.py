@@ -2,15 +2,12 @@
 writes one shard per rank."""
 import copy
 import math
-import os
-import time
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 from cache_utils import TinyImages, tiny_cfg
 from mmengine.runner import Runner
+from ddp_utils import init_gloo, spawn_and_wait
 from tool_utils import free_port
 
 from mmkd.models.cache import TeacherCache, build_teacher_cache
@@ -60,9 +57,7 @@ def test_a_distiller_with_teacher_recorders_is_refused():
 
 
 def _build_rank(rank, world, port, cfg, out_dir):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world)
-    torch.set_num_threads(1)
+    init_gloo(rank, world, port)
     from mmengine.registry import init_default_scope
 
     from mmkd.registry import DATASETS
@@ -79,15 +74,8 @@ def test_two_process_gloo_build_writes_one_shard_per_rank(
         tmp_path, teacher_ckpt):
     out_dir = str(tmp_path / 'cache')
     cfg = tiny_cfg(out_dir, teacher_ckpt, num_samples=9)
-    context = mp.spawn(
-        _build_rank, args=(2, free_port(), copy.deepcopy(cfg), out_dir),
-        nprocs=2, join=False)
-    deadline = time.time() + 120
-    while not context.join(timeout=5):
-        if time.time() > deadline:
-            for process in context.processes:
-                process.kill()
-            raise AssertionError('the 2-process build did not finish')
+    spawn_and_wait(_build_rank, (2, free_port(), copy.deepcopy(cfg), out_dir),
+                   'the 2-process build')
     cache = TeacherCache(out_dir)
     assert cache.header['world_size'] == 2
     rows = [shard['sample_idx'].tolist() for shard in cache.shards()]

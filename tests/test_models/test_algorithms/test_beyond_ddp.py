@@ -2,14 +2,10 @@
 configs) train each algorithm beyond one teacher to the same weights as one
 process with the whole batch. BN-free networks, so that per-process batches
 give the full batch's step; DAFL without its batch-level entropy term."""
-import os
-import time
-
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 from beyond_utils import model_state, short_cfg, teacher_ckpts
+from ddp_utils import init_gloo, spawn_and_wait
 from mmengine.runner import Runner
 from tool_utils import free_port
 
@@ -17,11 +13,7 @@ NAMES = ('multi_teacher', 'self_distill', 'dml', 'dafl')
 
 
 def _worker(rank, world, port, root, ckpts):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port),
-                      RANK=str(rank), WORLD_SIZE=str(world),
-                      LOCAL_RANK=str(rank))
-    torch.set_num_threads(1)
-    dist.init_process_group('gloo', rank=rank, world_size=world)
+    init_gloo(rank, world, port, env_ranks=True)
     from mmkd.utils import teardown_distributed
     from mmkd.utils.setup_env import setup_distributed
     states = {}
@@ -45,14 +37,8 @@ def _worker(rank, world, port, root, ckpts):
 def ddp_states(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('ddp'))
     ckpts = teacher_ckpts(root, no_bn=True)
-    context = mp.spawn(_worker, args=(2, free_port(), root, ckpts),
-                       nprocs=2, join=False)
-    deadline = time.time() + 240
-    while not context.join(timeout=5):
-        if time.time() > deadline:
-            for process in context.processes:
-                process.kill()
-            raise AssertionError('the 2-process runs did not finish')
+    spawn_and_wait(_worker, (2, free_port(), root, ckpts),
+                   'the 2-process runs', timeout=240)
     return root, ckpts, torch.load(f'{root}/ddp_states.pth')
 
 

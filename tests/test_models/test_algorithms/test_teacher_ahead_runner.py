@@ -2,16 +2,13 @@
 the same weights as the sequential loop bit for bit (CPU), an exact resume,
 and under 2-process gloo DDP the same weights as the sequential loop in 2
 processes, with the teacher's runs made on its own thread."""
-import os
 import os.path as osp
 import threading
-import time
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 from beyond_utils import DIGITS, model_state, save_teacher, simple_cnn
+from ddp_utils import init_gloo, spawn_and_wait
 from mmengine.config import Config
 from mmengine.runner import Runner
 from tool_utils import free_port
@@ -92,11 +89,7 @@ def test_loop_trains_to_the_sequential_weights_and_resumes_exactly(
 
 
 def _worker(rank, world, port, root, ckpt):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port),
-                      RANK=str(rank), WORLD_SIZE=str(world),
-                      LOCAL_RANK=str(rank))
-    torch.set_num_threads(1)
-    dist.init_process_group('gloo', rank=rank, world_size=world)
+    init_gloo(rank, world, port, env_ranks=True)
     from mmkd.utils import teardown_distributed
     from mmkd.utils.setup_env import setup_distributed
     threads, noted = count_teacher_threads()
@@ -119,14 +112,8 @@ def _worker(rank, world, port, root, ckpt):
 
 def test_two_processes_ahead_equal_two_processes_sequential(ckpt, tmp_path):
     root = str(tmp_path)
-    context = mp.spawn(_worker, args=(2, free_port(), root, ckpt), nprocs=2,
-                       join=False)
-    deadline = time.time() + 240
-    while not context.join(timeout=5):
-        if time.time() > deadline:
-            for process in context.processes:
-                process.kill()
-            raise AssertionError('the 2-process runs did not finish')
+    spawn_and_wait(_worker, (2, free_port(), root, ckpt),
+                   'the 2-process runs', timeout=240)
     for rank in range(2):
         states = torch.load(f'{root}/ddp_states_{rank}.pth')
         (seq_wrapper, seq_iter, seq), (wrapper, iters, ahead) = \
