@@ -2,6 +2,7 @@
 inference_mode gives the records of the sequential step (bit for bit on
 CPU where the precision is unchanged)."""
 import copy
+import os.path as osp
 import threading
 
 import pytest
@@ -19,7 +20,7 @@ KD_AND_FEATURES = dict(
     weights=[1.0, 0.9])
 
 
-def build(**kwargs):
+def build(distiller=KD_AND_FEATURES, **kwargs):
     torch.manual_seed(0)
     return MODELS.build(
         dict(
@@ -27,9 +28,10 @@ def build(**kwargs):
             architecture=dict(type='resnet8', num_classes=10),
             teacher=dict(type='resnet14', num_classes=10),
             teacher_ckpt_optional=True,
-            distiller=copy.deepcopy(KD_AND_FEATURES),
-            data_preprocessor=dict(type='ImgDataPreprocessor', mean=[128.0] * 3,
-                                   std=[64.0] * 3),
+            distiller=copy.deepcopy(distiller),
+            data_preprocessor=dict(
+                type='ImgDataPreprocessor', mean=[128.0] * 3,
+                std=[64.0] * 3),
             **kwargs))
 
 
@@ -45,6 +47,29 @@ def batches(n=4):
                 ClsDataSample().set_gt_label(i % 10) for i in range(4)
             ]) for _ in range(n)
     ]
+
+
+def loop_runner(model, work_dir, loop='TeacherAheadEpochBasedTrainLoop',
+                n_batches=2, **kwargs):
+    """An MMEngine Runner training ``model`` for 2 epochs with ``loop`` on
+    the images of ``batches(n_batches)``, 2 a step, in order; its own log
+    file under ``work_dir``."""
+    return Runner(
+        model=model,
+        work_dir=str(work_dir),
+        experiment_name=f'{osp.basename(str(work_dir))}_{loop}',
+        train_dataloader=dict(
+            dataset=[
+                dict(inputs=b['inputs'][i], data_samples=b['data_samples'][i])
+                for b in batches(n_batches) for i in range(4)
+            ],
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='pseudo_collate'),
+            batch_size=2),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        train_cfg=dict(type=loop, max_epochs=2),
+        default_scope='mmkd',
+        **kwargs)
 
 
 def train(algo, data, ahead):
@@ -129,31 +154,14 @@ def test_teacher_execution_options_give_float32_records_close_to_fp32(
 
 def test_loop_runs_the_teacher_ahead(tmp_path):
     algo = build()
-    data = [
-        dict(inputs=b['inputs'][i], data_sample=b['data_samples'][i])
-        for b in batches(2) for i in range(4)
-    ]
     calls, threads = [], []
     run = algo.run_teacher_ahead
     algo.run_teacher_ahead = lambda batch: calls.append(1) or run(batch)
     teacher_run = algo.frozen_teacher.run
     algo.frozen_teacher.run = lambda *a, **k: threads.append(
         threading.current_thread().name) or teacher_run(*a, **k)
-    runner = Runner(
-        model=algo,
-        work_dir=str(tmp_path),
-        train_dataloader=dict(
-            dataset=[
-                dict(inputs=d['inputs'], data_samples=d['data_sample'])
-                for d in data
-            ],
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            collate_fn=dict(type='pseudo_collate'),
-            batch_size=2),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        train_cfg=dict(type='TeacherAheadEpochBasedTrainLoop', max_epochs=2),
-        default_hooks=dict(checkpoint=None, logger=None),
-        default_scope='mmkd')
+    runner = loop_runner(
+        algo, tmp_path, default_hooks=dict(checkpoint=None, logger=None))
     runner.train()
     assert len(calls) == 2 * (4 - 1)  # every batch but the last of an epoch
     # after the planning step, the teacher's records come from its thread
@@ -197,3 +205,66 @@ def test_teacher_on_its_own_device_gives_records_on_the_students():
             assert got[key].item() == pytest.approx(want[key].item(),
                                                     rel=1e-4)
     got['distill.loss_kd'].backward()
+
+
+FLATTEN = dict(type='FunctionOutputs', source='torch.flatten')
+FUNCTION_DISTILLER = dict(
+    type='ConfigurableDistiller',
+    student_recorders=dict(flat=FLATTEN),
+    teacher_recorders=dict(flat=FLATTEN),
+    distill_losses=dict(loss_flat=dict(type='L2Loss')),
+    loss_forward_mappings=dict(
+        loss_flat=dict(
+            student=dict(recorder='flat', from_student=True),
+            teacher=dict(recorder='flat', from_student=False))))
+
+
+def test_each_fallback_says_why_the_teacher_cannot_run_ahead():
+    data = batches(2)
+    algo = build()
+    algo(**algo.data_preprocessor(data[0], True), mode='loss')  # plans
+    algo.data_preprocessor.batch_augments = [lambda x, s: (x, s)]
+    assert algo.run_teacher_ahead(data[1]) == \
+        'the data preprocessor has random batch augments'
+    algo.data_preprocessor.batch_augments = None
+    algo.distillation_stopped = True
+    assert algo.run_teacher_ahead(data[1]) == 'distillation is switched off'
+    assert not algo._ahead  # nothing was started
+
+    algo = build(FUNCTION_DISTILLER)
+    problem = algo.run_teacher_ahead(data[0])
+    assert problem == ("teacher recorder 'flat' records a module-level "
+                       'function, which the student calls too')
+    assert not algo._ahead
+
+
+def test_loop_falls_back_to_the_sequential_step_and_says_why_once(tmp_path):
+    losses = {}
+    for loop in ('EpochBasedTrainLoop', 'TeacherAheadEpochBasedTrainLoop'):
+        algo = build(FUNCTION_DISTILLER)
+        seen = []
+        step = algo.train_step
+        algo.train_step = lambda *a, **k: seen.append(step(*a, **k)) or \
+            seen[-1]
+        runner = loop_runner(algo, tmp_path / loop, loop,
+                             default_hooks=dict(checkpoint=None))
+        runner.train()
+        losses[loop] = [{k: v.item() for k, v in s.items()} for s in seen]
+        log = open(next((tmp_path / loop).rglob('*.log'))).read()
+    assert log.count('The teacher runs in sequence with the student: teacher '
+                     "recorder 'flat' records a module-level function") == 1
+    assert losses['TeacherAheadEpochBasedTrainLoop'] == \
+        losses['EpochBasedTrainLoop']
+    assert 'distill.loss_flat' in losses['EpochBasedTrainLoop'][0]
+
+
+def test_loop_with_a_model_without_a_teacher_says_so_and_trains(tmp_path):
+    runner = loop_runner(
+        dict(type='resnet8', num_classes=10,
+             data_preprocessor=dict(type='ImgDataPreprocessor')),
+        tmp_path, n_batches=1, default_hooks=dict(checkpoint=None))
+    runner.train()
+    assert runner.iter == 4
+    log = open(next(tmp_path.rglob('*.log'))).read()
+    assert log.count('cannot run a teacher ahead; training runs '
+                     'sequentially') == 1
