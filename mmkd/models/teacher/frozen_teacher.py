@@ -108,6 +108,13 @@ class FrozenTeacher:
             self._run_once(part, record_device)
             parts.append(self.recorders.take())
         for name, recorder in self.recorders.recorders.items():
+            counts = [len(part[name].data) for part in parts]
+            if len(set(counts)) > 1:
+                raise ValueError(
+                    f'Teacher recorder {name!r} recorded {counts} times on '
+                    f'the micro-batches of {size}: its records cannot be '
+                    'joined along the batch. Leave '
+                    'teacher_execution.micro_batch unset for this teacher.')
             recorder.data = [
                 join_batches([part[name].data[i] for part in parts],
                              f'record {i} of teacher recorder {name!r}')

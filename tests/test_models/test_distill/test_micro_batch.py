@@ -94,3 +94,27 @@ def test_micro_batch_with_a_plain_teacher_call_is_refused():
     with pytest.raises(TypeError, match='micro_batch is set, but this '
                        'algorithm runs the teacher through a plain function'):
         frozen.run(lambda m: m(torch.randn(4, 4)))
+
+
+def test_micro_batches_recording_unequal_counts_name_the_recorder():
+
+    class Varying(Net):
+
+        def forward(self, x, data_samples=None, mode='tensor'):
+            out = self.body(x)
+            if x.shape[0] == 1:  # a data-dependent extra call
+                self.body[2](self.body[1](self.body[0](x)))
+            return out
+
+    torch.manual_seed(0)
+    model = Varying()
+    recorders = RecorderManager(
+        dict(out=dict(type='ModuleOutputs', source='body.2')))
+    recorders.initialize(model, 'teacher')
+    frozen = FrozenTeacher(model, ckpt_optional=True, early_exit=False,
+                           execution=dict(micro_batch=2))
+    frozen.attach(recorders, dict(out=1))
+    with pytest.raises(ValueError,
+                       match=r"'out' recorded \[1, 2\] times on the "
+                       'micro-batches of 2'):
+        frozen.run(BatchCall(torch.randn(3, 4)))
