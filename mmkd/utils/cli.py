@@ -109,7 +109,7 @@ def add_common_arguments(parser) -> None:
 
 def apply_common_args(cfg: Config, args, config_path: str) -> Config:
     """Merge ``--cfg-options``, check keys, set launcher and work dir."""
-    from .config_check import check_top_level_keys
+    from .config_check import check_top_level_keys, check_train_loop
     from .run_setup import check_overrides, resolve_cfg_paths
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if args.cfg_options is not None:
@@ -118,6 +118,7 @@ def apply_common_args(cfg: Config, args, config_path: str) -> Config:
     if '::' not in config_path:
         resolve_cfg_paths(cfg, config_path)
     check_top_level_keys(cfg)
+    check_train_loop(cfg)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

@@ -88,6 +88,26 @@ def test_resume_export_and_test_the_student(tmp_path, data_root, teacher):
     assert 'accuracy/top1' in proc.stdout + proc.stderr
 
 
+def test_teacher_ahead_loop_from_the_command_line(tmp_path, data_root,
+                                                  teacher):
+    """The README's --cfg-options train_cfg.type=... on a config whose base
+    sets by_epoch=True (MMEngine refuses both; mmkd drops the agreeing
+    by_epoch)."""
+    proc = run_tool([
+        sys.executable, 'tools/train.py', KD_CONFIGS['vanilla_kd'],
+        '--work-dir',
+        str(tmp_path), '--cfg-options', *tiny_options(data_root, 1, **SMALL),
+        f'model.teacher_ckpt={teacher}',
+        'train_cfg.type=mmkd.TeacherAheadEpochBasedTrainLoop'
+    ])
+    output = proc.stdout + proc.stderr
+    assert 'Epoch(train) [1][4/4]' in output
+    assert 'runs in sequence' not in output
+    dumped = (tmp_path / 'vanilla_kd_r20.py').read_text()
+    assert "type='mmkd.TeacherAheadEpochBasedTrainLoop'" in dumped
+    assert 'by_epoch' not in dumped.split('train_cfg = ')[1].split(')')[0]
+
+
 def test_amp_distillation_on_cpu(tmp_path, data_root, teacher):
     proc = distill(KD_CONFIGS['vid'], tmp_path, data_root, teacher, '--amp')
     assert 'CPUAmpOptimWrapper' in (tmp_path / 'vid_r20.py').read_text()

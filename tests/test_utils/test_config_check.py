@@ -2,6 +2,7 @@ import pytest
 from mmengine.config import Config
 
 from mmkd.utils import ConfigKeyError, check_top_level_keys
+from mmkd.utils.config_check import check_train_loop
 
 
 def test_misspelled_runner_key_suggests_the_right_one():
@@ -86,3 +87,26 @@ def test_user_config_inherits_mmkd_config_by_scope(tmp_path):
     cfg = Config.fromfile(str(tmp_path / 'mine.py'))
     assert cfg.model.architecture.type == 'resnet20'
     assert cfg.train_cfg.max_epochs == 3
+
+
+def test_a_loop_type_replaces_the_base_by_epoch_it_agrees_with():
+    cfg = Config(dict(train_cfg=dict(by_epoch=True, max_epochs=2)))
+    cfg.merge_from_dict(
+        {'train_cfg.type': 'mmkd.TeacherAheadEpochBasedTrainLoop'})
+    check_train_loop(cfg)
+    assert cfg.train_cfg == dict(
+        type='mmkd.TeacherAheadEpochBasedTrainLoop', max_epochs=2)
+    iters = Config(dict(train_cfg=dict(type='IterBasedTrainLoop',
+                                       by_epoch=False, max_iters=4)))
+    check_train_loop(iters)
+    assert 'by_epoch' not in iters.train_cfg
+
+
+def test_a_loop_type_that_contradicts_by_epoch_is_a_short_error():
+    cfg = Config(dict(train_cfg=dict(
+        type='TeacherAheadEpochBasedTrainLoop', by_epoch=False,
+        max_iters=4)))
+    with pytest.raises(ConfigKeyError,
+                       match="type='TeacherAheadEpochBasedTrainLoop' and "
+                       'by_epoch=False .* disagree'):
+        check_train_loop(cfg)
