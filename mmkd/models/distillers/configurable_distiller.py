@@ -1,5 +1,6 @@
 """ConfigurableDistiller: recorders + connectors + losses, wired by config."""
-from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
+import contextlib
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -13,6 +14,27 @@ from .loss_signature import build_loss
 from .validation import (check_distiller, teacher_record_needs,
                          with_declared_ground_truth)
 
+
+
+def _first_tensor(item: Any) -> Optional[torch.Tensor]:
+    if isinstance(item, torch.Tensor):
+        return item
+    values = item.values() if isinstance(item, dict) else item \
+        if isinstance(item, (list, tuple)) else ()
+    for value in values:
+        found = _first_tensor(value)
+        if found is not None:
+            return found
+    return None
+
+
+def _no_autocast(inputs: Any):
+    """Autocast switched off on the device of the first tensor of
+    ``inputs`` (a no-op without tensors)."""
+    tensor = _first_tensor(inputs)
+    if tensor is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=tensor.device.type, enabled=False)
 
 @MODELS.register_module()
 class ConfigurableDistiller(BaseModule):
@@ -184,7 +206,11 @@ class ConfigurableDistiller(BaseModule):
             kwargs = loss_inputs(mapping, data_samples, self.student_recorders,
                                  teacher, self.connectors)
             try:
-                value = self.distill_losses[name](**kwargs)
+                # losses compute in their own dtype policy (half precision
+                # inputs upcast to float32), not in an autocast region
+                # that --amp opened for the networks' forward
+                with _no_autocast(kwargs):
+                    value = self.distill_losses[name](**kwargs)
             except (ValueError, RuntimeError, TypeError) as err:
                 recorders = (self.student_recorders, teacher)
                 sources = ', '.join(

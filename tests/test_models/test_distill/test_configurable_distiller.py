@@ -367,3 +367,33 @@ def test_compact_form_takes_recorder_configs_with_record_and_data_idx():
             student_distill_layer=[dict(type='ModuleInputs')],
             teacher_distill_layer=['layer3'],
             loss=[dict(type='L2Loss')])
+
+
+def test_losses_compute_outside_the_autocast_of_the_forward():
+    """Under --amp (autocast around the model's forward) a loss's own
+    matmuls (NST's kernel) stay in float32: the same records give the same
+    loss inside and outside autocast."""
+    x = torch.randn(8, 3, 32, 32)
+    student, teacher = nets()
+    distiller = ConfigurableDistiller(
+        student_distill_layer=['layer3'],
+        teacher_distill_layer=['layer3'],
+        loss=[dict(type='NSTLoss')],
+        weights=[1.0])
+    distiller.prepare(student, teacher)
+    with distiller.teacher_recorders.recording(), torch.no_grad():
+        teacher(x)
+    with distiller.student_recorders.recording():
+        student(x)
+    plain = distiller.compute_distill_losses()['loss_nst']
+    records = [
+        next(iter(recorders.recorders.values())).data[0]
+        for recorders in (distiller.student_recorders,
+                          distiller.teacher_recorders)
+    ]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        inside = distiller.compute_distill_losses()['loss_nst']
+        reached = distiller.distill_losses['loss_nst'](*records)
+    assert inside.dtype == torch.float32
+    assert torch.equal(inside, plain)
+    assert not torch.equal(reached, plain)  # autocast would change it
