@@ -8,7 +8,8 @@ from mmengine.dataset import Compose  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from mmkd.datasets import CIFAR100  # noqa: E402
-from mmkd.datasets.transforms import PackClsInputs, RandomCrop  # noqa: E402
+from mmkd.datasets.transforms import (PackClsInputs, RandomCrop,  # noqa: E402
+                                     RandomRotation)
 from mmkd.registry import TRANSFORMS  # noqa: E402
 from mmkd.structures import ClsDataSample  # noqa: E402
 from data_utils import make_tiny_cifar  # noqa: E402
@@ -138,3 +139,48 @@ def test_cifar_pipeline_builds_under_mmkd_scope(tmp_path):
         dict(type='RandomFlip', prob=1.0, direction='horizontal'))
     img = _image()
     np.testing.assert_array_equal(flip(dict(img=img))['img'], img[:, ::-1])
+
+
+def _bar():
+    """9x9 image, one row of pixels from the centre to the right edge."""
+    img = np.zeros((9, 9, 3), np.uint8)
+    img[4, 4:] = 200
+    return img
+
+
+@pytest.mark.parametrize('angle, cells', [
+    (90, [(r, 4) for r in range(5)]),  # counter-clockwise: points up
+    (-90, [(r, 4) for r in range(4, 9)]),  # clockwise: points down
+    (0, [(4, c) for c in range(4, 9)]),
+])
+def test_random_rotation_turns_counter_clockwise_about_the_centre(
+        angle, cells):
+    out = RandomRotation((angle, angle))(dict(img=_bar()))['img']
+    assert out.shape == (9, 9, 3) and out.dtype == np.uint8
+    lit = sorted(map(tuple, np.argwhere(out[..., 0] > 0).tolist()))
+    assert lit == cells
+    assert set(np.unique(out).tolist()) == {0, 200}  # nearest: no blending
+
+
+def test_random_rotation_draws_angles_within_degrees():
+    np.random.seed(0)
+    rotate = RandomRotation(15)
+    img = _image()
+    outs = [rotate(dict(img=img.copy()))['img'] for _ in range(20)]
+    assert all(out.shape == img.shape for out in outs)
+    assert len({out.tobytes() for out in outs}) > 10  # random angles
+    # a 15-degree turn keeps the centre pixel and blanks no more than the
+    # corners
+    for out in outs:
+        assert (out[16, 16] == img[16, 16]).all()
+        assert (out == 0).all(axis=2).mean() < 0.2
+
+
+def test_random_rotation_refuses_bad_arguments():
+    with pytest.raises(ValueError, match='must be >= 0'):
+        RandomRotation(-5)
+    with pytest.raises(ValueError, match=r'\(min, max\) pair'):
+        RandomRotation((10, -10))
+    with pytest.raises(ValueError, match='interpolation'):
+        RandomRotation(15, interpolation='cubic')
+    assert TRANSFORMS.get('RandomRotation') is RandomRotation

@@ -4,7 +4,7 @@
 import mmcv.transforms  # noqa: F401
 
 from .formatting import PackClsInputs
-from .processing import RandomCrop
+from .processing import RandomCrop, RandomRotation
 from . import teacher_cache  # noqa: F401  replayable augmentations
 
-__all__ = ['PackClsInputs', 'RandomCrop']
+__all__ = ['PackClsInputs', 'RandomCrop', 'RandomRotation']

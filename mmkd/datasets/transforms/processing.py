@@ -116,3 +116,66 @@ class RandomCrop(BaseTransform):
         return (f'{type(self).__name__}(crop_size={self.crop_size}, '
                 f'padding={self.padding}, pad_val={self.pad_val}, '
                 f'padding_mode={self.padding_mode!r})')
+
+
+@TRANSFORMS.register_module()
+class RandomRotation(BaseTransform):
+    """Rotate an image by a random angle about its centre, keeping its
+    size (corners filled with ``fill``), as torchvision's
+    ``RandomRotation(degrees)`` with its defaults (nearest neighbour,
+    ``expand=False``, fill 0).
+
+    Required keys: ``img`` (``(H, W)`` or ``(H, W, C)`` array).
+    Modified keys: ``img``.
+
+    Args:
+        degrees (float | Sequence[float]): The angle is drawn uniformly from
+            ``(-degrees, degrees)``, or from ``(min, max)``; positive is
+            counter-clockwise.
+        interpolation (str): ``'nearest'`` or ``'bilinear'``. Defaults to
+            ``'nearest'``.
+        fill (float): Value of the pixels rotated in from outside. Defaults
+            to 0.
+    """
+
+    def __init__(self,
+                 degrees: Union[float, Sequence[float]],
+                 interpolation: str = 'nearest',
+                 fill: float = 0) -> None:
+        if isinstance(degrees, numbers.Real):
+            if degrees < 0:
+                raise ValueError('RandomRotation: a single degrees value '
+                                 f'must be >= 0, got {degrees}.')
+            degrees = (-degrees, degrees)
+        degrees = tuple(degrees)
+        if len(degrees) != 2 or degrees[0] > degrees[1] or not all(
+                isinstance(d, numbers.Real) for d in degrees):
+            raise ValueError('RandomRotation: degrees must be a number or a '
+                             f'(min, max) pair, got {degrees!r}.')
+        if interpolation not in ('nearest', 'bilinear'):
+            raise ValueError("RandomRotation: interpolation must be "
+                             f"'nearest' or 'bilinear', got {interpolation!r}.")
+        self.degrees = (float(degrees[0]), float(degrees[1]))
+        self.interpolation = interpolation
+        self.fill = fill
+
+    def transform(self, results: dict) -> dict:
+        """Rotate ``results['img']`` by a random angle.
+
+        Args:
+            results (dict): Result dict with ``img``.
+
+        Returns:
+            dict: The result dict with the rotated image.
+        """
+        import mmcv
+        angle = np.random.uniform(*self.degrees)
+        # mmcv rotates clockwise for positive angles
+        results['img'] = mmcv.imrotate(
+            results['img'], -angle, border_value=self.fill,
+            interpolation=self.interpolation)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(degrees={self.degrees}, '
+                f'interpolation={self.interpolation!r}, fill={self.fill})')
