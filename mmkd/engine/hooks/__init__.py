@@ -2,6 +2,7 @@ from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .broadcast_buffers_hook import BroadcastBuffersHook
 from .distillation_hooks import (DistillLossWarmupHook, EvaluateTeacherHook,
                                  StopDistillHook)
+from .evaluate_each_student_hook import EvaluateEachStudentHook
 from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
 from .recipe import (DatasetLabelsHook, InitStageHook, RecipeHook,
                      apply_total_batch_size)
@@ -10,5 +11,5 @@ __all__ = [
     'AtomicCheckpointHook', 'BroadcastBuffersHook', 'DistillLossWarmupHook',
     'EvaluateTeacherHook', 'StopDistillHook', 'FiniteLossHook',
     'NonFiniteLossError', 'DatasetLabelsHook', 'InitStageHook', 'RecipeHook',
-    'apply_total_batch_size'
+    'apply_total_batch_size', 'EvaluateEachStudentHook'
 ]

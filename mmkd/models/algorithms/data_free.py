@@ -22,7 +22,6 @@ from ..teacher import FrozenTeacher
 from .base import BaseDistillAlgorithm, check_weight
 from .builder import build_network
 from .dafl_generator import DAFLGenerator  # noqa: F401 (registers it)
-from .per_module_optim import PerModuleOptimWrapperConstructor  # noqa: F401
 
 
 @MODELS.register_module()

@@ -9,7 +9,6 @@ from ..distillers import distill_step
 from ..teacher import FrozenTeacher
 from .base import BaseDistillAlgorithm
 from .builder import build_network
-from .ensemble_kd import EnsembleKDLoss  # noqa: F401 (registers the loss)
 
 _TEACHER_KEYS = ('model', 'ckpt', 'ckpt_optional', 'early_exit')
 

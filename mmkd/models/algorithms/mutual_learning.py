@@ -13,7 +13,6 @@ from mmkd.registry import MODELS
 from ..recorders import RecorderManager
 from .base import BaseDistillAlgorithm
 from .builder import build_network
-from .mutual_learning_hook import EvaluateEachStudentHook  # noqa: F401
 
 
 @MODELS.register_module()

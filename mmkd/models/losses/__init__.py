@@ -6,6 +6,7 @@ from .crd import CRDLoss
 from .cwd import ChannelWiseDivergence
 from .dist import DISTLoss
 from .dkd import DKDLoss
+from .ensemble_kd import EnsembleKDLoss
 from .fbkd import FBKDLoss
 from .fsp import FSPLoss
 from .ft import FTLoss
@@ -32,8 +33,9 @@ from .yolox_kd import YOLOXKDLoss
 
 __all__ = [
     'BaseDistillLoss', 'upcast', 'ABLoss', 'ATLoss', 'CCLoss', 'CRDLoss',
-    'ChannelWiseDivergence', 'DISTLoss', 'DKDLoss', 'FBKDLoss', 'FitNetLoss',
-    'FSPLoss', 'FTLoss', 'ICKDLoss', 'IRGLoss', 'KDLoss', 'L1Loss', 'L2Loss',
+    'ChannelWiseDivergence', 'DISTLoss', 'DKDLoss', 'EnsembleKDLoss',
+    'FBKDLoss', 'FitNetLoss', 'FSPLoss', 'FTLoss', 'ICKDLoss', 'IRGLoss',
+    'KDLoss', 'L1Loss', 'L2Loss',
     'LogitStandardKDLoss', 'MGDLoss', 'NSTLoss', 'OFDLoss', 'PixelWiseKDLoss',
     'PKDLoss', 'PKTLoss', 'ReviewKDLoss', 'RKDLoss', 'SPLoss', 'VIDLoss',
     'WSLDLoss', 'YoloKDLoss', 'YOLOXKDLoss'

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from beyond_utils import save_teacher, simple_cnn
 
-from mmkd.models.algorithms.ensemble_kd import EnsembleKDLoss
+from mmkd.models.losses.ensemble_kd import EnsembleKDLoss
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 

@@ -51,6 +51,9 @@ CASES = {
     (losses.ChannelWiseDivergence, maps(3, 4, 4), {}),
     losses.DISTLoss: (losses.DISTLoss, maps(5), {}),
     losses.DKDLoss: (losses.DKDLoss, maps(5), dict(gt_labels=[0, 3])),
+    losses.EnsembleKDLoss:
+    (losses.EnsembleKDLoss, (torch.randn(2, 5),
+                             [torch.randn(2, 5), torch.randn(2, 5)]), {}),
     losses.FBKDLoss: (lambda: losses.FBKDLoss(4), maps(4, 4, 4), {}),
     losses.FSPLoss:
     (losses.FSPLoss, ([torch.randn(2, 3, 4, 4),

@@ -5,7 +5,7 @@ import torch
 from mmengine.hooks import Hook
 
 from mmkd.registry import HOOKS
-from ..recorders import unwrap_model
+from mmkd.models.recorders import unwrap_model
 
 
 @HOOKS.register_module()

@@ -7,7 +7,7 @@ import torch.nn as nn
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 
 from mmkd.registry import OPTIM_WRAPPER_CONSTRUCTORS
-from ..recorders import unwrap_model
+from mmkd.models.recorders import unwrap_model
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()

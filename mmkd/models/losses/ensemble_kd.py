@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from ..losses.base import BaseDistillLoss, check_number, tau_arg, upcast_all
+from .base import BaseDistillLoss, check_number, tau_arg, upcast_all
 
 Logits = Union[torch.Tensor, Sequence[torch.Tensor]]
 
