@@ -15,7 +15,8 @@ def tiny_options(data_root, epochs=2, **model_types):
     """
     opts = [
         f'train_cfg.max_epochs={epochs}', 'default_hooks.logger.interval=1',
-        'randomness.seed=0'
+        'randomness.seed=0',
+        'recipe.mismatch=warn'  # a shorter run than the declared recipe
     ]
     opts += [f'{key}.type={value}' for key, value in model_types.items()]
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

@@ -32,10 +32,11 @@ class Phase:
 def _always_short() -> tuple:
     """Errors whose message is the story even during the run."""
     from mmkd.engine.hooks.finite_loss_hook import NonFiniteLossError
+    from mmkd.engine.hooks.recipe_hook import RecipeMismatchError
     from .checkpoint import UnsafeCheckpointError
     # a missing file is a path in the config, even when it is opened late
     return (NonFiniteLossError, UnsafeCheckpointError, CheckpointError,
-            FileNotFoundError)
+            FileNotFoundError, RecipeMismatchError)
 
 
 class CheckpointError(RuntimeError):

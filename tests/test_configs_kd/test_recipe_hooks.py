@@ -106,6 +106,50 @@ def test_effective_recipe_is_described_and_compared():
     ]
 
 
+def recipe_runner(declared, warnings, **effective_values):
+    """A stand-in runner whose effective recipe is ``effective()``; its
+    logger's warnings go to ``warnings``."""
+    return types.SimpleNamespace(
+        cfg=dict(recipe=declared), effective=effective(**effective_values),
+        message_hub=types.SimpleNamespace(update_info=lambda *a: None),
+        logger=types.SimpleNamespace(info=lambda m: None,
+                                     warning=warnings.append),
+        log_dir=None)
+
+
+@pytest.mark.parametrize('mode', [None, 'error', 'warn', 'ignore'])
+def test_a_recipe_difference_stops_the_run_unless_accepted(mode, monkeypatch):
+    import mmkd.engine.hooks.recipe_hook as recipe_hook
+    monkeypatch.setattr(recipe_hook, 'effective_recipe',
+                        lambda runner: runner.effective)
+    monkeypatch.setattr(recipe_hook, 'is_main_process', lambda: False)
+    declared = dict(total_batch_size=64, lr=0.05, max_epochs=240)
+    if mode:
+        declared['mismatch'] = mode
+    warnings = []
+    hook = recipe_hook.RecipeHook()
+    if mode != 'ignore':
+        hook.before_train(recipe_runner(declared, warnings))  # same: runs
+    shorter = recipe_runner(declared, warnings, max_epochs=2)
+    if mode == 'warn':
+        hook.before_train(shorter)
+        assert warnings == [
+            'The effective recipe differs from the recipe this config '
+            'declares (the setting behind its published numbers): 2 epochs '
+            '(declared 240).'
+        ]
+    elif mode == 'ignore':
+        with pytest.raises(recipe_hook.RecipeMismatchError,
+                           match="mismatch must be one of"):
+            hook.before_train(shorter)
+    else:
+        with pytest.raises(recipe_hook.RecipeMismatchError,
+                           match=r'2 epochs \(declared 240\)\. To train '
+                           'this setting on purpose, add --cfg-options '
+                           'recipe.mismatch=warn'):
+            hook.before_train(shorter)
+
+
 # ------------------------------------------------------------ init stage
 @pytest.fixture(scope='module')
 def loader(tmp_path_factory):

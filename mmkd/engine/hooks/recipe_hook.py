@@ -79,10 +79,24 @@ def differences(recipe: dict, declared: dict) -> list:
     return found
 
 
+class RecipeMismatchError(ValueError):
+    """The run would train another recipe than the one its config declares
+    (the setting behind the config's published numbers)."""
+
+
+MISMATCH_MODES = ('error', 'warn')
+
+
 @HOOKS.register_module()
 class RecipeHook(Hook):
     """Log the recipe the run trains before the first iteration, and warn
     where it differs from the config's declared ``recipe``.
+
+    A difference stops the run before the first iteration
+    (:class:`RecipeMismatchError`): its numbers would be read against a
+    recipe it does not train. ``recipe.mismatch='warn'`` (e.g.
+    ``--cfg-options recipe.mismatch=warn`` for a shorter run on purpose)
+    trains anyway with a warning.
 
     Effective: world size x images per process (x accumulation) = images
     per optimizer step, the lr after ``auto_scale_lr``, epochs, iterations
@@ -93,11 +107,18 @@ class RecipeHook(Hook):
     recipe is also written to ``<log_dir>/effective_recipe.json``.
     """
 
-    priority = 'VERY_LOW'
+    # before the hooks that spend time before training (the teacher's
+    # evaluation, init stages); the state it reads is ready by then
+    priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
         recipe = effective_recipe(runner)
         declared = dict(runner.cfg.get('recipe') or {})
+        mismatch = declared.get('mismatch', 'error')
+        if mismatch not in MISMATCH_MODES:
+            raise RecipeMismatchError(
+                f'recipe.mismatch must be one of {MISMATCH_MODES}, got '
+                f'{mismatch!r}.')
         runner.message_hub.update_info('effective_recipe', recipe)
         runner.logger.info(f'Effective recipe: {describe(recipe)}')
         found = differences(recipe, declared)
@@ -111,10 +132,14 @@ class RecipeHook(Hook):
                           'apply_total_batch_size).')
             elif not recipe['sync_bn'] and recipe['world_size'] > 1:
                 advice = ' (PyTorch\'s SyncBN needs CUDA.)'
-            runner.logger.warning(
-                'The effective recipe differs from the recipe this config '
-                'declares (the setting behind its published numbers): ' +
-                '; '.join(found) + '.' + advice)
+            message = ('The effective recipe differs from the recipe this '
+                       'config declares (the setting behind its published '
+                       'numbers): ' + '; '.join(found) + '.' + advice)
+            if mismatch == 'error':
+                raise RecipeMismatchError(
+                    message + ' To train this setting on purpose, add '
+                    '--cfg-options recipe.mismatch=warn.')
+            runner.logger.warning(message)
         elif declared:
             runner.logger.info('Effective recipe = the declared recipe '
                                f'({declared.get("source", "config")}).')

@@ -15,8 +15,8 @@ runner is built, and SyncBN across the GPUs, so that BN statistics too are
 those of the total batch (MMEngine converts only when distributed; PyTorch's
 SyncBN needs CUDA, so on CPU processes the statistics stay per process and
 ``RecipeHook`` says so).
-``RecipeHook`` then prints the effective recipe and warns where it differs
-from the declared one.
+``RecipeHook`` then prints the effective recipe and stops the run where it
+differs from the declared one (``recipe.mismatch='warn'``: a warning).
 """
 import os
 from typing import Optional
@@ -50,8 +50,8 @@ def apply_total_batch_size(cfg: Config,
     ``train_dataloader.batch_size`` is that total (the one-process layout
     the config is written in): a batch size set to something else, e.g.
     with ``--cfg-options train_dataloader.batch_size=16``, is the user's
-    per-process choice and is kept (``RecipeHook`` then warns that the run
-    trains another recipe). Otherwise sets ``train_dataloader.batch_size``
+    per-process choice and is kept (``RecipeHook`` then stops the run,
+    which trains another recipe, unless ``recipe.mismatch='warn'``). Otherwise sets ``train_dataloader.batch_size``
     to ``total_batch_size // world_size`` and, with several processes on
     GPUs, ``sync_bn='torch'`` (unless the config sets ``sync_bn`` itself or
     ``recipe.sync_bn=False``). Call it on the final config (after
