@@ -147,7 +147,7 @@ def test_teacher_execution_options_give_float32_records_close_to_fp32(
     got = algo(**algo.data_preprocessor(data, True), mode='loss')
     for key in want:
         assert got[key].dtype == torch.float32
-        tol = 0.05 if execution.get('precision') else 2e-5
+        tol = 0.05 if execution.get('precision') else 1e-5
         assert got[key].item() == pytest.approx(want[key].item(), rel=tol)
     got['distill.loss_kd'].backward()  # records usable in autograd
 
