@@ -5,16 +5,19 @@
 #   MMKD_VENV=/path/env bash tools/setup_env.sh
 #   MMKD_USE_CURRENT_PYTHON=1 bash tools/setup_env.sh   # into the active env
 #
-# A torch >= 2.1 that is already in the environment is kept; otherwise the CPU
-# build torch==2.13.0 is installed. mmcv 2.1.0 is compiled with its ops (about
-# 30 minutes on 2 cores the first time); pip keeps the built wheel in its
-# cache, so later set-ups, in any checkout, take seconds.
+# A torch >= 2.1 with a working torchvision that is already in the environment
+# is kept; otherwise torch 2.14.1 with torchvision 0.29.1 is installed (they
+# run on a CPU-only machine and on a GPU). mmcv 2.1.0 is compiled with its ops
+# against that torch (about 6-30 minutes on 2 cores the first time); the built
+# wheel is kept per torch version in ~/.cache/mmkd/wheels, so later set-ups,
+# in any checkout, take seconds.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PYTHON=${PYTHON:-python3}
-TORCH_SPEC=${MMKD_TORCH:-torch==2.13.0}
+TORCH_SPEC=${MMKD_TORCH:-torch==2.14.1 torchvision==0.29.1}
+WHEEL_CACHE=${MMKD_WHEEL_CACHE:-$HOME/.cache/mmkd/wheels}
 STEPS=6
 step() { echo "[mmkd setup $1/$STEPS] $2"; }
 
@@ -49,11 +52,22 @@ quiet_pip() {
   "${PIP[@]}" install -q --progress-bar off "$@" 2>&1 | grep -v -e 'is ignored: it is neither a file nor a directory' || return "${PIPESTATUS[0]}"
 }
 
-if "$PY" -c 'import sys, torch; from packaging.version import Version as V; sys.exit(V(torch.__version__.split("+")[0]) < V("2.1"))' >/dev/null 2>&1; then
-  step 2 "keeping the installed torch $("$PY" -c 'import torch; print(torch.__version__)')"
+torch_ok() {
+  "$PY" - <<'PY' >/dev/null 2>&1
+import sys, torch, torchvision
+from packaging.version import Version as V
+from torchvision.ops import nms
+nms(torch.zeros(1, 4), torch.zeros(1), 0.5)
+sys.exit(V(torch.__version__.split('+')[0]) < V('2.1'))
+PY
+}
+if torch_ok; then
+  step 2 "keeping the installed torch $("$PY" -c 'import torch; print(torch.__version__)') and its torchvision"
 else
   step 2 "installing $TORCH_SPEC"
-  quiet_pip "$TORCH_SPEC"
+  # shellcheck disable=SC2086  # the spec is a list of requirements
+  quiet_pip $TORCH_SPEC
+  torch_ok || { echo "torch/torchvision do not work after installing $TORCH_SPEC" >&2; exit 1; }
 fi
 
 step 3 "installing build requirements and mmengine"
@@ -73,9 +87,19 @@ else
     echo "  removing an mmcv without usable compiled ops"
     "${PIP[@]}" uninstall -y mmcv >/dev/null
   fi
-  step 4 "installing mmcv 2.1.0 with compiled ops (a fresh build takes ~30 min on 2 cores; a cached wheel takes seconds)"
+  step 4 "installing mmcv 2.1.0 with compiled ops (a fresh build takes 6-30 min on 2 cores; a kept wheel takes seconds)"
   LOG=$STAMP_DIR/mmcv-build.log
-  (MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" install -v --no-build-isolation mmcv==2.1.0 >"$LOG" 2>&1; echo $? >"$LOG.rc") &
+  # pip's own wheel cache does not know which torch a wheel was built
+  # against, so mmkd keeps the built wheel per torch version
+  TORCH_TAG=$("$PY" -c 'import torch; print(torch.__version__.replace("+", "_"))')
+  MMCV_WHEELS=$WHEEL_CACHE/mmcv-2.1.0-torch$TORCH_TAG
+  (if ! ls "$MMCV_WHEELS"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
+     MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" wheel -v --no-deps --no-cache-dir \
+       --no-build-isolation -w "$MMCV_WHEELS.tmp" mmcv==2.1.0 &&
+       mkdir -p "$WHEEL_CACHE" && rm -rf "$MMCV_WHEELS" && mv "$MMCV_WHEELS.tmp" "$MMCV_WHEELS"
+   fi >"$LOG" 2>&1 &&
+     "${PIP[@]}" install "$MMCV_WHEELS"/mmcv-2.1.0-*.whl >>"$LOG" 2>&1
+   echo $? >"$LOG.rc") &
   BUILD_PID=$!
   START=$(date +%s)
   while kill -0 "$BUILD_PID" 2>/dev/null; do
