@@ -55,10 +55,9 @@ quiet_pip() {
 torch_ok() {
   "$PY" - <<'PY' >/dev/null 2>&1
 import sys, torch, torchvision
-from packaging.version import Version as V
 from torchvision.ops import nms
 nms(torch.zeros(1, 4), torch.zeros(1), 0.5)
-sys.exit(V(torch.__version__.split('+')[0]) < V('2.1'))
+sys.exit(tuple(int(v) for v in torch.__version__.split('.')[:2]) < (2, 1))
 PY
 }
 if torch_ok; then
