@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export MMKD_VENV := $(abspath $(VENV))
 
-.PHONY: setup demo test
+.PHONY: setup demo test test-numeric-other-kernels
 
 setup:
 	@bash tools/setup_env.sh
@@ -14,3 +14,9 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest tests -n 2 --dist loadfile -q --durations=15
+
+# the `numeric` tests again under the other kernel set (AVX2 where torch
+# picked AVX512, the portable kernels otherwise) and one thread (.ci/run)
+test-numeric-other-kernels: setup
+	ATEN_CPU_CAPABILITY=$$($(PY) tools/misc/other_cpu_capability.py) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(PY) -m pytest tests -m numeric -n 2 --dist loadfile -q --durations=10 -p no:cacheprovider

@@ -9,3 +9,29 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 # pytest-xdist runs two workers on CI's two cores: one thread each keeps
 # small tensor ops from fighting over the cores
 torch.set_num_threads(1)
+
+# whole folders of numerically sensitive tests (float32 results against
+# float64 references); equivalence tests elsewhere carry the mark themselves
+NUMERIC_FOLDERS = ('test_models/test_losses/', )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers',
+        'numeric: a loss reference or an equivalence test; CI runs these a '
+        'second time under other CPU kernels (make '
+        'test-numeric-other-kernels)')
+
+
+def pytest_report_header(config):
+    return (f'torch {torch.__version__}, CPU kernels '
+            f'{torch.backends.cpu.get_cpu_capability()}, '
+            f'{torch.get_num_threads()} thread(s) per process')
+
+
+def pytest_collection_modifyitems(config, items):
+    here = osp.dirname(osp.abspath(__file__))
+    for item in items:
+        path = osp.relpath(str(item.path), here).replace(osp.sep, '/')
+        if path.startswith(NUMERIC_FOLDERS):
+            item.add_marker('numeric')

@@ -15,6 +15,7 @@ tests/test_models/test_losses/test_tolerance_sensitivity.py).
 Where results must be equal (resume, DDP, determinism), compare like with
 like with ``torch.equal`` instead.
 """
+import contextlib
 from typing import NamedTuple
 
 import numpy as np
@@ -87,3 +88,58 @@ def assert_checks(checks):
     ]
     if failures:
         raise AssertionError('\n'.join(failures))
+
+
+@contextlib.contextmanager
+def float64():
+    """Build and run models in float64 inside this block.
+
+    An equivalence test whose two sides add the same numbers in another
+    order (two processes against one, micro-batches against the whole batch,
+    another memory layout) cannot be bit for bit, and in float32 the
+    difference depends on the CPU's kernels: Adam turns a last-bit gradient
+    difference into a weight difference of ~1e-4 relative. In float64 the
+    same reordering stays ~1e-13 relative, so a tolerance of
+    :data:`REORDERED_RTOL` holds on any CPU while a real error (a gradient
+    not averaged, a record from the wrong batch) is many orders larger.
+    Parameters, buffers and inputs made with the default dtype follow it;
+    float32 checkpoints load into float64 parameters.
+    """
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
+
+
+# the tolerance (relative to the largest magnitude compared) of float64
+# results whose sums ran in another order
+REORDERED_RTOL = 1e-9
+
+
+def assert_reordered_close(actual, expected, *, name: str = ''):
+    """Float64 results of the same arithmetic in another order: both must
+    be float64 tensors, and agree to :data:`REORDERED_RTOL` of the
+    reference's largest magnitude."""
+    for side, value in (('actual', actual), ('expected', expected)):
+        if value.dtype != torch.float64:
+            raise AssertionError(
+                f'{name}: the {side} value is {value.dtype}; results whose '
+                'sums ran in another order are compared in float64 (build '
+                'and run them inside numeric.float64())')
+    assert_close(actual, expected, rtol=REORDERED_RTOL, name=name)
+
+
+def assert_same_bits(actual, expected, *, name: str = ''):
+    """Results of the same arithmetic: equal bit for bit (dtype, shape and
+    every value), with the largest difference in the message."""
+    if (actual.dtype != expected.dtype or actual.shape != expected.shape
+            or not torch.equal(actual, expected)):
+        detail = ''
+        if actual.shape == expected.shape and actual.numel():
+            diff = (actual.double() - expected.double()).abs().max().item()
+            detail = f', max abs difference {diff:.3g}'
+        raise AssertionError(
+            f'{name}: not bit for bit ({actual.dtype}{tuple(actual.shape)} '
+            f'vs {expected.dtype}{tuple(expected.shape)}{detail})')

@@ -72,6 +72,29 @@ fi
 step 3 "installing build requirements and mmengine"
 quiet_pip -r requirements/build.txt 'opencv-python>=4.10,<5' "$(grep '^mmengine' requirements/mminstall.txt)"
 
+build_mmcv_wheel() {
+  # mmcv 2.1.0's setup.py compiles with -std=c++17; torch's headers from
+  # 2.10 on need C++20 (ATen.h says so), so the source is built with the
+  # standard its torch asks for
+  local src
+  src=$(mktemp -d)
+  "${PIP[@]}" download --no-deps --no-binary :all: -d "$src" mmcv==2.1.0 || return 1
+  tar xzf "$src"/mmcv-2.1.0.tar.gz -C "$src" || return 1
+  if "$PY" - <<'PY'
+import os.path as osp, sys, torch
+header = osp.join(osp.dirname(torch.__file__), 'include', 'ATen', 'ATen.h')
+sys.exit(0 if 'C++20' in open(header).read() else 1)
+PY
+  then
+    echo "torch needs C++20: building mmcv's ops with -std=c++20"
+    sed -i "s/'-std=c++17'/'-std=c++20'/g" "$src"/mmcv-2.1.0/setup.py
+  fi
+  MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" wheel -v --no-deps --no-cache-dir \
+    --no-build-isolation -w "$MMCV_WHEELS.tmp" "$src"/mmcv-2.1.0 || return 1
+  mkdir -p "$WHEEL_CACHE" && rm -rf "$MMCV_WHEELS" && mv "$MMCV_WHEELS.tmp" "$MMCV_WHEELS"
+  rm -rf "$src"
+}
+
 mmcv_ok() {
   "$PY" - <<'PY' >/dev/null 2>&1
 import importlib, mmcv
@@ -93,9 +116,7 @@ else
   TORCH_TAG=$("$PY" -c 'import torch; print(torch.__version__.replace("+", "_"))')
   MMCV_WHEELS=$WHEEL_CACHE/mmcv-2.1.0-torch$TORCH_TAG
   (if ! ls "$MMCV_WHEELS"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-     MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} "${PIP[@]}" wheel -v --no-deps --no-cache-dir \
-       --no-build-isolation -w "$MMCV_WHEELS.tmp" mmcv==2.1.0 &&
-       mkdir -p "$WHEEL_CACHE" && rm -rf "$MMCV_WHEELS" && mv "$MMCV_WHEELS.tmp" "$MMCV_WHEELS"
+     build_mmcv_wheel
    fi >"$LOG" 2>&1 &&
      "${PIP[@]}" install "$MMCV_WHEELS"/mmcv-2.1.0-*.whl >>"$LOG" 2>&1
    echo $? >"$LOG.rc") &

@@ -1,8 +1,14 @@
-"""A 2-process gloo DDP training loop with the Distiller facade."""
+"""A 2-process gloo DDP training loop with the Distiller facade: every
+learnable tensor identical across the ranks, bit for bit (the same averaged
+gradients on both). Planted error this catches: a learnable loss part (VID's
+variance) left out of DDP's gradient averaging."""
+import pytest
 import torch
 import torch.distributed as dist
 from ddp_utils import init_gloo, spawn_and_wait
 from tool_utils import free_port
+
+pytestmark = pytest.mark.numeric
 
 
 def _worker(rank, world, port, out_file):

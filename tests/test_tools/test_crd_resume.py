@@ -1,13 +1,19 @@
 """CRD through tools/train.py: its memory banks and Z are saved in the
-checkpoint and a --resume run starts from them."""
+checkpoint and a --resume run starts from them, bit for bit (same
+arithmetic). Planted error this catches: the banks left out of the
+checkpoint (registered as non-persistent buffers), so that a resumed run
+starts from fresh random banks."""
 import os
 import os.path as osp
 import sys
 
+import pytest
 import torch
 from data_utils import make_tiny_cifar
 from kd_config_utils import calibrated_teacher
 from tool_utils import REPO, run_tool, tiny_options
+
+pytestmark = pytest.mark.numeric
 
 CONFIG = osp.join(REPO, 'configs', 'kd', 'crd',
                   'crd_resnet56_resnet20_1xb64-240e_cifar100.py')

@@ -17,6 +17,7 @@ from mmengine.dist import get_dist_info
 from mmengine.optim import OptimWrapperDict
 
 from mmkd.registry import MODELS
+from ..losses.base import upcast
 from ..recorders import RecorderManager, unwrap_model
 from ..teacher import FrozenTeacher
 from .base import BaseDistillAlgorithm, check_weight
@@ -154,7 +155,7 @@ class DAFLDistill(BaseDistillAlgorithm):
     def generator_losses(self, logits: torch.Tensor,
                          feature: torch.Tensor) -> Dict[str, torch.Tensor]:
         """DAFL's one-hot, activation and information-entropy losses."""
-        logits, feature = logits.float(), feature.float()
+        logits, feature = upcast(logits), upcast(feature)
         mean_prob = F.softmax(logits, dim=1).mean(dim=0)
         return {
             'gen.loss_one_hot': self.weights['one_hot'] *

@@ -15,6 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from ..losses.base import upcast
 from ..recorders import RecorderManager
 from .base import BaseDistillAlgorithm, check_weight
 from .self_distill_heads import SelfDistillAuxHead
@@ -134,7 +135,7 @@ class SelfDistill(BaseDistillAlgorithm):
                 head_feature, head_logits = self.aux_heads[_head_key(source)](
                     stage)
                 aux[f'aux.{source}.loss_cls'] = self.aux_ce_weight * \
-                    F.cross_entropy(head_logits.float(), labels)
+                    F.cross_entropy(upcast(head_logits), labels)
                 if self.kd_loss is not None:
                     distill[f'{source}.loss_kd'] = self.kd_loss(
                         head_logits, logits)

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel
 
+from mmkd.models.losses.base import upcast
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 
@@ -78,7 +79,7 @@ class BaseClassifier(BaseModel):
         labels = torch.cat([s.gt_label for s in data_samples]).to(
             logits.device)
         loss = F.cross_entropy(
-            logits.float(), labels, label_smoothing=self.label_smoothing)
+            upcast(logits), labels, label_smoothing=self.label_smoothing)
         return dict(loss_cls=loss)
 
     def predict(self,
@@ -95,7 +96,7 @@ class BaseClassifier(BaseModel):
             data_samples: Optional[List[ClsDataSample]] = None
     ) -> List[ClsDataSample]:
         """Write softmax scores and argmax labels into data samples."""
-        scores = F.softmax(logits.detach().float(), dim=1)
+        scores = F.softmax(upcast(logits.detach()), dim=1)
         labels = scores.argmax(dim=1)
         if data_samples is None:
             data_samples = [ClsDataSample() for _ in range(logits.size(0))]

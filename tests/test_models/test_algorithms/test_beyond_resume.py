@@ -1,12 +1,19 @@
 """Each algorithm beyond one teacher resumes exactly: 2 steps, a checkpoint,
 2 more steps after --resume give bit for bit the weights and optimizer state
-of 4 uninterrupted steps (CPU), from the digits configs."""
+of 4 uninterrupted steps (CPU), from the digits configs.
+
+Same arithmetic on both sides, so bit for bit. Planted errors this catches:
+the optimizer state not restored on resume (momentum / Adam moments from
+zero), and the random state not restored (DAFL's noise, DML's data order
+drawn again from the start)."""
 import pytest
 import torch
 from beyond_utils import model_state, short_cfg, teacher_ckpts
 from mmengine.runner import Runner
 
 from mmkd.utils.checkpoint_loader import safe_checkpoint_loading
+
+pytestmark = pytest.mark.numeric
 
 
 @pytest.fixture(scope='module')

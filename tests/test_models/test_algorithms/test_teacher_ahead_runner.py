@@ -1,7 +1,12 @@
 """TeacherAheadEpochBasedTrainLoop through MMEngine's Runner (digits KD):
 the same weights as the sequential loop bit for bit (CPU), an exact resume,
 and under 2-process gloo DDP the same weights as the sequential loop in 2
-processes, with the teacher's runs made on its own thread."""
+processes, with the teacher's runs made on its own thread.
+
+Same arithmetic on both sides (the teacher's thread uses the caller's
+thread count), so bit for bit. Planted errors these catch: a step that
+trains on the records of the batch before (the queue handing runs out of
+order), and a resumed loop that does not restore the optimizer state."""
 import os.path as osp
 import threading
 
@@ -15,6 +20,8 @@ from tool_utils import free_port
 
 from mmkd.models.teacher import FrozenTeacher
 from mmkd.utils.checkpoint_loader import safe_checkpoint_loading
+
+pytestmark = pytest.mark.numeric
 
 KD = osp.join(DIGITS, 'kd_cnn64x5_cnn8x2_digits.py')
 

@@ -6,9 +6,13 @@ import pytest
 import torch
 import torch.nn as nn
 
+from numeric import assert_reordered_close, float64
+
 from mmkd.models.recorders import RecorderManager
 from mmkd.models.teacher import BatchCall, FrozenTeacher, TeacherExecution
 from mmkd.models.teacher.execution import join_batches
+
+pytestmark = pytest.mark.numeric
 
 Pair = namedtuple('Pair', 'a b')
 
@@ -77,16 +81,43 @@ def teacher(micro_batch):
     return model, recorders, frozen
 
 
-def test_micro_batches_give_the_whole_batch_records():
-    x = torch.randn(7, 4)
+def whole_and_parts(x, micro_batch=3):
+    """The records of the whole batch ``x`` and of its micro-batches."""
     _, whole, frozen = teacher(None)
     frozen.run(BatchCall(x))
-    model, parts, chunked = teacher(3)
+    model, parts, chunked = teacher(micro_batch)
     chunked.run(BatchCall(x))
-    assert model.batch_sizes == [3, 3, 1]
+    return whole, parts, model.batch_sizes
+
+
+def assert_same_records(parts, whole):
     for name in ('hidden', 'out'):
         assert len(parts[name].data) == 1
-        torch.testing.assert_close(parts[name].data[0], whole[name].data[0])
+        assert_reordered_close(parts[name].data[0], whole[name].data[0],
+                               name=name)
+
+
+def test_micro_batches_give_the_whole_batch_records():
+    """In float64: a matrix product over 3 rows may add in another order
+    than over 7. Planted error it catches: the parts joined in another
+    order (test below)."""
+    with float64():
+        x = torch.randn(7, 4)
+        whole, parts, batch_sizes = whole_and_parts(x)
+    assert batch_sizes == [3, 3, 1]
+    assert_same_records(parts, whole)
+
+
+def test_the_record_comparison_catches_parts_joined_out_of_order(
+        monkeypatch):
+    import mmkd.models.teacher.frozen_teacher as frozen_teacher
+    monkeypatch.setattr(
+        frozen_teacher, 'join_batches',
+        lambda parts, *args: join_batches(list(reversed(parts)), *args))
+    with float64():
+        whole, parts, _ = whole_and_parts(torch.randn(7, 4))
+    with pytest.raises(AssertionError, match='max abs error'):
+        assert_same_records(parts, whole)
 
 
 def test_micro_batch_with_a_plain_teacher_call_is_refused():
