@@ -53,25 +53,30 @@ def SOURCE_IGNORE(directory, names):
     return ignored
 
 
-def _requirements(reqs, extra=''):
-    """Names of the requirements that apply (markers evaluated for
-    ``extra``)."""
-    names = []
+def _requirements(reqs, extras=()):
+    """``(name, extras)`` of the requirements that apply (markers evaluated
+    without an extra, and for each of ``extras``)."""
+    found = []
     for line in reqs or ():
         req = Requirement(line)
-        if req.marker is None or req.marker.evaluate(dict(extra=extra)):
-            names.append(req.name)
-    return names
+        if req.marker is None or any(
+                req.marker.evaluate(dict(extra=extra))
+                for extra in ('', *extras)):
+            found.append((req.name, tuple(sorted(req.extras))))
+    return found
 
 
 def _closure(names):
-    """The installed distributions ``names`` need, requirements included."""
-    found, todo = {}, list(names)
+    """The installed distributions ``names`` need, requirements included
+    (also those of the extras a requirement asks for, as torch asks for
+    ``cuda-toolkit[cudart,...]``)."""
+    found, todo, seen = {}, [(name, ()) for name in names], set()
     while todo:
-        name = todo.pop()
+        name, extras = todo.pop()
         key = re.sub(r'[-_.]+', '-', name).lower()
-        if key in found:
+        if (key, extras) in seen:
             continue
+        seen.add((key, extras))
         try:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
@@ -79,7 +84,7 @@ def _closure(names):
                         '(make setup installs it), so it cannot be offered '
                         'to the fresh one')
         found[key] = dist
-        todo += _requirements(dist.requires)
+        todo += _requirements(dist.requires, extras)
     return found
 
 
@@ -217,8 +222,8 @@ def test_wheel_core_without_mmcv_then_mmdets_train_tool_with_the_det_extra(
     assert 'mmkd/.mim/demo/seed_runs.py' in names
     assert 'mmkd/utils/seed_runs.py' not in names
     requires = re.findall(r'^Requires-Dist: (.*)$', meta, flags=re.M)
-    core = _requirements(requires)
-    det = set(_requirements(requires, 'det')) - set(core)
+    core = [name for name, _ in _requirements(requires)]
+    det = {name for name, _ in _requirements(requires, ('det', ))} - set(core)
     assert sorted(core) == [
         'mmengine', 'numpy', 'packaging', 'setuptools', 'torch'
     ]
