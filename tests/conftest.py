@@ -10,9 +10,10 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 # small tensor ops from fighting over the cores
 torch.set_num_threads(1)
 
-# whole folders of numerically sensitive tests (float32 results against
-# float64 references); equivalence tests elsewhere carry the mark themselves
-NUMERIC_FOLDERS = ('test_models/test_losses/', )
+# folders of numerically sensitive tests (losses against float64
+# references, algorithms, teacher execution, the cache, the plain-PyTorch
+# Distiller); equivalence tests elsewhere carry the mark themselves
+NUMERIC_FOLDERS = ('test_models/', 'test_cache/', 'test_apis/')
 
 
 def pytest_configure(config):
