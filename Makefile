@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export MMKD_VENV := $(abspath $(VENV))
 
-.PHONY: setup demo test test-numeric-other-kernels
+.PHONY: setup demo test test-numeric-other-kernels lint
 
 setup:
 	@bash tools/setup_env.sh
@@ -20,3 +20,10 @@ test: setup
 test-numeric-other-kernels: setup
 	ATEN_CPU_CAPABILITY=$$($(PY) tools/misc/other_cpu_capability.py) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(PY) -m pytest tests -m numeric -n 2 --dist loadfile -q --durations=10 -p no:cacheprovider
+
+# the linters CI runs (configured in setup.cfg)
+LINTED := mmkd tools tests configs demo examples setup.py _mmkd_config_scope.py
+lint: setup
+	$(PY) -m flake8 $(LINTED)
+	$(PY) -m isort --check-only --diff $(LINTED)
+	$(PY) -m yapf --diff --recursive --parallel $(LINTED)
