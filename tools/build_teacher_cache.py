@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmkd.utils.cli import (add_common_arguments, load_config,  # noqa: E402
+from mmkd.cli import (add_common_arguments, load_config,  # noqa: E402
                             run_cli)
 
 

@@ -17,9 +17,9 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmkd.utils.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
+from mmkd.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
                             build_runner, load_config, run_cli)
-from mmkd.utils.run_setup import (strict_checkpoint_loading,  # noqa: E402
+from mmkd.cli.run_setup import (strict_checkpoint_loading,  # noqa: E402
                                   usable_checkpoint)
 
 

@@ -16,9 +16,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmkd.engine.hooks.recipe_layout import \
     apply_total_batch_size  # noqa: E402
 from mmkd.engine.resume import find_resumable_checkpoint  # noqa: E402
-from mmkd.utils.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
+from mmkd.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
                             build_runner, load_config, run_cli)
-from mmkd.utils.run_setup import (add_run_safety, check_work_dir,  # noqa: E402,E501
+from mmkd.cli.run_setup import (add_run_safety, check_work_dir,  # noqa: E402,E501
                                   strict_checkpoint_loading,
                                   usable_checkpoint)
 

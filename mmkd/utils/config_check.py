@@ -84,42 +84,6 @@ def check_top_level_keys(cfg: Config,
                 f'did you mean "{close}"?')
 
 
-def check_train_loop(cfg: Config) -> None:
-    """Let ``train_cfg.type`` replace a base config's ``by_epoch``.
-
-    MMEngine refuses a ``train_cfg`` with both, which a config (or
-    ``--cfg-options train_cfg.type=...``) that picks a loop type on a base
-    with ``by_epoch=True`` gets. When the loop is of the kind ``by_epoch``
-    says (epoch- or iteration-based), ``by_epoch`` is dropped; when they
-    disagree, a short error says so.
-
-    Raises:
-        ConfigKeyError: ``by_epoch`` contradicts the loop type.
-    """
-    train_cfg = cfg.get('train_cfg')
-    if not isinstance(train_cfg, dict) or 'type' not in train_cfg or \
-            'by_epoch' not in train_cfg:
-        return
-    from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
-
-    from mmkd.registry import LOOPS
-    loop = train_cfg['type']
-    if isinstance(loop, str):
-        loop = LOOPS.get(loop)
-    if not isinstance(loop, type):
-        return  # MMEngine names an unknown loop type itself
-    by_epoch = train_cfg['by_epoch']
-    if (by_epoch is True and issubclass(loop, EpochBasedTrainLoop)) or (
-            by_epoch is False and issubclass(loop, IterBasedTrainLoop)):
-        train_cfg.pop('by_epoch')  # it says what the loop type says
-        return
-    raise ConfigKeyError(
-        f'train_cfg sets type={train_cfg["type"]!r} and by_epoch='
-        f'{by_epoch!r} (from the base config?), which disagree. Drop '
-        'by_epoch: train_cfg = dict(_delete_=True, type=..., max_epochs=... '
-        'or max_iters=..., val_interval=...).')
-
-
 def register_config_scope() -> None:
     """Let MMEngine resolve ``_base_ = 'mmkd::...'`` in this process.
 

@@ -10,17 +10,18 @@ from mmengine.registry import DefaultScope
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Import every mmkd module so that it registers itself.
+    """Make mmkd's modules reachable through the registries.
+
+    mmkd's registries name the packages their modules live in
+    (``locations=`` in :mod:`mmkd.registry`), so MMEngine imports them the
+    first time a registry of the ``mmkd`` scope builds or looks up a type:
+    nothing needs importing here, and the utilities import nothing above
+    them.
 
     Args:
         init_default_scope (bool): Also make ``mmkd`` the default scope, so
             registries build mmkd's modules first. Defaults to True.
     """
-    import mmkd.datasets  # noqa: F401
-    import mmkd.engine  # noqa: F401
-    import mmkd.evaluation  # noqa: F401
-    import mmkd.models  # noqa: F401
-
     if not init_default_scope:
         return
     current = DefaultScope.get_current_instance()

@@ -195,7 +195,7 @@ def test_real_kill_9_during_saving(tmp_path):
 def test_full_disk_while_saving_names_the_file(tmp_path, monkeypatch):
     import errno
 
-    from mmkd.utils.cli import CheckpointError
+    from mmkd.utils.errors import CheckpointError
     real_save = torch.save
 
     def full_disk(obj, f, *args, **kwargs):

@@ -13,7 +13,7 @@ from mmengine.config import Config
 from tool_utils import REPO, run_tool, tiny_options
 
 from mmkd.utils.config_check import RUNNER_KEYS, misspelled_key
-from mmkd.utils.run_setup import resolve_cfg_paths
+from mmkd.cli.run_setup import resolve_cfg_paths
 
 BASELINE = osp.join(REPO, 'configs', 'baselines', 'resnet20_cifar100.py')
 KD = osp.join(REPO, 'configs', 'kd', 'vanilla_kd_r20.py')

@@ -2,7 +2,7 @@ import pytest
 from mmengine.config import Config
 
 from mmkd.utils import ConfigKeyError, check_top_level_keys
-from mmkd.utils.config_check import check_train_loop
+from mmkd.cli.run_setup import check_train_loop
 
 
 def test_misspelled_runner_key_suggests_the_right_one():
@@ -25,7 +25,7 @@ def test_own_variables_and_known_keys_pass():
 
 
 def test_tools_load_package_config_paths():
-    from mmkd.utils.cli import load_config
+    from mmkd.cli import load_config
     cfg = load_config('mmkd::kd/kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py')
     assert cfg.model.architecture.type == 'resnet20'
     cfg = load_config('mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')

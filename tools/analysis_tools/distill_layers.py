@@ -59,7 +59,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmkd.utils.cli import load_config, run_cli  # noqa: E402
+from mmkd.cli import load_config, run_cli  # noqa: E402
 
 # noise from the libraries' imports and builds, not about the user's config
 for _message in ('pkg_resources is deprecated', '``build_loss`` would be',

@@ -18,7 +18,7 @@ sys.path.insert(
 import torch  # noqa: E402
 
 from mmkd.utils import safe_load  # noqa: E402
-from mmkd.utils.cli import run_cli  # noqa: E402
+from mmkd.cli import run_cli  # noqa: E402
 
 PREFIX = 'architecture.'
 _PLAIN = (str, int, float, bool, type(None))

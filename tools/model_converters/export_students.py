@@ -24,7 +24,7 @@ import torch  # noqa: E402
 from export_student import plain_meta  # noqa: E402
 
 from mmkd.utils import safe_load  # noqa: E402
-from mmkd.utils.cli import run_cli  # noqa: E402
+from mmkd.cli import run_cli  # noqa: E402
 
 PEER = re.compile(r'^peers\.(\d+)\.')
 

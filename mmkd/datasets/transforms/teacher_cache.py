@@ -21,6 +21,7 @@ import torch
 from mmcv.transforms import BaseTransform
 from mmcv.transforms import RandomFlip
 
+from mmkd.models.cache.storage import TeacherCache
 from mmkd.registry import TRANSFORMS
 from .processing import RandomCrop
 
@@ -207,7 +208,6 @@ class TeacherCacheReplay(BaseTransform):
         self.check_images = check_images
         self.cache = None
         if cache_dir is not None:
-            from mmkd.models.cache.storage import TeacherCache
             self.cache = TeacherCache(cache_dir)
             self.cache.check_param_fields(self.param_fields)
 

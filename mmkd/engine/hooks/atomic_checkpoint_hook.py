@@ -11,6 +11,7 @@ from mmengine.hooks import CheckpointHook
 
 from mmkd.models.recorders import unwrap_model
 from mmkd.registry import HOOKS
+from mmkd.utils.errors import CheckpointError
 
 PART = '.part'
 
@@ -82,7 +83,6 @@ class AtomicCheckpointHook(CheckpointHook):
                     _fsync(path + PART)
                     os.replace(path + PART, path)
             except OSError as err:  # disk full, read-only, quota
-                from mmkd.utils.cli import CheckpointError
                 if osp.exists(path + PART):
                     os.remove(path + PART)
                 raise CheckpointError(

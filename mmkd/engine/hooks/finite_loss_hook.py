@@ -7,10 +7,7 @@ from mmengine.hooks import Hook
 
 from mmkd.models.recorders import unwrap_model
 from mmkd.registry import HOOKS
-
-
-class NonFiniteLossError(FloatingPointError):
-    """A loss became NaN or infinite during training."""
+from mmkd.utils.errors import NonFiniteLossError
 
 
 def _value(value) -> float:

@@ -9,6 +9,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
 from mmkd.registry import HOOKS
+from mmkd.utils.errors import RecipeMismatchError
 
 
 def _base_lr(optim_wrapper) -> Optional[float]:
@@ -77,11 +78,6 @@ def differences(recipe: dict, declared: dict) -> list:
         found.append(f'BN statistics over {recipe["bn_batch_size"]} images '
                      f'per process (declared batch {total}; SyncBN is off)')
     return found
-
-
-class RecipeMismatchError(ValueError):
-    """The run would train another recipe than the one its config declares
-    (the setting behind the config's published numbers)."""
 
 
 MISMATCH_MODES = ('error', 'warn')

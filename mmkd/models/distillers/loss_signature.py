@@ -5,11 +5,11 @@ from typing import Any, List, Tuple, Type, Union
 import torch.nn as nn
 
 from mmkd.registry import MODELS
+from .. import losses  # noqa: F401  the losses are registered
 
 
 def known_loss_names() -> List[str]:
     """Registered names that look like distillation losses."""
-    import mmkd.models.losses  # noqa: F401  make sure they are registered
     return sorted(
         name for name, cls in MODELS.module_dict.items()
         if cls.__module__.startswith('mmkd.models.losses')

@@ -3,9 +3,10 @@ from typing import Any, Dict, List
 
 import torch.nn as nn
 
+from mmkd.utils.checkpoint_loader import load_checkpoint_safely
+
 
 def _read_checkpoint(path: str) -> Any:
-    from mmkd.utils.checkpoint_loader import load_checkpoint_safely
     return load_checkpoint_safely(path, map_location='cpu', logger='silent')
 
 

@@ -7,7 +7,20 @@ import sys
 import traceback
 from typing import Callable
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from mmkd.utils.checkpoint import UnsafeCheckpointError
+from mmkd.utils.checkpoint_loader import install_safe_checkpoint_loader
+from mmkd.utils.config_check import (check_top_level_keys,
+                                     register_config_scope,
+                                     resolve_config_path)
+from mmkd.utils.dependency import check_task_dependencies
+from mmkd.utils.errors import (CheckpointError, NonFiniteLossError,
+                               RecipeMismatchError)
+from mmkd.utils.setup_env import setup_distributed, teardown_distributed
+from .run_setup import check_overrides, check_train_loop, resolve_cfg_paths
 
 # mistakes in the config or the files it names: reported in one paragraph
 # when they happen while the run is set up (a RuntimeError while training is
@@ -31,24 +44,15 @@ class Phase:
 
 def _always_short() -> tuple:
     """Errors whose message is the story even during the run."""
-    from mmkd.engine.hooks.finite_loss_hook import NonFiniteLossError
-    from mmkd.engine.hooks.recipe_hook import RecipeMismatchError
-    from .checkpoint import UnsafeCheckpointError
     # a missing file is a path in the config, even when it is opened late
     return (NonFiniteLossError, UnsafeCheckpointError, CheckpointError,
             FileNotFoundError, RecipeMismatchError)
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint that cannot be used as asked (damaged, not matching the
-    model, not writable)."""
 
 
 def load_config(path: str) -> Config:
     """Load a config file (a path, or ``mmdet::``/``mmseg::``/``mmkd::``
     followed by a path inside that package's configs), with a clear
     message if it is not there."""
-    from .config_check import register_config_scope, resolve_config_path
     register_config_scope()  # _base_ = 'mmkd::...' also from a checkout
     if '::' in path:
         return Config.fromfile(resolve_config_path(path))
@@ -71,7 +75,6 @@ def run_cli(main: Callable[[Phase], None], tool: str) -> None:
             ``phase.start()`` when set-up is over.
         tool (str): The tool's name, used as the message prefix.
     """
-    from .setup_env import teardown_distributed
     phase = Phase()
     try:
         if 'phase' in inspect.signature(main).parameters:
@@ -92,7 +95,6 @@ def run_cli(main: Callable[[Phase], None], tool: str) -> None:
 
 def add_common_arguments(parser) -> None:
     """``--cfg-options``, ``--launcher`` and ``--local-rank``."""
-    from mmengine.config import DictAction
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -110,8 +112,6 @@ def add_common_arguments(parser) -> None:
 
 def apply_common_args(cfg: Config, args, config_path: str) -> Config:
     """Merge ``--cfg-options``, check keys, set launcher and work dir."""
-    from .config_check import check_top_level_keys, check_train_loop
-    from .run_setup import check_overrides, resolve_cfg_paths
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     if args.cfg_options is not None:
         check_overrides(cfg, args.cfg_options)
@@ -133,12 +133,7 @@ def build_runner(cfg: Config):
     """Set up distributed running for this machine, switch safe checkpoint
     loading on, check the dependencies of the config's task and build the
     runner."""
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
 
-    from .checkpoint_loader import install_safe_checkpoint_loader
-    from .dependency import check_task_dependencies
-    from .setup_env import setup_distributed
     install_safe_checkpoint_loader()
     if cfg.get('default_scope'):
         check_task_dependencies(cfg.default_scope)

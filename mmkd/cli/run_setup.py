@@ -7,8 +7,16 @@ import tempfile
 from typing import Any, Iterator, List, Optional, Tuple
 
 from mmengine.config import Config
+from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
 
-from .config_check import ConfigKeyError
+from mmkd.engine.resume import checkpoint_problem
+from mmkd.models.recorders import unwrap_model
+from mmkd.registry import LOOPS
+from mmkd.models.teacher.checkpoint import (checkpoint_state_dict,
+                                            describe_mismatch)
+from mmkd.utils.checkpoint_loader import load_checkpoint_safely
+from mmkd.utils.config_check import ConfigKeyError
+from mmkd.utils.errors import CheckpointError
 
 
 def _hook_types(hooks) -> List[str]:
@@ -92,7 +100,6 @@ def strict_checkpoint_loading(runner, cfg: Config) -> None:
     load = runner.load_checkpoint
 
     def strict_load(filename, *args, **kwargs):
-        from .cli import CheckpointError
         kwargs['strict'] = True
         try:
             return load(filename, *args, **kwargs)
@@ -100,10 +107,6 @@ def strict_checkpoint_loading(runner, cfg: Config) -> None:
             text = str(err)
             if 'missing keys' not in text and 'unexpected key' not in text:
                 raise
-            from mmkd.models.recorders import unwrap_model
-            from mmkd.models.teacher.checkpoint import (
-                checkpoint_state_dict, describe_mismatch)
-            from .checkpoint_loader import load_checkpoint_safely
             model = unwrap_model(runner.model)
             ckpt = load_checkpoint_safely(filename, logger='silent')
             problems = describe_mismatch(model.state_dict(),
@@ -122,8 +125,6 @@ def strict_checkpoint_loading(runner, cfg: Config) -> None:
 def usable_checkpoint(path: str, what: str) -> str:
     """``path`` if it is a complete checkpoint; else a CheckpointError that
     names the file and what is wrong with it."""
-    from mmkd.engine.resume import checkpoint_problem
-    from .cli import CheckpointError
     if '://' in path:
         return path
     if not osp.isfile(path):
@@ -185,3 +186,36 @@ def resolve_cfg_paths(cfg: Config, config_path: str) -> None:
 
     if cfg.get('model') is not None:
         visit(cfg.model, 'model')
+
+
+def check_train_loop(cfg: Config) -> None:
+    """Let ``train_cfg.type`` replace a base config's ``by_epoch``.
+
+    MMEngine refuses a ``train_cfg`` with both, which a config (or
+    ``--cfg-options train_cfg.type=...``) that picks a loop type on a base
+    with ``by_epoch=True`` gets. When the loop is of the kind ``by_epoch``
+    says (epoch- or iteration-based), ``by_epoch`` is dropped; when they
+    disagree, a short error says so.
+
+    Raises:
+        ConfigKeyError: ``by_epoch`` contradicts the loop type.
+    """
+    train_cfg = cfg.get('train_cfg')
+    if not isinstance(train_cfg, dict) or 'type' not in train_cfg or \
+            'by_epoch' not in train_cfg:
+        return
+    loop = train_cfg['type']
+    if isinstance(loop, str):
+        loop = LOOPS.get(loop)
+    if not isinstance(loop, type):
+        return  # MMEngine names an unknown loop type itself
+    by_epoch = train_cfg['by_epoch']
+    if (by_epoch is True and issubclass(loop, EpochBasedTrainLoop)) or (
+            by_epoch is False and issubclass(loop, IterBasedTrainLoop)):
+        train_cfg.pop('by_epoch')  # it says what the loop type says
+        return
+    raise ConfigKeyError(
+        f'train_cfg sets type={train_cfg["type"]!r} and by_epoch='
+        f'{by_epoch!r} (from the base config?), which disagree. Drop '
+        'by_epoch: train_cfg = dict(_delete_=True, type=..., max_epochs=... '
+        'or max_iters=..., val_interval=...).')
