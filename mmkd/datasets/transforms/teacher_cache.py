@@ -17,10 +17,11 @@ import hashlib
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-import torch
 from mmcv.transforms import BaseTransform
 from mmcv.transforms import RandomFlip
 
+from mmkd.models.cache.check import check_transforms
+from mmkd.models.cache.storage import TeacherCache
 from mmkd.registry import TRANSFORMS
 from .processing import RandomCrop
 
@@ -178,7 +179,18 @@ class TeacherCacheReplay(BaseTransform):
     - ``teacher_topk_classes`` (int64, ``(k, )``): their classes;
     - ``teacher_tail_mass`` (float32, ``(1, )``): the probability
       ``softmax(logits / tau)`` puts outside the top k;
-    - metainfo ``teacher_cache_tau`` (that ``tau``) and ``cache_draw``.
+    - metainfo ``teacher_cache_tau`` (that ``tau``), ``cache_draw`` and
+      ``teacher_cache_dir`` (which ``CachedTeacherDistill`` checks against
+      its teacher once).
+
+    The three arrays are numpy arrays, not tensors: a dataloader worker
+    hands a tensor to the main process through a shared-memory segment of
+    its own, which costs far more than the few bytes pickled with the
+    sample (``CachedKDLoss`` stacks them per batch).
+
+    Opening the cache checks its files (sizes, and checksums once per
+    process) and that ``transforms`` are the ones the draws were recorded
+    with.
 
     Record (``tools/build_teacher_cache.py``): the transforms draw new
     parameters, which go into the packed sample's metainfo as
@@ -198,17 +210,18 @@ class TeacherCacheReplay(BaseTransform):
                  transforms: Sequence[Union[dict, callable]],
                  cache_dir: Optional[str] = None,
                  check_images: bool = True) -> None:
+        transform_cfgs = list(transforms)
         self.transforms = [
             TRANSFORMS.build(t) if isinstance(t, dict) else t
-            for t in transforms
+            for t in transform_cfgs
         ]
         self.param_fields = _param_fields(self.transforms)
         self.cache_dir = cache_dir
         self.check_images = check_images
         self.cache = None
         if cache_dir is not None:
-            from mmkd.models.cache.storage import TeacherCache
             self.cache = TeacherCache(cache_dir)
+            check_transforms(cache_dir, self.cache.header, transform_cfgs)
             self.cache.check_param_fields(self.param_fields)
 
     def _run(self, results: dict) -> dict:
@@ -242,21 +255,19 @@ class TeacherCacheReplay(BaseTransform):
             raise ValueError(
                 f'Teacher cache {self.cache_dir}: sample {index} is not the '
                 'image the cache was built from (another data set, split, '
-                'order or file). Rebuild the cache with '
-                'tools/build_teacher_cache.py on this config.')
+                'order or file). ' + self.cache.hint())
         results['aug_params'] = dict(entry['params'])
         packed = self._run(results)
         if packed is None:
             return None
         sample = packed['data_samples']
-        sample.teacher_topk_logits = torch.from_numpy(
-            entry['logits'].astype(np.float32))
-        sample.teacher_topk_classes = torch.from_numpy(
-            entry['classes'].astype(np.int64))
-        sample.teacher_tail_mass = torch.tensor([entry['tail_mass']],
-                                                dtype=torch.float32)
+        sample.teacher_topk_logits = entry['logits'].astype(np.float32)
+        sample.teacher_topk_classes = entry['classes'].astype(np.int64)
+        sample.teacher_tail_mass = np.array([entry['tail_mass']],
+                                            dtype=np.float32)
         sample.set_metainfo(
-            dict(teacher_cache_tau=self.cache.tau, cache_draw=draw))
+            dict(teacher_cache_tau=self.cache.tau, cache_draw=draw,
+                 teacher_cache_dir=self.cache_dir))
         return packed
 
     def __repr__(self) -> str:

@@ -1,14 +1,99 @@
-"""Checking, before training, that the teacher cache is the one the config
-describes."""
+"""Checking that a teacher cache is the one the config describes.
+
+Wherever a cache is used, without any hook in the config:
+
+- ``TeacherCacheReplay`` (opening the cache, when the data set is built)
+  checks every shard file's size and checksum, and that its augmentations
+  are the ones the draws were recorded with (:func:`check_transforms`);
+  while training it checks each image against the stored hash;
+- ``CachedTeacherDistill`` (at its first step with a cache, before any
+  update) checks the teacher checkpoint and the data preprocessor
+  (:func:`check_model_side`).
+
+``TeacherCacheCheckHook`` / :func:`check_teacher_cache` compare the whole
+config (also the data set config) before the first step.
+"""
 import os.path as osp
-from typing import Callable, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 from mmengine.hooks import Hook
 
 from mmkd.registry import HOOKS
 from . import storage
 from .fingerprint import (cache_dir_of, checkpoint_fingerprint,
-                          config_parts, differences, sha256_of)
+                          config_parts, differences, find_replay, plain,
+                          sha256_of)
+
+
+def _teacher_now(header: dict, cache_dir: str, ckpt: Optional[str],
+                 warn: Callable[[str], None], now: dict,
+                 details: dict) -> None:
+    built_from = header.get('built_from', {})
+    if ckpt and osp.isfile(ckpt):
+        now['teacher'] = checkpoint_fingerprint(ckpt)
+        details['teacher'] = f'built from {built_from.get("teacher_ckpt")!r}' \
+            f', the config names {ckpt!r}'
+    elif ckpt:
+        warn(f'Teacher cache {cache_dir}: cannot check the teacher, '
+             f'{ckpt!r} is not a local file (the cache was built from '
+             f'{built_from.get("teacher_ckpt")!r}).')
+    elif header['fingerprints']['teacher'].startswith('untrained:'):
+        warn(f'Teacher cache {cache_dir} holds the outputs of an untrained '
+             'teacher (built with teacher_ckpt_optional).')
+
+
+def check_model_side(cache_dir: str,
+                     teacher_ckpt: Optional[str],
+                     preprocessor: Optional[Any],
+                     warn: Callable[[str], None] = print) -> dict:
+    """Compare the cache in ``cache_dir`` with the teacher checkpoint and
+    the data preprocessor config (None: not known) that training uses.
+
+    Returns:
+        dict: The cache's header.
+
+    Raises:
+        TeacherCacheError: Naming what changed and the rebuild command.
+    """
+    header = storage.read_header(cache_dir)
+    now: Dict[str, str] = {}
+    details: Dict[str, str] = {}
+    _teacher_now(header, cache_dir, teacher_ckpt, warn, now, details)
+    parts = header.get('built_from', {}).get('parts', {})
+    built = parts.get('pipeline', {}).get('data_preprocessor')
+    if preprocessor is not None and built is not None and \
+            plain(preprocessor) != built:
+        message = '; '.join(differences(built, plain(preprocessor),
+                                        'data_preprocessor'))
+        raise storage.TeacherCacheError(
+            f'Teacher cache {cache_dir} was built with another data '
+            f'preprocessor than the one training uses: {message}. The '
+            "teacher's soft labels belong to the inputs it saw. " +
+            storage.rebuild_hint(cache_dir, header, None, teacher_ckpt))
+    error = storage.mismatch_error(cache_dir, header, now, None, details,
+                                   teacher_ckpt)
+    if error is not None:
+        raise error
+    return header
+
+
+def check_transforms(cache_dir: str, header: dict, transforms: Any) -> None:
+    """The replay step's transforms (as configs) are the ones the cache
+    was recorded with: another crop size, padding or flip probability
+    would replay draws that the stored soft labels do not describe."""
+    pipeline = header.get('built_from', {}).get('parts', {}).get(
+        'pipeline', {}).get('pipeline')
+    transforms = list(transforms)
+    if not pipeline or not all(isinstance(t, Mapping) for t in transforms):
+        return  # built objects: their images are still checked by hash
+    _, replay = find_replay(pipeline)
+    built, now = replay.get('transforms'), plain(transforms)
+    if built is not None and built != now:
+        message = '; '.join(differences(built, now, 'transforms'))
+        raise storage.TeacherCacheError(
+            f'Teacher cache {cache_dir} was recorded with other '
+            f'augmentations than this TeacherCacheReplay: {message}. ' +
+            storage.rebuild_hint(cache_dir, header))
 
 
 def check_teacher_cache(cfg,
@@ -34,24 +119,14 @@ def check_teacher_cache(cfg,
     built_from = header.get('built_from', {})
     now, details = {}, {}
     ckpt = cfg.model.get('teacher_ckpt')
-    if ckpt and osp.isfile(ckpt):
-        now['teacher'] = checkpoint_fingerprint(ckpt)
-        details['teacher'] = f'built from {built_from.get("teacher_ckpt")!r}' \
-            f', the config names {ckpt!r}'
-    elif ckpt:
-        warn(f'Teacher cache {cache_dir}: cannot check the teacher, '
-             f'{ckpt!r} is not a local file (the cache was built from '
-             f'{built_from.get("teacher_ckpt")!r}).')
-    elif header['fingerprints']['teacher'].startswith('untrained:'):
-        warn(f'Teacher cache {cache_dir} holds the outputs of an untrained '
-             'teacher (built with teacher_ckpt_optional).')
+    _teacher_now(header, cache_dir, ckpt, warn, now, details)
     for key, part in config_parts(cfg).items():
         now[key] = sha256_of(part)
         if key in built_from.get('parts', {}):
             details[key] = '; '.join(
                 differences(built_from['parts'][key], part))
     error = storage.mismatch_error(cache_dir, header, now, config_path,
-                                   details)
+                                   details, ckpt)
     if error is not None:
         raise error
     return header
@@ -62,7 +137,9 @@ class TeacherCacheCheckHook(Hook):
     """Before training, stop with a clear message if the teacher cache the
     training pipeline reads was built from another teacher checkpoint,
     pipeline, data preprocessor or data set than the config's
-    (:func:`check_teacher_cache`)."""
+    (:func:`check_teacher_cache`). The replay step and
+    ``CachedTeacherDistill`` check the cache without it; this hook adds the
+    data set config and names the config file in the rebuild command."""
 
     priority = 'VERY_HIGH'
 
