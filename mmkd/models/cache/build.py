@@ -35,14 +35,15 @@ LARGE_TAIL = 0.1
 def tail_note(mean_tail: float, topk: int, num_classes: int,
               tau: float) -> str:
     """What the mean tail mass means, for the build's log."""
+    if topk >= num_classes:
+        return (f'All {num_classes} classes are kept (tail mass 0): the '
+                'stored soft labels are exact.')
     note = (f'Mean tail mass {mean_tail:.4f}: on average {100 * mean_tail:.1f}'
             f'% of the teacher\'s softened distribution (softmax(logits / '
             f'{tau:g})) falls outside the {topk} stored classes. '
             "CachedKDLoss (tail='uniform') spreads it evenly over the other "
             f'{num_classes - topk} classes, so that share of the soft label '
             'carries no class information.')
-    if topk >= num_classes:
-        return note + ' All classes are kept: the soft labels are exact.'
     if mean_tail > LARGE_TAIL:
         note += (f' It is large (over {LARGE_TAIL:.0%}): rebuild with a '
                  'larger --topk (at most the number of classes) to keep '
