@@ -1,13 +1,13 @@
 """The teacher output cache (FKD-style): soft labels per sample and
-augmentation draw, stored ahead of training; see docs/teacher_cache.md."""
+augmentation draw, stored ahead of training; see docs/teacher_cache.md.
+Its loss is ``mmkd.models.losses.CachedKDLoss``, its check hook
+``mmkd.engine.hooks.TeacherCacheCheckHook``."""
 from .algorithm import CachedTeacherDistill
 from .build import build_teacher_cache
-from .check import TeacherCacheCheckHook, check_teacher_cache
-from .loss import CachedKDLoss
+from .check import check_teacher_cache
 from .storage import TeacherCache, TeacherCacheError
 
 __all__ = [
-    'CachedKDLoss', 'CachedTeacherDistill', 'TeacherCache',
-    'TeacherCacheCheckHook', 'TeacherCacheError', 'build_teacher_cache',
-    'check_teacher_cache'
+    'CachedTeacherDistill', 'TeacherCache',
+    'TeacherCacheError', 'build_teacher_cache', 'check_teacher_cache'
 ]

@@ -10,15 +10,13 @@ Wherever a cache is used, without any hook in the config:
   update) checks the teacher checkpoint and the data preprocessor
   (:func:`check_model_side`).
 
-``TeacherCacheCheckHook`` / :func:`check_teacher_cache` compare the whole
-config (also the data set config) before the first step.
+``TeacherCacheCheckHook`` (``mmkd.engine.hooks``) /
+:func:`check_teacher_cache` compare the whole config (also the data set
+config) before the first step.
 """
 import os.path as osp
 from typing import Any, Callable, Dict, Mapping, Optional
 
-from mmengine.hooks import Hook
-
-from mmkd.registry import HOOKS
 from . import storage
 from .fingerprint import (cache_dir_of, checkpoint_fingerprint,
                           config_parts, differences, find_replay, plain,
@@ -131,23 +129,3 @@ def check_teacher_cache(cfg,
         raise error
     return header
 
-
-@HOOKS.register_module()
-class TeacherCacheCheckHook(Hook):
-    """Before training, stop with a clear message if the teacher cache the
-    training pipeline reads was built from another teacher checkpoint,
-    pipeline, data preprocessor or data set than the config's
-    (:func:`check_teacher_cache`). The replay step and
-    ``CachedTeacherDistill`` check the cache without it; this hook adds the
-    data set config and names the config file in the rebuild command."""
-
-    priority = 'VERY_HIGH'
-
-    def before_train(self, runner) -> None:
-        header = check_teacher_cache(
-            runner.cfg, getattr(runner.cfg, 'filename', None),
-            runner.logger.warning)
-        runner.logger.info(
-            f'Teacher cache matches the config: {header["num_samples"]} '
-            f'samples x {header["draws"]} draws, top {header["topk"]} of '
-            f'{header["num_classes"]} classes at tau={header["tau"]:g}.')

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from ..losses import BaseDistillLoss, upcast
+from .base import BaseDistillLoss, upcast
 
 TensorOrList = Union[torch.Tensor, Sequence[Union[torch.Tensor,
                                                   np.ndarray]]]
