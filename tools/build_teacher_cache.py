@@ -63,7 +63,7 @@ def main():
 
     from mmengine.registry import init_default_scope
 
-    from mmkd.models.cache import build_teacher_cache
+    from mmkd.datasets.teacher_cache import build_teacher_cache
     from mmkd.utils import (check_top_level_keys,
                             install_safe_checkpoint_loader,
                             register_all_modules, setup_distributed)

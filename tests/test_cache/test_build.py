@@ -7,9 +7,9 @@ import pytest
 import torch
 from cache_utils import NUM_CLASSES, TEACHER, save_teacher, tiny_cfg
 
-from mmkd.models.cache import (TeacherCache, TeacherCacheError,
+from mmkd.datasets.teacher_cache import (TeacherCache, TeacherCacheError,
                                build_teacher_cache, check_teacher_cache)
-from mmkd.models.cache.build import _Draws, shard_coverage
+from mmkd.datasets.teacher_cache.build import _Draws, shard_coverage
 from mmkd.registry import DATASETS, MODELS
 
 DRAWS = 3

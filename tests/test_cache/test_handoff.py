@@ -9,7 +9,7 @@ from cache_utils import tiny_cfg
 from mmengine.dataset import pseudo_collate
 from mmengine.structures import BaseDataElement
 
-from mmkd.models.cache import build_teacher_cache
+from mmkd.datasets.teacher_cache import build_teacher_cache
 from mmkd.registry import DATASETS, MODELS
 
 FIELDS = ('teacher_topk_logits', 'teacher_topk_classes', 'teacher_tail_mass')

@@ -11,8 +11,8 @@ import torch
 from cache_utils import save_teacher, tiny_cfg
 from mmengine.runner import Runner
 
-from mmkd.models.cache import TeacherCache, TeacherCacheError
-from mmkd.models.cache import build_teacher_cache, integrity
+from mmkd.datasets.teacher_cache import TeacherCache, TeacherCacheError
+from mmkd.datasets.teacher_cache import build_teacher_cache, integrity
 from mmkd.registry import DATASETS
 
 SHARD = 'shard-00000-of-00001'

@@ -12,8 +12,8 @@ import torch
 from tool_utils import REPO, run_tool
 
 import mmkd.models  # noqa: F401
-from mmkd.models.cache.check import check_model_side
-from mmkd.models.cache.fingerprint import checkpoint_fingerprint
+from mmkd.datasets.teacher_cache.check import check_model_side
+from mmkd.datasets.teacher_cache.fingerprint import checkpoint_fingerprint
 from mmkd.registry import MODELS
 
 CONFIG = osp.join(REPO, 'configs/digits/cached_kd_cnn64x5_cnn8x2_digits.py')

@@ -77,7 +77,7 @@ def timed(fn) -> float:
 
 def fake_cache(cache_dir, replay_cfg, images, draws, topk, num_classes):
     """A cache over ``images`` with random soft labels, for timing."""
-    from mmkd.models.cache import storage
+    from mmkd.datasets.teacher_cache import storage
     record = TRANSFORMS.build(dict(copy.deepcopy(replay_cfg),
                                    cache_dir=None))
     spec = dict(num_samples=len(images), num_classes=num_classes,
@@ -181,7 +181,7 @@ def main():
     init_default_scope(cfg.get('default_scope', 'mmkd'))
     import mmkd.datasets  # noqa: F401
     import mmkd.models  # noqa: F401
-    from mmkd.models.cache.fingerprint import find_replay
+    from mmkd.datasets.teacher_cache.fingerprint import find_replay
     model_cfg = copy.deepcopy(cfg.model)
     if cfg.get('data_preprocessor') is not None:  # as the Runner does
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)

@@ -20,9 +20,9 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms import RandomFlip
 
-from mmkd.models.cache.check import check_transforms
-from mmkd.models.cache.storage import TeacherCache
 from mmkd.registry import TRANSFORMS
+from ..teacher_cache.check import TeacherCacheStamp, check_transforms
+from ..teacher_cache.storage import TeacherCache
 from .processing import RandomCrop
 
 #: flip directions by the code a cache stores (0: not flipped)
@@ -180,8 +180,9 @@ class TeacherCacheReplay(BaseTransform):
     - ``teacher_tail_mass`` (float32, ``(1, )``): the probability
       ``softmax(logits / tau)`` puts outside the top k;
     - metainfo ``teacher_cache_tau`` (that ``tau``), ``cache_draw`` and
-      ``teacher_cache_dir`` (which ``CachedTeacherDistill`` checks against
-      its teacher once).
+      ``teacher_cache`` (a :class:`TeacherCacheStamp`, with which
+      ``CachedTeacherDistill`` checks the cache against its teacher
+      once).
 
     The three arrays are numpy arrays, not tensors: a dataloader worker
     hands a tensor to the main process through a shared-memory segment of
@@ -221,6 +222,7 @@ class TeacherCacheReplay(BaseTransform):
         self.cache = None
         if cache_dir is not None:
             self.cache = TeacherCache(cache_dir)
+            self.stamp = TeacherCacheStamp(cache_dir)
             check_transforms(cache_dir, self.cache.header, transform_cfgs)
             self.cache.check_param_fields(self.param_fields)
 
@@ -267,7 +269,7 @@ class TeacherCacheReplay(BaseTransform):
                                             dtype=np.float32)
         sample.set_metainfo(
             dict(teacher_cache_tau=self.cache.tau, cache_draw=draw,
-                 teacher_cache_dir=self.cache_dir))
+                 teacher_cache=self.stamp))
         return packed
 
     def __repr__(self) -> str:

@@ -2,7 +2,7 @@
 training (docs/teacher_cache.md)."""
 from mmengine.hooks import Hook
 
-from mmkd.models.cache.check import check_teacher_cache
+from mmkd.datasets.teacher_cache.check import check_teacher_cache
 from mmkd.registry import HOOKS
 
 

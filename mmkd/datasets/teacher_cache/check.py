@@ -7,7 +7,8 @@ Wherever a cache is used, without any hook in the config:
   are the ones the draws were recorded with (:func:`check_transforms`);
   while training it checks each image against the stored hash;
 - ``CachedTeacherDistill`` (at its first step with a cache, before any
-  update) checks the teacher checkpoint and the data preprocessor
+  update) checks the teacher checkpoint and the data preprocessor through
+  the :class:`TeacherCacheStamp` that each replayed sample carries
   (:func:`check_model_side`).
 
 ``TeacherCacheCheckHook`` (``mmkd.engine.hooks``) /
@@ -73,6 +74,32 @@ def check_model_side(cache_dir: str,
     if error is not None:
         raise error
     return header
+
+
+class TeacherCacheStamp:
+    """What a replayed data sample carries in its ``teacher_cache``
+    metainfo: the cache it was read from, and the check of that cache
+    against the model that trains on it. One object per replay step
+    (``deepcopy`` keeps it), so a batch pickles it once.
+
+    Args:
+        cache_dir (str): The cache folder.
+    """
+
+    def __init__(self, cache_dir: str) -> None:
+        self.cache_dir = cache_dir
+
+    def check(self, teacher_ckpt: Optional[str], preprocessor: Optional[Any],
+              warn: Callable[[str], None] = print) -> dict:
+        """:func:`check_model_side` of this cache."""
+        return check_model_side(self.cache_dir, teacher_ckpt, preprocessor,
+                                warn)
+
+    def __deepcopy__(self, memo) -> 'TeacherCacheStamp':
+        return self  # immutable
+
+    def __repr__(self) -> str:
+        return f'TeacherCacheStamp({self.cache_dir!r})'
 
 
 def check_transforms(cache_dir: str, header: dict, transforms: Any) -> None:

@@ -21,6 +21,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import torch
 
+from mmkd.utils import load_checkpoint_safely
+
 REPLAY_TYPE = 'TeacherCacheReplay'
 #: replay arguments that do not change what the cache holds
 _REPLAY_ONLY = ('cache_dir', 'check_images')
@@ -69,7 +71,6 @@ def state_dict_fingerprint(state: Mapping[str, Any]) -> str:
 def checkpoint_fingerprint(path: str) -> str:
     """:func:`state_dict_fingerprint` of a checkpoint (``state_dict`` or
     the whole dict, ``module.`` prefixes dropped), read safely."""
-    from mmkd.utils import load_checkpoint_safely
     ckpt = load_checkpoint_safely(path, map_location='cpu', logger='silent')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
     return state_dict_fingerprint({

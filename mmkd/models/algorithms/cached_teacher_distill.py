@@ -8,9 +8,8 @@ import torch.nn as nn
 from mmengine.logging import print_log
 
 from mmkd.registry import MODELS
-from ..algorithms import BaseDistillAlgorithm
 from ..distillers import distill_step
-from .check import check_model_side
+from .base import BaseDistillAlgorithm
 
 
 def _preprocessor_cfg(data_preprocessor, architecture) -> Optional[dict]:
@@ -34,10 +33,14 @@ class CachedTeacherDistill(BaseDistillAlgorithm):
     teacher the cache was built from, as in ``SingleTeacherDistill``, so
     one config serves ``tools/build_teacher_cache.py`` and training. They
     are never built or loaded here: training needs no teacher weights. At
-    its first step with a cache (data samples with ``teacher_cache_dir``),
+    its first step with a cache (data samples with ``teacher_cache``),
     before any update, it checks that the cache was built from
     ``teacher_ckpt`` (when it is a local file) and with this data
-    preprocessor, whatever hooks the config lists.
+    preprocessor, whatever hooks the config lists. The check comes with
+    the batch: each data sample's ``teacher_cache`` metainfo (set by
+    ``TeacherCacheReplay``) knows its cache and checks it
+    (``check(teacher_ckpt, data_preprocessor, warn)``), so this model needs
+    nothing from the data side.
 
     Args:
         architecture (dict | nn.Module): The student.
@@ -87,13 +90,13 @@ class CachedTeacherDistill(BaseDistillAlgorithm):
         this model's teacher checkpoint and data preprocessor."""
         for sample in data_samples or ():
             meta = getattr(sample, 'metainfo', None) or {}
-            cache_dir = meta.get('teacher_cache_dir')
-            if cache_dir is None or cache_dir in self._checked_caches:
+            cache = meta.get('teacher_cache')
+            if cache is None or cache.cache_dir in self._checked_caches:
                 continue
-            check_model_side(
-                cache_dir, self.teacher_ckpt, self._preprocessor_cfg,
+            cache.check(
+                self.teacher_ckpt, self._preprocessor_cfg,
                 lambda line: print_log(line, 'current', logging.WARNING))
-            self._checked_caches.add(cache_dir)
+            self._checked_caches.add(cache.cache_dir)
 
     def loss(self, inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:

@@ -19,9 +19,9 @@ import torch
 import torch.distributed as torch_dist
 from torch.utils.data import DataLoader, Dataset
 
+from mmkd.models.algorithms.builder import build_network
+from mmkd.models.teacher import FrozenTeacher
 from mmkd.registry import DATASETS, MODELS
-from ..algorithms.builder import build_network
-from ..teacher import FrozenTeacher
 from . import storage
 from .fingerprint import (canonical, checkpoint_fingerprint, config_parts,
                           find_replay, plain, preprocessor_cfg, sha256_of,
