@@ -4,7 +4,6 @@ import copy
 import math
 
 import pytest
-import torch
 from cache_utils import TinyImages, tiny_cfg
 from mmengine.runner import Runner
 from ddp_utils import init_gloo, spawn_and_wait

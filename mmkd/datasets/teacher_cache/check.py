@@ -155,4 +155,3 @@ def check_teacher_cache(cfg,
     if error is not None:
         raise error
     return header
-

@@ -58,4 +58,3 @@ def verify_once(cache_dir: str, build_id: str,
                     'not match the checksum its build recorded (the file was '
                     'changed after the build).')
     _VERIFIED.add(key)
-
