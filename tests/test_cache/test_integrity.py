@@ -1,6 +1,7 @@
 """A cache is checked wherever it is used: damaged shard files, another
 teacher, augmentation or data preprocessor stop training before its first
 update, with no hook in the config."""
+import copy
 import os
 import os.path as osp
 import pickle
@@ -90,13 +91,18 @@ def test_another_teacher_stops_training_without_the_check_hook(
     assert all(torch.equal(before[k], after[k]) for k in before)
 
 
-def test_another_augmentation_is_refused_when_the_cache_is_opened(built):
+def test_another_augmentation_is_refused_when_the_cache_is_opened(
+        built, tmp_path):
     cfg, cache_dir = built
     changed = tiny_cfg(cache_dir, cfg.model.teacher_ckpt, padding=2)
     with pytest.raises(TeacherCacheError,
                        match=r'other augmentations.*transforms\[0\]'
                        r'.padding: 1 -> 2'):
-        DATASETS.build(changed.train_dataloader.dataset)
+        DATASETS.build(copy.deepcopy(changed.train_dataloader.dataset))
+    # the same through a run whose config lists its own hooks: refused
+    # while the run is set up, before any step
+    with pytest.raises(TeacherCacheError, match='other augmentations'):
+        _runner(changed, tmp_path, [dict(type='EmptyCacheHook')]).train()
 
 
 def test_another_data_preprocessor_stops_training(built, tmp_path):
