@@ -75,7 +75,7 @@ def write_cifar100(root: str, num_train: int, seed: int = 0) -> str:
     return root
 
 
-def run(args, repo, command):
+def run(repo, command):
     env = dict(os.environ, PYTHONPATH=repo)
     proc = subprocess.run([sys.executable] + command, cwd=repo, env=env,
                           capture_output=True, text=True)
@@ -117,9 +117,9 @@ def main():
         f'train_dataloader.dataset.pipeline.0.cache_dir={cache_dir}',
         'recipe.mismatch=warn'
     ]
-    run(args, repo, ['tools/build_teacher_cache.py', args.config, '--out',
-                     cache_dir, '--draws', str(args.draws),
-                     '--cfg-options'] + cached)
+    run(repo, ['tools/build_teacher_cache.py', args.config, '--out',
+               cache_dir, '--draws', str(args.draws), '--cfg-options'] +
+        cached)
     runs = dict(student=(args.student_config, common),
                 cached=(args.config, cached))
     load_before = os.getloadavg()[0]
@@ -131,8 +131,8 @@ def main():
         for name in order:
             config, options = runs[name]
             work_dir = osp.join(tmp, f'{name}_{rep}')
-            run(args, repo, ['tools/train.py', config, '--work-dir',
-                             work_dir, '--cfg-options'] + options)
+            run(repo, ['tools/train.py', config, '--work-dir', work_dir,
+                       '--cfg-options'] + options)
             found = iteration_times(work_dir, args.skip)
             times[name] += found
             medians[name] = statistics.median(found)

@@ -22,7 +22,7 @@ from mmcv.transforms import RandomFlip
 
 from mmkd.registry import TRANSFORMS
 from ..teacher_cache.check import TeacherCacheStamp, check_transforms
-from ..teacher_cache.storage import TeacherCache
+from ..teacher_cache.storage import TeacherCache, TeacherCacheError
 from .processing import RandomCrop
 
 #: flip directions by the code a cache stores (0: not flipped)
@@ -254,7 +254,7 @@ class TeacherCacheReplay(BaseTransform):
         draw = int(np.random.randint(self.cache.draws))
         entry = self.cache.lookup(index, draw)
         if self.check_images and entry['image_hash'] != img_hash:
-            raise ValueError(
+            raise TeacherCacheError(
                 f'Teacher cache {self.cache_dir}: sample {index} is not the '
                 'image the cache was built from (another data set, split, '
                 'order or file). ' + self.cache.hint())
