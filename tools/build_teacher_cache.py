@@ -63,14 +63,27 @@ def main():
 
     from mmengine.registry import init_default_scope
 
-    from mmkd.models.cache import build_teacher_cache
+    from mmkd.datasets.teacher_cache import build_teacher_cache
     from mmkd.utils import (check_top_level_keys,
                             install_safe_checkpoint_loader,
                             register_all_modules, setup_distributed)
+    from mmkd.utils.config_check import ConfigKeyError
+    from mmkd.utils.run_setup import check_overrides
 
     cfg = load_config(args.config)
     if args.cfg_options is not None:
+        # e.g. teacher_ckpt=...: the config already put the top-level
+        # variable into model.teacher_ckpt; refuse instead of ignoring it
+        check_overrides(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
+        given = args.cfg_options.get('teacher_ckpt')
+        if 'teacher_ckpt' in args.cfg_options and \
+                cfg.model.get('teacher_ckpt') != given:
+            raise ConfigKeyError(
+                f'--cfg-options teacher_ckpt={given!r} sets a top-level '
+                'variable that the cache is not built from: the teacher is '
+                f'model.teacher_ckpt. Set model.teacher_ckpt={given!r} '
+                'instead.')
     check_top_level_keys(cfg)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     install_safe_checkpoint_loader()
@@ -93,6 +106,7 @@ def main():
         value_dtype=args.value_dtype,
         force=args.force,
         config_path=args.config,
+        cfg_options=args.cfg_options,
         log=lambda line: print(line, flush=True))
 
 

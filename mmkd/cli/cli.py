@@ -83,7 +83,10 @@ def run_cli(main: Callable[[Phase], None], tool: str) -> None:
             main()
         teardown_distributed()
     except (USER_ERRORS + _always_short()) as err:
-        short = isinstance(err, _always_short()) or not phase.running
+        # ``setup_error``: raised during the run, but a set-up mistake
+        # (e.g. a teacher cache that does not match, found at first use)
+        short = isinstance(err, _always_short()) or not phase.running or \
+            getattr(err, 'setup_error', False) is True
         if not short or os.environ.get('MMKD_TRACEBACK') == '1':
             raise
         traceback.print_exc(limit=-3, file=sys.stderr)

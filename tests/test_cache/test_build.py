@@ -7,9 +7,10 @@ import pytest
 import torch
 from cache_utils import NUM_CLASSES, TEACHER, save_teacher, tiny_cfg
 
-from mmkd.models.cache import (TeacherCache, TeacherCacheError,
-                               build_teacher_cache, check_teacher_cache)
-from mmkd.models.cache.build import _Draws, shard_coverage
+from mmkd.datasets.teacher_cache import (TeacherCache, TeacherCacheError,
+                                         build_teacher_cache,
+                                         check_teacher_cache)
+from mmkd.datasets.teacher_cache.build import _Draws, shard_coverage
 from mmkd.registry import DATASETS, MODELS
 
 DRAWS = 3
@@ -62,13 +63,18 @@ def test_round_trip_gives_the_teachers_top_k_on_the_replayed_image(built):
             with torch.no_grad():
                 logits = teacher(data['inputs'], mode='tensor')[0]
             values, classes = logits.topk(4)
-            assert torch.equal(sample.teacher_topk_classes, classes)
-            assert torch.allclose(sample.teacher_topk_logits, values,
-                                  atol=1e-5)
+            # numpy arrays: cheap to hand over from dataloader workers
+            assert sample.teacher_topk_classes.dtype == np.int64
+            assert torch.equal(torch.from_numpy(sample.teacher_topk_classes),
+                               classes)
+            assert torch.allclose(
+                torch.from_numpy(sample.teacher_topk_logits), values,
+                atol=1e-5)
             probs = torch.softmax(logits.double() / 4.0, dim=0)
             tail = 1 - probs[classes].sum()
-            assert torch.allclose(sample.teacher_tail_mass.double(),
-                                  tail.reshape(1), atol=1e-6)
+            assert torch.allclose(
+                torch.from_numpy(sample.teacher_tail_mass).double(),
+                tail.reshape(1), atol=1e-6)
             assert sample.teacher_cache_tau == 4.0
     assert draws_seen == set(range(DRAWS))
 
@@ -178,3 +184,32 @@ def test_two_ranks_cover_every_sample_once_and_match_one_rank(
             np.testing.assert_array_equal(one['logits'], two['logits'])
             np.testing.assert_array_equal(one['classes'], two['classes'])
     assert osp.isfile(osp.join(shard_dir, 'header.json'))
+
+
+def test_builder_says_what_the_tail_mass_means(tmp_path, teacher_ckpt,
+                                               quiet):
+    from mmkd.datasets.teacher_cache.build import LARGE_TAIL, tail_note
+    large = tail_note(0.63, 3, 10, 4.0)
+    assert 'Mean tail mass 0.6300' in large and '63.0%' in large
+    assert 'spreads it evenly over the other 7 classes' in large
+    assert 'larger --topk' in large
+    assert 'larger --topk' not in tail_note(LARGE_TAIL / 2, 3, 10, 4.0)
+    assert 'exact' in tail_note(0.0, 10, 10, 4.0)
+    log, lines = quiet
+    cfg = tiny_cfg(str(tmp_path / 'cache'), teacher_ckpt)
+    build_teacher_cache(cfg, draws=1, topk=2, log=log)
+    written = next(line for line in lines if 'Mean tail mass' in line)
+    assert 'spreads it evenly over the other 8 classes' in written
+
+
+def test_rebuild_command_carries_the_builds_options(built):
+    from mmkd.datasets.teacher_cache.hint import rebuild_command
+    _, cache_dir = built
+    header = dict(TeacherCache(cache_dir).header)
+    header['built_from'] = dict(header['built_from'], config='my cfg.py',
+                                cfg_options={'a.b': [1, 2], 'c': 'x y'})
+    command = rebuild_command(cache_dir, header, teacher_ckpt='new.pth')
+    assert f"'my cfg.py' --out {cache_dir} --draws {DRAWS} --topk 4" \
+        in command
+    assert "--value-dtype float32 --cfg-options 'a.b=[1,2]' 'c=x y' " \
+        'model.teacher_ckpt=new.pth' in command

@@ -5,7 +5,7 @@ from kd_config_utils import make_two_iter_cifar, two_iter_cfg
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmkd.models.cache import build_teacher_cache
+from mmkd.datasets.teacher_cache import build_teacher_cache
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -4,13 +4,12 @@ import copy
 import math
 
 import pytest
-import torch
 from cache_utils import TinyImages, tiny_cfg
 from mmengine.runner import Runner
 from ddp_utils import init_gloo, spawn_and_wait
 from tool_utils import free_port
 
-from mmkd.models.cache import TeacherCache, build_teacher_cache
+from mmkd.datasets.teacher_cache import TeacherCache, build_teacher_cache
 from mmkd.registry import MODELS
 
 

@@ -14,7 +14,11 @@ rotating order) so that machine noise hits all of them alike, it times
 - ``data``: a batch through the plain pipeline (``RandomCrop``,
   ``RandomFlip``, ``PackClsInputs``) and through ``TeacherCacheReplay``
   reading a temporary cache of the same size per sample (memory-mapped
-  look-up, replay, soft label into the data sample).
+  look-up, replay, soft label into the data sample);
+- ``hand-off`` (``--handoff-batches``, with the config's
+  ``num_workers``): what receiving a batch from the dataloader workers
+  costs the main process (its CPU time per batch: unpickling, and one
+  shared-memory segment per tensor), plain against cached batches.
 
     python tools/analysis_tools/benchmark_cached_kd.py \\
         configs/kd/cached_kd/cached_kd_resnet56_resnet20.py \\
@@ -56,6 +60,11 @@ def parse_args():
     parser.add_argument('--draws', type=int, default=10)
     parser.add_argument('--topk', type=int, default=10)
     parser.add_argument('--threads', type=int, default=None)
+    parser.add_argument('--handoff-batches', type=int, default=20,
+                        help='batches received from the workers per '
+                        'pipeline (0: skip)')
+    parser.add_argument('--workers', type=int, default=None,
+                        help="data workers (default: the config's)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
@@ -68,7 +77,7 @@ def timed(fn) -> float:
 
 def fake_cache(cache_dir, replay_cfg, images, draws, topk, num_classes):
     """A cache over ``images`` with random soft labels, for timing."""
-    from mmkd.models.cache import storage
+    from mmkd.datasets.teacher_cache import storage
     record = TRANSFORMS.build(dict(copy.deepcopy(replay_cfg),
                                    cache_dir=None))
     spec = dict(num_samples=len(images), num_classes=num_classes,
@@ -93,6 +102,42 @@ def fake_cache(cache_dir, replay_cfg, images, draws, topk, num_classes):
     storage.finalize(cache_dir, dict(spec, version=storage.FORMAT_VERSION,
                                      world_size=1, tau=4.0,
                                      fingerprints={}))
+
+
+class _Items(torch.utils.data.Dataset):
+    """``images`` through ``transforms``, as a data set's items."""
+
+    def __init__(self, images, transforms):
+        self.images, self.transforms = images, transforms
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, index):
+        img = self.images[index]
+        results = dict(img=img.copy(), sample_idx=index, gt_label=0,
+                       img_shape=img.shape[:2])
+        for transform in self.transforms:
+            results = transform(results)
+        return results
+
+
+def handoff_ms(images, transforms, batch, workers, batches):
+    """Median main-process CPU time and wall time (ms) of receiving a
+    batch from ``workers`` dataloader processes."""
+    from mmengine.dataset import pseudo_collate
+    loader = torch.utils.data.DataLoader(
+        _Items(images, transforms), batch_size=batch, num_workers=workers,
+        collate_fn=pseudo_collate, prefetch_factor=2 if workers else None)
+    cpu, wall = [], []
+    iterator = iter(loader)
+    next(iterator)  # the workers' start
+    for _ in range(batches):
+        start_cpu, start = time.process_time(), time.perf_counter()
+        next(iterator)
+        cpu.append(time.process_time() - start_cpu)
+        wall.append(time.perf_counter() - start)
+    return (statistics.median(cpu) * 1000, statistics.median(wall) * 1000)
 
 
 def plain_pipeline(replay_cfg):
@@ -136,7 +181,7 @@ def main():
     init_default_scope(cfg.get('default_scope', 'mmkd'))
     import mmkd.datasets  # noqa: F401
     import mmkd.models  # noqa: F401
-    from mmkd.models.cache.fingerprint import find_replay
+    from mmkd.datasets.teacher_cache.fingerprint import find_replay
     model_cfg = copy.deepcopy(cfg.model)
     if cfg.get('data_preprocessor') is not None:  # as the Runner does
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
@@ -223,6 +268,20 @@ def main():
     load_after = os.getloadavg()[0]
     med = {name: statistics.median(t) * 1000 for name, t in times.items()}
     shutil.rmtree(tmp, ignore_errors=True)
+    workers = cfg.train_dataloader.get('num_workers', 0) \
+        if args.workers is None else args.workers
+    handoff = {}
+    if args.handoff_batches:
+        many = [rng_image for _ in range(args.handoff_batches + 1)
+                for rng_image in hwc]
+        tmp = tempfile.mkdtemp(prefix='mmkd_cache_bench_')
+        fake_cache(tmp, replay_cfg, many, args.draws, topk, num_classes)
+        replay = TRANSFORMS.build(dict(copy.deepcopy(replay_cfg),
+                                       cache_dir=tmp))
+        for name, steps in (('plain', plain), ('cached', [replay])):
+            handoff[name] = handoff_ms(many, steps, batch, workers,
+                                       args.handoff_batches)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     print(f'config: {args.config}')
     print(f'batch {batch} (random images {tuple(inputs.shape)}), top {topk} '
@@ -247,6 +306,14 @@ def main():
           f'{with_data:.3f}')
     print(f'KD with the teacher / student = '
           f'{med["online"] / med["student"]:.3f}')
+    if handoff:
+        print(f'hand-off from {workers} worker(s), median of '
+              f'{args.handoff_batches} batches (main-process CPU ms / wall '
+              'ms per batch):')
+        for name, (cpu, wall) in handoff.items():
+            print(f'  {name:>6} batches: {cpu:7.2f} CPU ms, {wall:7.2f} ms')
+        print(f'  cached / plain main-process CPU: '
+              f'{handoff["cached"][0] / handoff["plain"][0]:.3f}')
 
 
 if __name__ == '__main__':

@@ -17,12 +17,13 @@ import hashlib
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-import torch
 from mmcv.transforms import BaseTransform
 from mmcv.transforms import RandomFlip
 
 from mmkd.models.cache.storage import TeacherCache
 from mmkd.registry import TRANSFORMS
+from ..teacher_cache.check import TeacherCacheStamp, check_transforms
+from ..teacher_cache.storage import TeacherCache, TeacherCacheError
 from .processing import RandomCrop
 
 #: flip directions by the code a cache stores (0: not flipped)
@@ -179,7 +180,19 @@ class TeacherCacheReplay(BaseTransform):
     - ``teacher_topk_classes`` (int64, ``(k, )``): their classes;
     - ``teacher_tail_mass`` (float32, ``(1, )``): the probability
       ``softmax(logits / tau)`` puts outside the top k;
-    - metainfo ``teacher_cache_tau`` (that ``tau``) and ``cache_draw``.
+    - metainfo ``teacher_cache_tau`` (that ``tau``), ``cache_draw`` and
+      ``teacher_cache`` (a :class:`TeacherCacheStamp`, with which
+      ``CachedTeacherDistill`` checks the cache against its teacher
+      once).
+
+    The three arrays are numpy arrays, not tensors: a dataloader worker
+    hands a tensor to the main process through a shared-memory segment of
+    its own, which costs far more than the few bytes pickled with the
+    sample (``CachedKDLoss`` stacks them per batch).
+
+    Opening the cache checks its files (sizes, and checksums once per
+    process) and that ``transforms`` are the ones the draws were recorded
+    with.
 
     Record (``tools/build_teacher_cache.py``): the transforms draw new
     parameters, which go into the packed sample's metainfo as
@@ -199,9 +212,10 @@ class TeacherCacheReplay(BaseTransform):
                  transforms: Sequence[Union[dict, callable]],
                  cache_dir: Optional[str] = None,
                  check_images: bool = True) -> None:
+        transform_cfgs = list(transforms)
         self.transforms = [
             TRANSFORMS.build(t) if isinstance(t, dict) else t
-            for t in transforms
+            for t in transform_cfgs
         ]
         self.param_fields = _param_fields(self.transforms)
         self.cache_dir = cache_dir
@@ -209,6 +223,8 @@ class TeacherCacheReplay(BaseTransform):
         self.cache = None
         if cache_dir is not None:
             self.cache = TeacherCache(cache_dir)
+            self.stamp = TeacherCacheStamp(cache_dir)
+            check_transforms(cache_dir, self.cache.header, transform_cfgs)
             self.cache.check_param_fields(self.param_fields)
 
     def _run(self, results: dict) -> dict:
@@ -239,24 +255,22 @@ class TeacherCacheReplay(BaseTransform):
         draw = int(np.random.randint(self.cache.draws))
         entry = self.cache.lookup(index, draw)
         if self.check_images and entry['image_hash'] != img_hash:
-            raise ValueError(
+            raise TeacherCacheError(
                 f'Teacher cache {self.cache_dir}: sample {index} is not the '
                 'image the cache was built from (another data set, split, '
-                'order or file). Rebuild the cache with '
-                'tools/build_teacher_cache.py on this config.')
+                'order or file). ' + self.cache.hint())
         results['aug_params'] = dict(entry['params'])
         packed = self._run(results)
         if packed is None:
             return None
         sample = packed['data_samples']
-        sample.teacher_topk_logits = torch.from_numpy(
-            entry['logits'].astype(np.float32))
-        sample.teacher_topk_classes = torch.from_numpy(
-            entry['classes'].astype(np.int64))
-        sample.teacher_tail_mass = torch.tensor([entry['tail_mass']],
-                                                dtype=torch.float32)
+        sample.teacher_topk_logits = entry['logits'].astype(np.float32)
+        sample.teacher_topk_classes = entry['classes'].astype(np.int64)
+        sample.teacher_tail_mass = np.array([entry['tail_mass']],
+                                            dtype=np.float32)
         sample.set_metainfo(
-            dict(teacher_cache_tau=self.cache.tau, cache_draw=draw))
+            dict(teacher_cache_tau=self.cache.tau, cache_draw=draw,
+                 teacher_cache=self.stamp))
         return packed
 
     def __repr__(self) -> str:

@@ -6,10 +6,12 @@ from .evaluate_each_student_hook import EvaluateEachStudentHook
 from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
 from .recipe import (DatasetLabelsHook, InitStageHook, RecipeHook,
                      apply_total_batch_size)
+from .teacher_cache_check_hook import TeacherCacheCheckHook
 
 __all__ = [
     'AtomicCheckpointHook', 'BroadcastBuffersHook', 'DistillLossWarmupHook',
     'EvaluateTeacherHook', 'StopDistillHook', 'FiniteLossHook',
     'NonFiniteLossError', 'DatasetLabelsHook', 'InitStageHook', 'RecipeHook',
-    'apply_total_batch_size', 'EvaluateEachStudentHook'
+    'apply_total_batch_size', 'EvaluateEachStudentHook',
+    'TeacherCacheCheckHook'
 ]

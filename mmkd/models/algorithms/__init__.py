@@ -1,5 +1,6 @@
 from ..teacher import load_teacher_checkpoint
 from .base import BaseDistillAlgorithm
+from .cached_teacher_distill import CachedTeacherDistill  # noqa: F401
 from .data_free import DAFLDistill  # noqa: F401
 from .multi_teacher_distill import MultiTeacherDistill  # noqa: F401
 from .mutual_learning import MutualLearning  # noqa: F401

@@ -1,6 +1,7 @@
 from .ab import ABLoss
 from .base import BaseDistillLoss, upcast
 from .at import ATLoss
+from .cached_kd import CachedKDLoss
 from .cc import CCLoss
 from .crd import CRDLoss
 from .cwd import ChannelWiseDivergence
@@ -32,7 +33,8 @@ from .yolo_kd import YoloKDLoss
 from .yolox_kd import YOLOXKDLoss
 
 __all__ = [
-    'BaseDistillLoss', 'upcast', 'ABLoss', 'ATLoss', 'CCLoss', 'CRDLoss',
+    'BaseDistillLoss', 'upcast', 'ABLoss', 'ATLoss', 'CachedKDLoss', 'CCLoss',
+    'CRDLoss',
     'ChannelWiseDivergence', 'DISTLoss', 'DKDLoss', 'EnsembleKDLoss',
     'FBKDLoss', 'FitNetLoss', 'FSPLoss', 'FTLoss', 'ICKDLoss', 'IRGLoss',
     'KDLoss', 'L1Loss', 'L2Loss',

@@ -43,6 +43,12 @@ def irg_inputs():
 CASES = {
     losses.ABLoss: (losses.ABLoss, maps(3, 4, 4), {}),
     losses.ATLoss: (losses.ATLoss, maps(3, 4, 4), {}),
+    losses.CachedKDLoss: (losses.CachedKDLoss,
+                          (torch.randn(2, 5), torch.randn(2, 3)),
+                          dict(teacher_classes=torch.tensor([[0, 1, 2],
+                                                             [4, 3, 2]]),
+                               teacher_tail_mass=torch.tensor([0.1, 0.2]),
+                               teacher_tau=[4.0, 4.0])),
     losses.CCLoss: (losses.CCLoss, maps(6), {}),
     losses.CRDLoss: (lambda: losses.CRDLoss(
         s_dim=6, t_dim=6, n_data=10, feat_dim=4, nce_k=3), maps(6),

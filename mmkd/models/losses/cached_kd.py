@@ -18,23 +18,28 @@ largest logits:
 from types import MappingProxyType
 from typing import Optional, Sequence, Union
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from ..losses import BaseDistillLoss, upcast
+from .base import BaseDistillLoss, upcast
 
-TensorOrList = Union[torch.Tensor, Sequence[torch.Tensor]]
+TensorOrList = Union[torch.Tensor, Sequence[Union[torch.Tensor,
+                                                  np.ndarray]]]
 TAILS = ('uniform', 'renormalize')
 
 
 def _batch(value: TensorOrList, name: str) -> torch.Tensor:
-    """Stack the per-sample tensors the distiller passes."""
+    """Stack the per-sample arrays (numpy, from the replay step) or tensors
+    the distiller passes."""
     if isinstance(value, torch.Tensor):
         return value
     if not isinstance(value, (list, tuple)) or not value:
         raise TypeError(f'CachedKDLoss: {name} must be a tensor or a '
-                        f'non-empty list of per-sample tensors.')
+                        f'non-empty list of per-sample arrays or tensors.')
+    if all(isinstance(v, np.ndarray) for v in value):
+        return torch.from_numpy(np.stack(value))
     return torch.stack([torch.as_tensor(v) for v in value])
 
 

@@ -3,8 +3,9 @@ memory-map, one per rank of the build, and a JSON header.
 
 ::
 
-    DIR/header.json                  the spec, fingerprints and shard list;
-                                     written last (no header: no cache)
+    DIR/header.json                  the spec, fingerprints, shard list and
+                                     each file's size and sha256; written
+                                     last (no header: no cache)
     DIR/shard-00001-of-00002/        rank r of w holds samples r, r+w, ...
         meta.json                    the shard's build id (written last)
         sample_idx.npy   (n,)        int64    dataset index of each row
@@ -14,9 +15,10 @@ memory-map, one per rank of the build, and a JSON header.
         topk_classes.npy (n, K, k)   int16 (int32 beyond 32767 classes)
         tail_mass.npy    (n, K)      float32  softmax(logits/tau) outside top k
 
-Sample ``i`` is row ``i // w`` of shard ``i % w``. Readers open the arrays
-with ``np.load(mmap_mode='r')``, once per process (dataloader workers map
-the same pages).
+Sample ``i`` is row ``i // w`` of shard ``i % w``. Opening a cache checks
+every file's size, and its sha256 once per process (``integrity``).
+Readers open the arrays with ``np.load(mmap_mode='r')``, once per process
+(dataloader workers map the same pages).
 """
 import json
 import os
@@ -26,7 +28,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-FORMAT_VERSION = 1
+from . import integrity
+from .hint import rebuild_command, rebuild_hint
+
+#: 2: every shard file's size and sha256 in the header
+FORMAT_VERSION = 2
 HEADER = 'header.json'
 SHARD_META = 'meta.json'
 ARRAYS = ('sample_idx', 'image_hash', 'params', 'topk_logits', 'topk_classes',
@@ -41,13 +47,14 @@ FINGERPRINT_NAMES = {
 
 
 class TeacherCacheError(ValueError):
-    """A cache that is missing, incomplete, or built from something else
-    than what training uses now."""
+    """A cache that is missing, incomplete, damaged, or built from something
+    else than what training uses now.
 
+    A set-up error wherever it is raised (``setup_error``): the tools print
+    its message without the traceback.
+    """
 
-def rebuild_hint(cache_dir: str, config: Optional[str] = None) -> str:
-    return ('Rebuild it: python tools/build_teacher_cache.py '
-            f'{config or "CONFIG"} --out {cache_dir}')
+    setup_error = True
 
 
 def shard_name(rank: int, world_size: int) -> str:
@@ -82,15 +89,14 @@ def read_header(cache_dir: str, config: Optional[str] = None) -> dict:
     if not osp.isfile(path):
         raise TeacherCacheError(
             f'No teacher cache in {cache_dir} ({HEADER} is missing: never '
-            'built, or its build did not finish). Build it: python '
-            f'tools/build_teacher_cache.py {config or "CONFIG"} --out '
-            f'{cache_dir}')
+            'built, or its build did not finish). Build it with:\n    ' +
+            rebuild_command(cache_dir, None, config))
     header = _read_json(path)
     if header.get('version') != FORMAT_VERSION:
         raise TeacherCacheError(
             f'Teacher cache {cache_dir} has format version '
             f'{header.get("version")}, this mmkd reads {FORMAT_VERSION}. '
-            + rebuild_hint(cache_dir, config))
+            + rebuild_hint(cache_dir, header, config))
     return header
 
 
@@ -102,7 +108,8 @@ def fingerprint_changes(built: dict, now: dict) -> List[str]:
 
 def mismatch_error(cache_dir: str, header: dict, now: dict,
                    config: Optional[str] = None,
-                   details: Optional[Dict[str, str]] = None
+                   details: Optional[Dict[str, str]] = None,
+                   teacher_ckpt: Optional[str] = None
                    ) -> Optional[TeacherCacheError]:
     """The error to raise when the fingerprints ``now`` differ from the
     cache's, naming what changed; None when they agree."""
@@ -120,7 +127,8 @@ def mismatch_error(cache_dir: str, header: dict, now: dict,
         lines.append(line)
     return TeacherCacheError(
         f'Teacher cache {cache_dir} does not match this config:\n' +
-        '\n'.join(lines) + '\n' + rebuild_hint(cache_dir, config) + '.')
+        '\n'.join(lines) + '\n' +
+        rebuild_hint(cache_dir, header, config, teacher_ckpt))
 
 
 class ShardWriter:
@@ -181,10 +189,15 @@ class ShardWriter:
         for array in self.arrays.values():
             array.flush()
         self.arrays.clear()
+        files = {
+            f'{name}.npy': integrity.file_record(
+                osp.join(self.tmp, f'{name}.npy'))
+            for name in ARRAYS
+        }
         _write_json(
             osp.join(self.tmp, SHARD_META),
             dict(build_id=self.spec['build_id'],
-                 num_rows=len(self.sample_idx)))
+                 num_rows=len(self.sample_idx), files=files))
         shutil.rmtree(self.final, ignore_errors=True)
         os.replace(self.tmp, self.final)
 
@@ -194,22 +207,29 @@ def finalize(cache_dir: str, header: dict) -> None:
     older builds and write the header (which makes the cache readable)."""
     shards = [shard_name(r, header['world_size'])
               for r in range(header['world_size'])]
+    files = {}
     for name in shards:
         meta = osp.join(cache_dir, name, SHARD_META)
-        if not osp.isfile(meta) or \
-                _read_json(meta).get('build_id') != header['build_id']:
+        content = _read_json(meta) if osp.isfile(meta) else {}
+        if content.get('build_id') != header['build_id']:
             raise TeacherCacheError(
                 f'Teacher cache {cache_dir}: shard {name} of this build is '
                 'missing or incomplete (did a rank fail?).')
+        files[name] = content['files']
     for entry in os.listdir(cache_dir):
         if entry.startswith('shard-') and entry not in shards:
             shutil.rmtree(osp.join(cache_dir, entry), ignore_errors=True)
-    _write_json(osp.join(cache_dir, HEADER), dict(header, shards=shards))
+    _write_json(
+        osp.join(cache_dir, HEADER), dict(header, shards=shards, files=files))
 
 
 class TeacherCache:
     """Read-only view of a built cache; the arrays are memory-mapped on
     first use in each process (so it pickles into dataloader workers).
+
+    Opening it checks that every shard belongs to the build, that every
+    file has the size the build wrote, and (once per process and build)
+    every file's sha256.
 
     Args:
         cache_dir (str): The cache folder.
@@ -225,9 +245,22 @@ class TeacherCache:
                     _read_json(meta)['build_id'] != self.header['build_id']:
                 raise TeacherCacheError(
                     f'Teacher cache {cache_dir}: shard {name} is missing or '
-                    'belongs to another build. ' + rebuild_hint(cache_dir))
+                    'belongs to another build. ' + self.hint())
+        files = self.header['files']
+
+        def damaged(message: str) -> TeacherCacheError:
+            return TeacherCacheError(f'{message} {self.hint()}')
+
+        integrity.check_sizes(cache_dir, files, damaged)
+        integrity.verify_once(cache_dir, self.header['build_id'], files,
+                              damaged)
         self._shards: Optional[List[Dict[str, np.ndarray]]] = None
         self._pid = None
+
+    def hint(self, config: Optional[str] = None,
+             teacher_ckpt: Optional[str] = None) -> str:
+        """The command that rebuilds this cache."""
+        return rebuild_hint(self.cache_dir, self.header, config, teacher_ckpt)
 
     @property
     def num_samples(self) -> int:
@@ -256,19 +289,26 @@ class TeacherCache:
             raise TeacherCacheError(
                 f'Teacher cache {self.cache_dir} stores the random '
                 f'parameters {[f[0] for f in stored]}, the pipeline replays '
-                f'{[f[0] for f in fields]}. ' + rebuild_hint(self.cache_dir))
+                f'{[f[0] for f in fields]}. ' + self.hint())
 
     def shards(self) -> List[Dict[str, np.ndarray]]:
         """Every shard's arrays, memory-mapped read-only."""
         if self._shards is None or self._pid != os.getpid():
             self._shards = [{
-                name: np.load(
-                    osp.join(self.cache_dir, shard, f'{name}.npy'),
-                    mmap_mode='r')
+                name: self._map(osp.join(self.cache_dir, shard,
+                                         f'{name}.npy'))
                 for name in ARRAYS
             } for shard in self.header['shards']]
             self._pid = os.getpid()
         return self._shards
+
+    def _map(self, path: str) -> np.ndarray:
+        try:
+            return np.load(path, mmap_mode='r')
+        except (OSError, ValueError) as err:
+            raise TeacherCacheError(
+                f'Teacher cache {self.cache_dir}: cannot map {path} ({err}). '
+                + self.hint()) from None
 
     def lookup(self, sample_idx: int, draw: int) -> dict:
         """Draw ``draw`` of sample ``sample_idx``: ``params`` (dict),
@@ -278,8 +318,7 @@ class TeacherCache:
             raise TeacherCacheError(
                 f'Teacher cache {self.cache_dir} holds '
                 f'{self.num_samples} samples; sample {sample_idx} is not '
-                'one of them (another data set?). ' +
-                rebuild_hint(self.cache_dir))
+                'one of them (another data set?). ' + self.hint())
         shard = self.shards()[sample_idx % self.world_size]
         row = sample_idx // self.world_size
         record = shard['params'][row, draw]

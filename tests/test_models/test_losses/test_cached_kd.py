@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmkd.models.cache import CachedKDLoss
+from mmkd.models.losses import CachedKDLoss
 from mmkd.models.losses import KDLoss
 
 

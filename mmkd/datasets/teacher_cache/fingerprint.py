@@ -31,11 +31,11 @@ _DATASET_ONLY = ('pipeline', 'data_root', 'serialize_data', 'lazy_init',
                  'max_refetch')
 
 
-def _plain(obj: Any) -> Any:
+def plain(obj: Any) -> Any:
     if isinstance(obj, Mapping):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        return {str(k): plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
+        return [plain(v) for v in obj]
     if isinstance(obj, type):
         return f'{obj.__module__}.{obj.__qualname__}'
     if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -46,7 +46,7 @@ def _plain(obj: Any) -> Any:
 def canonical(obj: Any) -> str:
     """A JSON text that is the same for equal configs (sorted keys, tuples
     as lists, ConfigDicts as dicts)."""
-    return json.dumps(_plain(obj), sort_keys=True, separators=(',', ':'))
+    return json.dumps(plain(obj), sort_keys=True, separators=(',', ':'))
 
 
 def sha256_of(obj: Any) -> str:
@@ -127,7 +127,7 @@ def config_parts(cfg) -> Dict[str, Any]:
     for key in _REPLAY_ONLY:
         pipeline[index].pop(key, None)
     rest = {k: v for k, v in dataset.items() if k not in _DATASET_ONLY}
-    return _plain(
+    return plain(
         dict(
             pipeline=dict(
                 pipeline=pipeline, data_preprocessor=preprocessor_cfg(cfg)),

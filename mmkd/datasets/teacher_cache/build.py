@@ -19,14 +19,36 @@ import torch
 import torch.distributed as torch_dist
 from torch.utils.data import DataLoader, Dataset
 
+from mmkd.models.algorithms.builder import build_network
+from mmkd.models.teacher import FrozenTeacher
 from mmkd.registry import DATASETS, MODELS
-from ..algorithms.builder import build_network
-from ..teacher import FrozenTeacher
 from . import storage
 from .fingerprint import (canonical, checkpoint_fingerprint, config_parts,
-                          find_replay, preprocessor_cfg, sha256_of,
+                          find_replay, plain, preprocessor_cfg, sha256_of,
                           state_dict_fingerprint, teacher_of,
                           train_dataset_cfg)
+
+#: mean tail mass above which the builder advises a larger top k
+LARGE_TAIL = 0.1
+
+
+def tail_note(mean_tail: float, topk: int, num_classes: int,
+              tau: float) -> str:
+    """What the mean tail mass means, for the build's log."""
+    if topk >= num_classes:
+        return (f'All {num_classes} classes are kept (tail mass 0): the '
+                'stored soft labels are exact.')
+    note = (f'Mean tail mass {mean_tail:.4f}: on average {100 * mean_tail:.1f}'
+            f'% of the teacher\'s softened distribution (softmax(logits / '
+            f'{tau:g})) falls outside the {topk} stored classes. '
+            "CachedKDLoss (tail='uniform') spreads it evenly over the other "
+            f'{num_classes - topk} classes, so that share of the soft label '
+            'carries no class information.')
+    if mean_tail > LARGE_TAIL:
+        note += (f' It is large (over {LARGE_TAIL:.0%}): rebuild with a '
+                 'larger --topk (at most the number of classes) to keep '
+                 'more of what the teacher says.')
+    return note
 
 
 def loss_tau(cfg, default: float = 4.0) -> float:
@@ -151,6 +173,7 @@ def build_teacher_cache(cfg,
                         value_dtype: str = 'float16',
                         force: bool = False,
                         config_path: Optional[str] = None,
+                        cfg_options: Optional[dict] = None,
                         device: Optional[str] = None,
                         rank: Optional[int] = None,
                         world_size: Optional[int] = None,
@@ -181,7 +204,10 @@ def build_teacher_cache(cfg,
         value_dtype (str): ``'float16'`` or ``'float32'`` logits.
             Defaults to ``'float16'``.
         force (bool): Rebuild even if an up-to-date cache is there.
-        config_path (str, optional): Recorded in the header, for messages.
+        config_path (str, optional): Recorded in the header, for the
+            rebuild command that messages print.
+        cfg_options (dict, optional): The ``--cfg-options`` already merged
+            into ``cfg``; recorded for the rebuild command.
         device (str, optional): Teacher device; defaults to this rank's GPU
             or the CPU.
         rank, world_size, build_id: Simulated ranks (see above).
@@ -281,9 +307,8 @@ def build_teacher_cache(cfg,
             _progress(log, group.rank, group.world_size, done, total, start)
             last_log = now
     writer.commit()
-    log(f'[rank {group.rank}/{group.world_size}] shard written; mean '
-        f'probability outside the top {spec["topk"]} (tau={tau:g}): '
-        f'{tail_sum / max(done, 1):.4f}')
+    log(f'[rank {group.rank}/{group.world_size}] shard written. '
+        + tail_note(tail_sum / max(done, 1), spec['topk'], num_classes, tau))
     group.barrier()
     if group.rank != 0:
         return spec
@@ -292,7 +317,8 @@ def build_teacher_cache(cfg,
         class_dtype=storage.class_dtype(num_classes),
         built_from=dict(
             config=config_path, teacher=canonical(teacher_cfg),
-            teacher_ckpt=ckpt, parts=parts),
+            teacher_ckpt=ckpt, parts=parts,
+            cfg_options=plain(dict(cfg_options or {}))),
         created=datetime.datetime.now().isoformat(timespec='seconds'))
     storage.finalize(out_dir, header)
     size = sum(
