@@ -20,7 +20,6 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms import RandomFlip
 
-from mmkd.models.cache.storage import TeacherCache
 from mmkd.registry import TRANSFORMS
 from ..teacher_cache.check import TeacherCacheStamp, check_transforms
 from ..teacher_cache.storage import TeacherCache, TeacherCacheError
