@@ -6,8 +6,8 @@ YOLOv5/YOLOv7 layout: ``model.model`` holds the layers and the last one is a
 ``(B, num_anchors, H, W, 5 + nc)`` per level and, in eval mode, the tuple
 ``(inference_output, raw_outputs)``. A real YOLOv5/YOLOv7 script plugs in
 the same way: distill its detect layer (``model.24`` of YOLOv5n/s/m/l/x,
-``model.77`` of YOLOv7-tiny, ``model.121`` of YOLOv7; docs/migrating_from_seed.md
-lists the heads, Ultralytics YOLOv8 included) with
+``model.77`` of YOLOv7-tiny, ``model.121`` of YOLOv7; the heads, Ultralytics
+YOLOv8's included, are described in docs/migrating_from_seed.md) with
 
     Distiller(dict(student_model=model, teacher_model=teacher,
                    student_distill_layer=['model.24'],

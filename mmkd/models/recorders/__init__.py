@@ -1,5 +1,4 @@
-from .attachments import (add_forward_hook, patch_attribute,
-                          restore_attribute)
+from .attachments import add_forward_hook, patch_attribute, restore_attribute
 from .base import (BaseRecorder, LayerNotFoundError, list_layer_names,
                    resolve_module, unwrap_model)
 from .function_recorders import FunctionOutputs, MethodOutputs
