@@ -165,6 +165,8 @@ class Distiller(FrozenTeacherHolder, nn.Module):
         # wrapper (kept out of the module tree: state_dict keys stay)
         self.__dict__['_runner'] = student
         self._grads_synced = False
+        # tensors the last backward handed to gloo (see _sync_learnable_grads)
+        self._reduced_grads: List[torch.Tensor] = []
         # a plain object: kept out of parameters() and state_dict()
         self.frozen_teacher = FrozenTeacher(teacher, ckpt_optional=True)
 
@@ -204,6 +206,7 @@ class Distiller(FrozenTeacherHolder, nn.Module):
 
     def teardown(self) -> None:
         """Remove every hook and patch the distiller put on the models."""
+        self._reduced_grads.clear()
         self.frozen_teacher.detach()
         self.distiller.teardown()
         if self.out_recorder is not None:
@@ -267,10 +270,17 @@ class Distiller(FrozenTeacherHolder, nn.Module):
             return
         self._grads_synced = True
         world = dist.get_world_size()
+        held = self._reduced_grads
 
         def average(grad):
             grad = grad.clone()
             dist.all_reduce(grad)
+            # gloo's worker thread lets go of the tensor just after the
+            # collective returns; were its reference the last one, that
+            # thread would free a Python object and need the GIL, which at
+            # interpreter exit aborts the process ('terminate called without
+            # an active exception'). Held here, this thread frees it.
+            held.append(grad)
             return grad / world
 
         for param in self.distiller.parameters():
@@ -302,6 +312,7 @@ class Distiller(FrozenTeacherHolder, nn.Module):
             of the distillation losses.
         """
         self._check_student_synced()
+        self._reduced_grads.clear()
         recorder, student = self.out_recorder, self._runner
 
         def run_student():
