@@ -5,16 +5,21 @@ YOLOv5/YOLOv7 layout: ``model.model`` holds the layers and the last one is a
 ``Detect`` head that returns, in training, a list of raw outputs of shape
 ``(B, num_anchors, H, W, 5 + nc)`` per level and, in eval mode, the tuple
 ``(inference_output, raw_outputs)``. A real YOLOv5/YOLOv7 script plugs in
-the same way: distill its detect layer (``model.77`` of YOLOv7-tiny,
-``model.121`` of YOLOv7) with
+the same way: distill its detect layer (``model.24`` of YOLOv5n/s/m/l/x,
+``model.77`` of YOLOv7-tiny, ``model.121`` of YOLOv7; the heads, Ultralytics
+YOLOv8's included, are described in docs/migrating_from_seed.md) with
 
     Distiller(dict(student_model=model, teacher_model=teacher,
-                   student_distill_layer=['model.77'],
-                   teacher_distill_layer=['model.121'],
+                   student_distill_layer=['model.24'],
+                   teacher_distill_layer=['model.24'],
                    loss=[dict(type='YoloKDLoss', nc=model.nc, giou=0.05,
                               dist=1.0, obj=hyp['obj'], cls=hyp['cls'])],
-                   weights=[1.0], student_out_layer=['model.77'],
+                   weights=[1.0], student_out_layer=['model.24'],
                    device=device))
+
+A script that wraps the student in DDP after building the Distiller (as
+YOLOv5's train.py does) hands the wrapper over with
+``distiller.use_wrapped_student(model)``.
 
 Run on CPU with generated images (a bright square to find), optionally with
 2 processes under DDP:

@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.distributed as dist
 import torch.nn as nn
+from mmengine.model import is_model_wrapper
 from mmengine.structures import BaseDataElement
 
 from mmkd.models.distillers import ConfigurableDistiller, distill_step
@@ -72,6 +73,31 @@ def _data_samples(targets: Optional[torch.Tensor],
     return samples
 
 
+def _managed_in_place(model: nn.Module) -> bool:
+    """Whether torch's composable API (``replicate``, ``fully_shard``)
+    manages ``model`` in place: it syncs without a wrapper."""
+    try:  # private, but the one registry those APIs write to
+        from torch.distributed._composable_state import _get_module_state
+    except ImportError:
+        return False
+    return _get_module_state(model) is not None
+
+
+def _unsynced_world(runner: nn.Module) -> int:
+    """How many processes train a student whose forward (``runner``)
+    no DDP-style wrapper sees, so that nothing averages its gradients;
+    0 when that is not the case (one process, a wrapper, no autograd)."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return 0
+    world = dist.get_world_size()
+    if world < 2 or is_model_wrapper(runner) or _managed_in_place(runner) \
+            or not torch.is_grad_enabled():
+        return 0
+    if not any(p.requires_grad for p in runner.parameters()):
+        return 0
+    return world
+
+
 def _device_of(model: nn.Module, default: torch.device) -> torch.device:
     for tensor in list(model.parameters()) + list(model.buffers()):
         return tensor.device
@@ -95,7 +121,12 @@ class Distiller(FrozenTeacherHolder, nn.Module):
     """Distills ``teacher_model`` into ``student_model`` in a plain loop.
 
     The student may be wrapped in ``DistributedDataParallel``: layer names
-    resolve on the inner module. Learnable loss parts (VID's regressors and
+    resolve on the inner module. A student wrapped after the Distiller was
+    built (as YOLOv5's ``train.py`` does) is handed over with
+    :meth:`use_wrapped_student`; the Distiller runs the student's forward,
+    so without the wrapper DDP would not average the gradients, and under
+    several processes :meth:`forward` refuses to train such a student.
+    Learnable loss parts (VID's regressors and
     variances, connectors) come back from :meth:`get_learnable_params`;
     under DDP their gradients are averaged across processes like the
     student's. The teacher is frozen and always in eval mode;
@@ -130,6 +161,12 @@ class Distiller(FrozenTeacherHolder, nn.Module):
                 f'{self.device}) before building the Distiller.')
 
         self.student = student
+        # what forward calls: the student or, handed over later, its
+        # wrapper (kept out of the module tree: state_dict keys stay)
+        self.__dict__['_runner'] = student
+        self._grads_synced = False
+        # tensors the last backward handed to gloo (see _sync_learnable_grads)
+        self._reduced_grads: List[torch.Tensor] = []
         # a plain object: kept out of parameters() and state_dict()
         self.frozen_teacher = FrozenTeacher(teacher, ckpt_optional=True)
 
@@ -169,6 +206,7 @@ class Distiller(FrozenTeacherHolder, nn.Module):
 
     def teardown(self) -> None:
         """Remove every hook and patch the distiller put on the models."""
+        self._reduced_grads.clear()
         self.frozen_teacher.detach()
         self.distiller.teardown()
         if self.out_recorder is not None:
@@ -180,19 +218,69 @@ class Distiller(FrozenTeacherHolder, nn.Module):
     def __exit__(self, *exc) -> None:
         self.teardown()
 
+    def use_wrapped_student(self, wrapper: nn.Module) -> None:
+        """Run the student through ``wrapper`` from now on.
+
+        For a student wrapped after the Distiller was built::
+
+            distiller = Distiller(dict(student_model=model, ...))
+            model = DistributedDataParallel(model, device_ids=[rank])
+            distiller.use_wrapped_student(model)
+
+        Args:
+            wrapper (nn.Module): A model wrapper (``DistributedDataParallel``
+                or any wrapper MMEngine knows) around the Distiller's
+                student.
+        """
+        if not is_model_wrapper(wrapper):
+            raise TypeError(
+                'use_wrapped_student takes the wrapped student (e.g. '
+                'DistributedDataParallel(student)), got '
+                f'{type(wrapper).__name__}, which is no model wrapper.')
+        if unwrap_model(wrapper) is not unwrap_model(self.student):
+            raise ValueError(
+                f'use_wrapped_student: the {type(wrapper).__name__} wraps '
+                f'a {type(unwrap_model(wrapper)).__name__} that is not the '
+                "Distiller's student; wrap the very module passed as "
+                'student_model (not a copy).')
+        self.__dict__['_runner'] = wrapper
+        self._sync_learnable_grads()
+
+    def _check_student_synced(self) -> None:
+        world = _unsynced_world(self._runner)
+        if world:
+            raise RuntimeError(
+                f'The Distiller runs the bare student '
+                f'({type(self._runner).__name__}) while {world} processes '
+                'train under torch.distributed: no DistributedDataParallel '
+                "sees its forward, so the processes' gradients would not be "
+                'averaged. If you wrapped the student after building the '
+                'Distiller, hand the wrapper over: '
+                'distiller.use_wrapped_student(ddp_model) (or build the '
+                'Distiller with the wrapped student).')
+
     def _sync_learnable_grads(self) -> None:
         """Average the learnable loss parts' gradients across processes
         when the student trains under DDP (they are not in its wrapper)."""
-        if not (dist.is_available() and dist.is_initialized()
-                and dist.get_world_size() > 1):
+        if self._grads_synced or not (dist.is_available()
+                                      and dist.is_initialized()
+                                      and dist.get_world_size() > 1):
             return
-        if unwrap_model(self.student) is self.student:
+        if not is_model_wrapper(self._runner):
             return
+        self._grads_synced = True
         world = dist.get_world_size()
+        held = self._reduced_grads
 
         def average(grad):
             grad = grad.clone()
             dist.all_reduce(grad)
+            # gloo's worker thread lets go of the tensor just after the
+            # collective returns; were its reference the last one, that
+            # thread would free a Python object and need the GIL, which at
+            # interpreter exit aborts the process ('terminate called without
+            # an active exception'). Held here, this thread frees it.
+            held.append(grad)
             return grad / world
 
         for param in self.distiller.parameters():
@@ -223,14 +311,16 @@ class Distiller(FrozenTeacherHolder, nn.Module):
             tuple: The output of ``student_out_layer`` and the weighted sum
             of the distillation losses.
         """
-        recorder = self.out_recorder
+        self._check_student_synced()
+        self._reduced_grads.clear()
+        recorder, student = self.out_recorder, self._runner
 
         def run_student():
             if recorder is None:
-                return self.student(data)
+                return student(data)
             recorder.recording = True
             try:
-                self.student(data)
+                student(data)
                 return recorder.get_record_data(len(recorder.data) - 1)
             finally:
                 recorder.recording = False

@@ -192,3 +192,23 @@ def test_autocast_inputs():
     assert loss.dtype == torch.float32 and torch.isfinite(loss)
     loss.backward()
     assert student.conv1.weight.grad is not None
+
+
+def test_use_wrapped_student_takes_only_a_wrapper_of_the_student():
+    student, teacher = resnet('resnet20'), resnet('resnet56')
+    distiller = Distiller(seed_config('kd', student, teacher))
+    with pytest.raises(TypeError, match='no model wrapper'):
+        distiller.use_wrapped_student(student)
+    other = nn.DataParallel(resnet('resnet20'))
+    with pytest.raises(ValueError, match='not the Distiller.s student'):
+        distiller.use_wrapped_student(other)
+    wrapper = nn.DataParallel(student)
+    calls = []
+    wrapper.register_forward_pre_hook(lambda *args: calls.append(1))
+    keys = list(distiller.state_dict())
+    distiller.use_wrapped_student(wrapper)
+    assert list(distiller.state_dict()) == keys  # checkpoints keep keys
+    output, kd_loss = distiller.forward(torch.randn(2, 3, 32, 32))
+    assert output.shape == (2, 100) and kd_loss > 0
+    assert calls == [1]  # the forward went through the wrapper
+    distiller.teardown()

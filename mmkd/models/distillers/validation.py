@@ -3,8 +3,10 @@
 Nothing here changes what it checks; :func:`with_declared_ground_truth`
 returns a new mapping.
 """
+import inspect
 import math
 import numbers
+import re
 from typing import Any, Dict, Mapping
 
 import torch.nn as nn
@@ -68,6 +70,34 @@ def _check_spec(where: str, spec: Any, student: RecorderManager,
                        f'connectors has {sorted(connectors)}.')
 
 
+def check_connector(name: str, connector: nn.Module) -> None:
+    """A connector is called as ``connector(feature, reference)``: its
+    ``forward`` must take both (``reference`` is the teacher tensor the
+    result is compared with, or None)."""
+    if not callable(connector):
+        raise TypeError(f'Connector {name!r} must be a module, got '
+                        f'{type(connector).__name__}.')
+    forward = getattr(connector, 'forward', connector)
+    try:
+        signature = inspect.signature(forward)
+    except (TypeError, ValueError):
+        return  # no signature to read (a builtin): the first step will say
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        cls = type(connector).__name__
+        index = re.fullmatch(r'connector_(\d+)', name)
+        where = f'connectors[{index.group(1)}], ' if index else ''
+        raise TypeError(
+            f'Connector {name!r} ({where}{cls}) has forward{signature}, but '
+            'connectors are called as connector(feature, reference), '
+            'reference being the teacher tensor the result is compared with '
+            '(or None). Derive it from mmkd.models.connectors.BaseConnector '
+            'and implement forward_connect(feature, reference), or give its '
+            'forward a second argument (reference=None); see "A connector" '
+            'in docs/distillation.md.') from None
+
+
 def check_distiller(losses: Mapping[str, nn.Module],
                     mappings: Mapping[str, Mapping],
                     student: RecorderManager, teacher: RecorderManager,
@@ -82,6 +112,8 @@ def check_distiller(losses: Mapping[str, nn.Module],
         teacher: The teacher's recorders.
         connectors: Built connectors by name.
     """
+    for name, connector in connectors.items():
+        check_connector(name, connector)
     names, mapped = set(losses), set(mappings)
     if mapped - names:
         raise KeyError(

@@ -2,7 +2,7 @@
 import copy
 import difflib
 from abc import ABCMeta, abstractmethod
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.model import is_model_wrapper
@@ -40,13 +40,41 @@ def resolve_module(model: nn.Module, name: str, owner: str) -> nn.Module:
     if name in names:
         return model.get_submodule(name)
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    output, note = _last_layer(model, name)
+    if output is not None:
+        close = [output] + [c for c in close if c != output][:2]
     hint = (f' Did you mean {", ".join(repr(c) for c in close)}?'
-            if close else '')
+            if close else '') + note
     top = [n for n in names if '.' not in n]
     raise LayerNotFoundError(
         f'The {owner} model ({type(model).__name__}) has no layer named '
         f'{name!r}.{hint} Its top-level layers are: {", ".join(top)}. '
         'All names: mmkd.models.list_layer_names(model).')
+
+
+def _last_layer(model: nn.Module, name: str) -> Tuple[Optional[str], str]:
+    """For ``'model.77'`` where ``model`` is a numbered container (YOLO's
+    ``model.model``) without that index: its last layer, which a YOLO
+    model's output (Detect) layer is (``model.24`` of YOLOv5s), and a note
+    naming the range."""
+    parent, _, index = name.rpartition('.')
+    if not index.isdigit():
+        return None, ''
+    try:
+        container = model.get_submodule(parent) if parent else model
+    except AttributeError:
+        return None, ''
+    numbered = [n for n, _ in container.named_children() if n.isdigit()]
+    if not numbered:
+        return None, ''
+    last = max(numbered, key=int)
+    full = f'{parent}.{last}' if parent else last
+    kind = type(container.get_submodule(last)).__name__
+    first = f'{parent}.{min(numbered, key=int)}' if parent else \
+        min(numbered, key=int)
+    owner = repr(parent) if parent else 'The model'
+    return full, (f' {owner} numbers its layers {first!r} to {full!r}; the '
+                  f'last is {full!r} ({kind}).')
 
 
 class LayerNotFoundError(KeyError):

@@ -12,6 +12,7 @@ from typing import Any, Optional
 import torch.nn as nn
 
 from mmkd.registry import MODELS
+from .attachments import patch_attribute, restore_attribute
 from .base import BaseRecorder, resolve_module
 
 _RECORDERS = '__mmkd_recorders__'
@@ -37,7 +38,10 @@ def attach_recorder(owner: Any, name: str, recorder: BaseRecorder) -> None:
 
         setattr(patched, _RECORDERS, [])
         patched.__mmkd_original__ = (original, own_attribute)
-        setattr(owner, name, patched)
+        if isinstance(owner, nn.Module):  # kept out of the model's pickles
+            patch_attribute(owner, name, patched)
+        else:
+            setattr(owner, name, patched)
         current = patched
     getattr(current, _RECORDERS).append(recorder)
 
@@ -52,7 +56,9 @@ def detach_recorder(owner: Any, name: str, recorder: BaseRecorder) -> None:
     recorders.remove(recorder)
     if not recorders:
         original, own_attribute = current.__mmkd_original__
-        if own_attribute:
+        if isinstance(owner, nn.Module):
+            restore_attribute(owner, name, own_attribute, original)
+        elif own_attribute:
             setattr(owner, name, original)
         else:
             delattr(owner, name)

@@ -4,6 +4,7 @@ from typing import Optional
 import torch.nn as nn
 
 from mmkd.registry import MODELS
+from .attachments import add_forward_hook
 from .base import BaseRecorder, resolve_module
 
 
@@ -16,7 +17,7 @@ class _ModuleRecorder(BaseRecorder):
                 f'{type(self).__name__} needs the model to find '
                 f'{self.source!r} in.')
         self.module = resolve_module(model, self.source, owner)
-        self.handle = self.module.register_forward_hook(self._hook)
+        self.handle = add_forward_hook(self.module, self._hook)
 
     @property
     def hooked_module(self) -> nn.Module:

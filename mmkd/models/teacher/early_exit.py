@@ -2,7 +2,7 @@
 from contextlib import contextmanager
 from typing import Callable, Dict, List, Optional
 
-from ..recorders import BaseRecorder, RecorderManager
+from ..recorders import BaseRecorder, RecorderManager, add_forward_hook
 
 
 class TeacherExit(BaseException):
@@ -62,7 +62,7 @@ class EarlyExitPlanner:
         # the module's other hooks still run; else right after the record
         module = getattr(last, 'hooked_module', None)
         if module is not None:
-            self._remove_listener = module.register_forward_hook(stop).remove
+            self._remove_listener = add_forward_hook(module, stop).remove
         else:
             self._remove_listener = last.add_listener(stop)
 

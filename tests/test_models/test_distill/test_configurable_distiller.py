@@ -397,3 +397,53 @@ def test_losses_compute_outside_the_autocast_of_the_forward():
     assert inside.dtype == torch.float32
     assert torch.equal(inside, plain)
     assert not torch.equal(reached, plain)  # autocast would change it
+
+
+class OneArgumentConnector(nn.Module):
+    """A plain module with forward(x): not a connector's signature."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Conv2d(64, 64, 1)
+
+    def forward(self, x):
+        return self.proj(x)
+
+
+class TwoArgumentConnector(OneArgumentConnector):
+
+    def forward(self, x, reference=None):
+        return self.proj(x)
+
+
+def test_connector_signature_is_checked_when_the_distiller_is_built():
+    cfg = dict(student_distill_layer=['layer3'],
+               teacher_distill_layer=['layer3'],
+               loss=[dict(type='fitnet')], weights=[1.0])
+    with pytest.raises(TypeError) as err:
+        ConfigurableDistiller(connectors=[OneArgumentConnector()], **cfg)
+    message = str(err.value)
+    for part in ("'connector_0' (connectors[0], OneArgumentConnector)",
+                 'forward(x)', 'connector(feature, reference)',
+                 'BaseConnector', 'reference=None', 'docs/distillation.md'):
+        assert part in message, part
+    with pytest.raises(TypeError, match=r"'adapt' \(OneArgumentConnector\)"):
+        ConfigurableDistiller(
+            student_recorders=dict(f=dict(type='ModuleOutputs',
+                                          source='layer3')),
+            teacher_recorders=dict(f=dict(type='ModuleOutputs',
+                                          source='layer3')),
+            connectors=dict(adapt=OneArgumentConnector()),
+            distill_losses=dict(loss_l2=dict(type='L2Loss')),
+            loss_forward_mappings=dict(loss_l2=dict(
+                student=dict(recorder='f', from_student=True,
+                             connector='adapt'),
+                teacher=dict(recorder='f', from_student=False))))
+    # a plain module that takes (feature, reference) works
+    student, teacher = nets()
+    distiller = ConfigurableDistiller(connectors=[TwoArgumentConnector()],
+                                      **cfg)
+    distiller.prepare(student, teacher)
+    losses = run_step(distiller, student, teacher, torch.randn(2, 3, 32, 32))
+    assert losses['loss_fitnet'] > 0
+    distiller.teardown()

@@ -152,3 +152,43 @@ def test_recorders_of_several_teachers():
         RecorderManager(
             dict(a=dict(type='ModuleOutputs', source='conv',
                         teacher='t1'))).initialize(Net(), 'teacher')
+
+
+class YOLOv5Shaped(nn.Module):
+    """YOLOv5s's layout: ``model.0`` .. ``model.23``, then Detect at
+    ``model.24``."""
+
+    class Detect(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.m = nn.ModuleList(nn.Conv2d(1, 8, 1) for _ in range(3))
+
+    def __init__(self):
+        super().__init__()
+        self.model = nn.Sequential(*[nn.Identity() for _ in range(24)],
+                                   self.Detect())
+
+
+def test_a_missing_numbered_layer_suggests_the_last_one_first():
+    from mmkd.models.recorders import LayerNotFoundError, resolve_module
+
+    # YOLOv7-tiny's detect layer asked of YOLOv5s: its Detect comes first
+    with pytest.raises(LayerNotFoundError) as err:
+        resolve_module(YOLOv5Shaped(), 'model.77', 'student')
+    message = str(err.value)
+    assert "Did you mean 'model.24', " in message
+    assert "'model' numbers its layers 'model.0' to 'model.24'; the last " \
+        "is 'model.24' (Detect)." in message
+    # with a wrapper's 'module.' prefix too, and inside the head
+    with pytest.raises(LayerNotFoundError, match="Did you mean 'model.24'"):
+        resolve_module(nn.parallel.DataParallel(YOLOv5Shaped()),
+                       'module.model.77', 'teacher')
+    with pytest.raises(LayerNotFoundError,
+                       match=r"Did you mean 'model\.24\.m\.2'"):
+        resolve_module(YOLOv5Shaped(), 'model.24.m.3', 'student')
+    # a name that is no index keeps the close-name suggestions alone
+    with pytest.raises(LayerNotFoundError) as err:
+        resolve_module(Net(), 'haed', 'student')
+    assert "Did you mean 'head'?" in str(err.value)
+    assert 'numbers its layers' not in str(err.value)
