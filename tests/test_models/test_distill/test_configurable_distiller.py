@@ -62,8 +62,9 @@ def test_compact_and_explicit_forms_give_the_same_losses():
         compact.distill_losses['loss_vid'].state_dict())
     a = run_step(compact, student, teacher, x)
     b = run_step(explicit, student, teacher, x)
-    assert set(a) == {'loss_vanilla_kd', 'loss_vid'}
-    assert a['loss_vanilla_kd'].item() == pytest.approx(b['kd'].item())
+    # the log key is the class's (KDLoss), whichever alias built it
+    assert set(a) == {'loss_kd', 'loss_vid'}
+    assert a['loss_kd'].item() == pytest.approx(b['kd'].item())
     assert a['loss_vid'].item() == pytest.approx(b['vid'].item())
 
 
@@ -232,6 +233,21 @@ def test_a_loss_has_one_weight():
                 teacher_distill_layer=['linear'],
                 loss=[dict(type='KDLoss')],
                 weights=[bad])
+
+
+@pytest.mark.parametrize('aliases, key', [
+    (('KDLoss', 'vanilla_kd'), 'loss_kd'),
+    (('ChannelWiseDivergence', 'cwd'), 'loss_channelwisedivergence'),
+    (('FitNetLoss', 'fitnet'), 'loss_fitnet'),
+    (('L2Loss', 'l2'), 'loss_l2'),
+])
+def test_one_log_key_whichever_alias_built_the_loss(aliases, key):
+    for alias in aliases:
+        distiller = ConfigurableDistiller(
+            student_distill_layer=['linear'],
+            teacher_distill_layer=['linear'],
+            loss=[dict(type=alias)])
+        assert list(distiller.distill_losses) == [key], alias
 
 
 def test_log_key_set_by_name():
