@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from mmengine.dist import all_reduce, get_world_size, is_distributed
 
 from mmkd.registry import MODELS
+from mmkd.utils.deprecation import renamed_args
 from .base import BaseDistillLoss, check_number, tau_arg
 from .utils import RandomStream, batch_values
 
@@ -84,8 +85,11 @@ class CRDLoss(BaseDistillLoss):
     negatives as an uninterrupted one.
 
     Args:
-        s_dim (int): Student feature size.
-        t_dim (int): Teacher feature size.
+        in_channels (int): Student feature size (deprecated name:
+            ``s_dim``).
+        out_channels (int): Teacher feature size (deprecated name:
+            ``t_dim``). As everywhere in mmkd, ``in_channels`` is the
+            student's side and ``out_channels`` the teacher's.
         n_data (int): Size of the training set (rows of each bank).
         feat_dim (int): Embedding size. Defaults to 128.
         nce_k (int): Negatives per anchor. Defaults to 16384.
@@ -102,9 +106,10 @@ class CRDLoss(BaseDistillLoss):
     data_sample_inputs = MappingProxyType(dict(indices='sample_idx'))
     NEGATIVES = ('uniform', 'other_classes')
 
+    @renamed_args(s_dim='in_channels', t_dim='out_channels')
     def __init__(self,
-                 s_dim: int,
-                 t_dim: int,
+                 in_channels: int,
+                 out_channels: int,
                  n_data: int,
                  feat_dim: int = 128,
                  nce_k: int = 16384,
@@ -116,9 +121,10 @@ class CRDLoss(BaseDistillLoss):
                  *,
                  nce_t: Optional[float] = None) -> None:
         super().__init__(loss_weight)
-        for name, value in (('s_dim', s_dim), ('t_dim', t_dim),
-                            ('n_data', n_data), ('feat_dim',
-                                                 feat_dim), ('nce_k', nce_k)):
+        for name, value in (('in_channels', in_channels),
+                            ('out_channels', out_channels),
+                            ('n_data', n_data), ('feat_dim', feat_dim),
+                            ('nce_k', nce_k)):
             if isinstance(value, bool) or not isinstance(value, int) or \
                     value < 1:
                 raise ValueError(
@@ -129,13 +135,14 @@ class CRDLoss(BaseDistillLoss):
             raise ValueError(f'CRDLoss: negatives must be one of '
                              f'{self.NEGATIVES}, got {negatives!r}.')
         self.negatives = negatives
-        self.s_dim, self.t_dim, self.n_data = s_dim, t_dim, n_data
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.n_data = n_data
         self.nce_k = nce_k
         self.tau = tau_arg('CRDLoss', tau, 0.07, 'nce_t', nce_t)
         self.nce_m = check_number('CRDLoss', 'nce_m', nce_m, '[0, 1)')
         self.exclude_positive = exclude_positive
-        self.embed_student = nn.Linear(s_dim, feat_dim)
-        self.embed_teacher = nn.Linear(t_dim, feat_dim)
+        self.embed_student = nn.Linear(in_channels, feat_dim)
+        self.embed_teacher = nn.Linear(out_channels, feat_dim)
         bound = 1.0 / math.sqrt(feat_dim / 3)
         for name in ('student_memory', 'teacher_memory'):
             bank = torch.rand(n_data, feat_dim) * (2 * bound) - bound
@@ -188,8 +195,9 @@ class CRDLoss(BaseDistillLoss):
         if flat.size(1) != dim:
             raise ValueError(
                 f'CRDLoss: configured for {side} features of size {dim} '
-                f'({"s_dim" if side == "student" else "t_dim"}) but got '
-                f'shape {tuple(feature.shape)}; record the penultimate '
+                f'({"in_channels" if side == "student" else "out_channels"}) '
+                f'but got shape {tuple(feature.shape)}; record the '
+                'penultimate '
                 'feature (the input of the classifier).')
         return self.upcast_to_parameters(flat)
 
@@ -317,9 +325,9 @@ class CRDLoss(BaseDistillLoss):
         """Compute the loss, then update the memory banks.
 
         Args:
-            student (Tensor): Student features ``(N, s_dim)`` (or
-                ``(N, s_dim, 1, 1)``).
-            teacher (Tensor): Teacher features ``(N, t_dim)``; detached.
+            student (Tensor): Student features ``(N, in_channels)`` (or
+                ``(N, in_channels, 1, 1)``).
+            teacher (Tensor): Teacher features ``(N, out_channels)``; detached.
             indices (Tensor | Sequence[int]): Dataset index of each sample,
                 in ``[0, n_data)``; the distiller passes the data samples'
                 ``sample_idx``.
@@ -329,8 +337,9 @@ class CRDLoss(BaseDistillLoss):
         Returns:
             Tensor: The weighted scalar loss.
         """
-        student = self._features('student', student, self.s_dim)
-        teacher = self._features('teacher', teacher.detach(), self.t_dim)
+        student = self._features('student', student, self.in_channels)
+        teacher = self._features('teacher', teacher.detach(),
+                                 self.out_channels)
         if student.size(0) != teacher.size(0):
             raise ValueError(
                 f'CRDLoss: student batch {tuple(student.shape)} and teacher '
