@@ -274,3 +274,16 @@ def test_scores_by_matrix_product_and_by_gather_agree():
         torch.testing.assert_close(scores, expected)
         grads.append(torch.autograd.grad(scores.sum(), anchor)[0])
     torch.testing.assert_close(grads[0], grads[1])
+
+
+def test_checkpoint_keys_stay_the_losss_own():
+    """The memory banks and the sampling stream live in crd_memory.py (a
+    mixin); their buffers are the loss's own, under the keys checkpoints
+    written before the split carry."""
+    loss = CRDLoss(in_channels=4, out_channels=4, n_data=8, feat_dim=4,
+                   nce_k=2)
+    assert list(loss.state_dict()) == [
+        'student_memory', 'teacher_memory', 'normalizer',
+        'embed_student.weight', 'embed_student.bias', 'embed_teacher.weight',
+        'embed_teacher.bias', 'rng.state'
+    ]
