@@ -4,8 +4,10 @@ The official archives (https://www.cs.toronto.edu/~kriz/cifar.html) hold
 Python-2 pickles of dicts with a ``data`` array of shape ``(N, 3072)`` (one
 row per image: the 1024 red, then 1024 green, then 1024 blue values of a
 32x32 image, each plane row-major) and a list of labels. They are read with
-a restricted unpickler that only rebuilds numpy arrays, so a tampered file
-cannot run code. Nothing is ever downloaded.
+mmkd's restricted unpickler (:mod:`mmkd.utils.checkpoint`, which rebuilds
+only an allow-list of data types such as numpy arrays), so a tampered file
+cannot run code; an archive is extracted by :mod:`.archive`. Nothing is ever
+downloaded.
 """
 import os.path as osp
 import pickle
