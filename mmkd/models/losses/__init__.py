@@ -14,7 +14,8 @@ from .ickd import ICKDLoss
 from .irg import IRGLoss
 from .kd import KDLoss
 from .l1 import L1Loss
-from .l2 import FitNetLoss, L2Loss
+from .l2 import L2Loss
+from .l2 import L2Loss as FitNetLoss  # FitNet's hint loss, by its name
 from .lskd import LogitStandardKDLoss
 from .mgd import MGDLoss
 from .nst import NSTLoss

@@ -83,9 +83,17 @@ class PointwiseFeatureLoss(BaseDistillLoss):
         return self.loss_weight * total
 
 
-@MODELS.register_module(name=['L2Loss', 'l2'])
+@MODELS.register_module(name=['L2Loss', 'l2', 'FitNetLoss', 'fitnet'])
 class L2Loss(PointwiseFeatureLoss):
     """Squared-error (MSE) loss between student and teacher tensors.
+
+    With a regressor connector on the student side this is FitNet's hint
+    loss (weight 100 on CIFAR-100), registered under the method's names
+    too: ``type='FitNetLoss'`` (or ``'fitnet'``) builds this class, which
+    logs as ``distill.loss_l2`` whichever name built it (the FitNet configs
+    name theirs ``loss_fitnet`` with ``loss_name``). The regressor (e.g.
+    ``ConvBNConnector`` with ``act=True``, RepDistiller's ``ConvReg`` for
+    maps of equal size) must give the student input the teacher's shape.
 
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
@@ -98,15 +106,3 @@ class L2Loss(PointwiseFeatureLoss):
     def distance(self, diff: torch.Tensor) -> torch.Tensor:
         return diff.pow(2)
 
-
-@MODELS.register_module(name=['FitNetLoss', 'fitnet'])
-class FitNetLoss(L2Loss):
-    """FitNet's hint loss (Romero et al., "FitNets: Hints for Thin Deep
-    Nets", ICLR 2015): the squared error of :class:`L2Loss` between the
-    student's regressed hint and the teacher's, weight 100 on CIFAR-100.
-
-    A class of its own so that it logs as ``distill.loss_fitnet``. The
-    regressor (e.g. ``ConvBNConnector`` with ``act=True``, RepDistiller's
-    ``ConvReg`` for maps of equal size) must give the student input the
-    teacher's shape. Args as :class:`L2Loss`.
-    """

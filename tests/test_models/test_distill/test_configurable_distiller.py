@@ -257,8 +257,7 @@ def test_a_loss_has_one_weight():
 @pytest.mark.parametrize('aliases, key', [
     (('KDLoss', 'vanilla_kd'), 'loss_kd'),
     (('ChannelWiseDivergence', 'cwd'), 'loss_channelwisedivergence'),
-    (('FitNetLoss', 'fitnet'), 'loss_fitnet'),
-    (('L2Loss', 'l2'), 'loss_l2'),
+    (('L2Loss', 'l2', 'FitNetLoss', 'fitnet'), 'loss_l2'),
 ])
 def test_one_log_key_whichever_alias_built_the_loss(aliases, key):
     for alias in aliases:

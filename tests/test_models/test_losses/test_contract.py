@@ -53,12 +53,8 @@ def test_every_export_is_a_registered_loss_or_a_helper():
 
 
 def test_fitnet_is_l2_under_the_method_name():
-    """FitNet's hint loss is L2Loss in a class of its own, so that it logs
-    as loss_fitnet whichever of its names built it."""
-    assert issubclass(losses.FitNetLoss, losses.L2Loss)
-    assert REGISTERED['FitNetLoss'] is REGISTERED['fitnet'] is \
-        losses.FitNetLoss
-    assert REGISTERED['L2Loss'] is REGISTERED['l2'] is losses.L2Loss
+    assert losses.FitNetLoss is losses.L2Loss
+    assert REGISTERED['FitNetLoss'] is REGISTERED['fitnet'] is losses.L2Loss
 
 
 def test_every_loss_file_is_exported():

@@ -68,7 +68,6 @@ CASES = {
     losses.KDLoss: (losses.KDLoss, maps(5), {}),
     losses.L1Loss: (losses.L1Loss, maps(3, 4, 4), {}),
     losses.L2Loss: (losses.L2Loss, maps(3, 4, 4), {}),
-    losses.FitNetLoss: (losses.FitNetLoss, maps(3, 4, 4), {}),
     losses.LogitStandardKDLoss: (losses.LogitStandardKDLoss, maps(5), {}),
     losses.MGDLoss: (losses.MGDLoss, maps(3, 4, 4), {}),
     losses.NSTLoss: (losses.NSTLoss, maps(3, 4, 4), {}),

@@ -40,10 +40,10 @@ def test_matches_loop_mse_with_grads_through_regressor():
 
 
 def test_shape_mismatch_names_the_loss_and_shapes():
-    with pytest.raises(ValueError, match=r'FitNetLoss.*\(2, 3, 4, 4\).*'
+    with pytest.raises(ValueError, match=r'L2Loss.*\(2, 3, 4, 4\).*'
                        r'\(2, 5, 4, 4\).*connector'):
         FitNetLoss()(torch.randn(2, 3, 4, 4), torch.randn(2, 5, 4, 4))
-    with pytest.raises(TypeError, match='FitNetLoss: the student input'):
+    with pytest.raises(TypeError, match='L2Loss: the student input'):
         FitNetLoss()('layer2', torch.randn(1))
 
 
