@@ -39,6 +39,12 @@ sys.argv = ['tools/train.py', {config!r}, '--work-dir', {work_dir!r},
             'train_cfg.max_epochs=1', 'param_scheduler.T_max=1',
             'default_hooks.logger.interval=1']
 runpy.run_path('tools/train.py', run_name='__main__')
+# a CIFAR config's RandomFlip is mmcv's: building it says to install mmcv
+from mmkd.registry import TRANSFORMS
+try:
+    TRANSFORMS.build(dict(type='RandomFlip', prob=0.5))
+except ModuleNotFoundError as err:
+    print('RANDOMFLIP:', err)
 loaded = sorted(m for m, v in sys.modules.items()
                 if m.split('.')[0] in BLOCKED and v is not None)
 assert not loaded, loaded
@@ -58,3 +64,6 @@ def test_digits_kd_trains_without_mmcv(tmp_path):
     assert 'Epoch(train) [1][2/2]' in output, output[-3000:]
     assert 'distill.loss_kd' in output
     assert (tmp_path / 'work' / 'epoch_1.pth').is_file()
+    assert ("RANDOMFLIP: The transform 'RandomFlip' is mmcv's, and mmcv is "
+            'not installed') in output
+    assert 'Install it: pip install mmcv==2.1.0' in output
