@@ -5,8 +5,9 @@ A fresh virtual environment is too slow for the suite, so the run happens
 in a subprocess where mmcv (and mmdet, mmseg, which need it) look as if
 they were not installed: ``sys.modules[name] = None`` before anything is
 imported makes ``import mmcv`` raise ModuleNotFoundError and
-``importlib.util.find_spec('mmcv')`` return None, as without mmcv. It trains 2 iterations (one epoch of 2 batches of 8
-images) from a randomly initialised teacher checkpoint.
+``importlib.util.find_spec('mmcv')`` return None, as without mmcv. It
+trains 2 iterations (one epoch of 2 batches of 8 images) from a randomly
+initialised teacher checkpoint.
 """
 import os.path as osp
 import sys
@@ -66,4 +67,4 @@ def test_digits_kd_trains_without_mmcv(tmp_path):
     assert (tmp_path / 'work' / 'epoch_1.pth').is_file()
     assert ("RANDOMFLIP: The transform 'RandomFlip' is mmcv's, and mmcv is "
             'not installed') in output
-    assert 'Install it: pip install mmcv==2.1.0' in output
+    assert 'Install it: pip install mmcv-lite==2.1.0' in output

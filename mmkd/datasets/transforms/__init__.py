@@ -16,7 +16,7 @@ from .processing import RandomCrop, RandomRotation
 
 # mmcv's transforms that mmkd's own configs (default_scope='mmkd') name
 MMCV_TRANSFORMS = ('RandomFlip', )
-MMCV_INSTALL = 'pip install mmcv==2.1.0'
+MMCV_INSTALL = 'pip install mmcv-lite==2.1.0'
 
 if importlib.util.find_spec('mmcv') is not None:
     import mmcv.transforms  # noqa: F401
@@ -30,8 +30,9 @@ else:
             raise ModuleNotFoundError(
                 f"The transform '{name}' is mmcv's, and mmcv is not "
                 f'installed (the core install leaves it out). Install it: '
-                f'{MMCV_INSTALL} (its compiled ops are not needed for '
-                'transforms).', name='mmcv')
+                f'{MMCV_INSTALL} (mmcv without its compiled ops, enough for '
+                'transforms; the det and seg extras need the full mmcv).',
+                name='mmcv')
 
         build.__name__ = name
         return build
