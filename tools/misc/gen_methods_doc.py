@@ -1,7 +1,7 @@
 """Write the CIFAR-100 tables of docs/methods.md and of every
-configs/kd/<method>/README.md from the recipe cards (the metafiles, which
-tools/misc/recipe_cards.py --write generates from the configs and each
-method's sources.yml).
+configs/kd/<method>/README.md (and each README's "Source:" line) from the
+recipe cards (the metafiles, which tools/misc/recipe_cards.py --write
+generates from the configs and each method's sources.yml).
 
 The generated parts sit between ``<!-- generated: NAME -->`` and
 ``<!-- end generated -->`` lines; the rest of each file is written by hand.
@@ -16,6 +16,7 @@ import argparse
 import os.path as osp
 import re
 import sys
+import textwrap
 from collections import OrderedDict
 from typing import Dict, List, Optional
 
@@ -100,6 +101,14 @@ def method_table(models: List[dict]) -> str:
         text += ''.join(f'[^{i + 1}]: {note}\n'
                         for i, note in enumerate(notes))
     return text
+
+
+def recipe_source(models: List[dict]) -> str:
+    """The README's "Source:" line: the source on the card of the method's
+    first config (its main recipe)."""
+    source = models[0]['Metadata']['Recipe']['source'].rstrip('.')
+    return textwrap.fill(f'Source: {source}.', width=76,
+                         break_on_hyphens=False) + '\n'
 
 
 # ------------------------------------------------------ docs/methods.md
@@ -200,8 +209,11 @@ def outputs(repo: str = REPO) -> Dict[str, str]:
     for models in groups.values():
         readme = osp.join(repo, osp.dirname(models[0]['Config']),
                           'README.md')
-        files[readme] = render(readme,
-                               {'recipe-table': method_table(models)})
+        files[readme] = render(
+            readme, {
+                'recipe-table': method_table(models),
+                'recipe-source': recipe_source(models),
+            })
     doc = osp.join(repo, 'docs', 'methods.md')
     files[doc] = render(
         doc, {
