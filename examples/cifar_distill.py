@@ -80,15 +80,18 @@ def seed_config(method, student, teacher, device, kd_weight=0.2):
             loss=[dict(type='vanilla_kd', T=4)],
             weights=[kd_weight])
     if method == 'vid':
-        return dict(
-            common,
-            student_distill_layer=['layer1', 'layer2', 'layer3'],
-            teacher_distill_layer=['layer1', 'layer2', 'layer3'],
-            loss=[
-                dict(type='vid', inC=c, midC=c, outC=c, init_pred_var=5.0,
-                     eps=1e-5) for c in (16, 32, 64)
-            ],
-            weights=[1, 1, 1])
+        return dict(common,
+                    student_distill_layer=['layer1', 'layer2', 'layer3'],
+                    teacher_distill_layer=['layer1', 'layer2', 'layer3'],
+                    loss=[
+                        dict(type='vid',
+                             in_channels=c,
+                             mid_channels=c,
+                             out_channels=c,
+                             init_pred_var=5.0,
+                             eps=1e-5) for c in (16, 32, 64)
+                    ],
+                    weights=[1, 1, 1])
     return dict(
         common,
         student_distill_layer=['layer2', 'layer3', 'linear'],

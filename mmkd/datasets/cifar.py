@@ -4,23 +4,21 @@ The official archives (https://www.cs.toronto.edu/~kriz/cifar.html) hold
 Python-2 pickles of dicts with a ``data`` array of shape ``(N, 3072)`` (one
 row per image: the 1024 red, then 1024 green, then 1024 blue values of a
 32x32 image, each plane row-major) and a list of labels. They are read with
-a restricted unpickler that only rebuilds numpy arrays, so a tampered file
-cannot run code. Nothing is ever downloaded.
+mmkd's restricted unpickler (:mod:`mmkd.utils.checkpoint`, which rebuilds
+only an allow-list of data types such as numpy arrays), so a tampered file
+cannot run code; an archive is extracted by :mod:`.archive`. Nothing is ever
+downloaded.
 """
-import codecs
-import os
 import os.path as osp
 import pickle
-import shutil
-import tarfile
-import zlib
-import tempfile
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmkd.registry import DATASETS
+from mmkd.utils.checkpoint import RestrictedUnpickler, UnsafeCheckpointError
+from .archive import extract_folder
 
 CIFAR_URL = 'https://www.cs.toronto.edu/~kriz/cifar.html'
 IMG_SIZE = 32
@@ -29,55 +27,6 @@ _SPLITS = ('train', 'test')
 
 class UnsafePickleError(pickle.UnpicklingError):
     """A pickle asked for a global that a CIFAR file never contains."""
-
-
-def _numpy_reconstruct():
-    try:  # numpy >= 2
-        from numpy._core.multiarray import _reconstruct
-    except ImportError:  # numpy 1.x
-        from numpy.core.multiarray import _reconstruct
-    return _reconstruct
-
-
-def _latin1_encode(text: str, encoding: str = 'latin1') -> bytes:
-    """``_codecs.encode`` as Python-3 pickles of bytes use it, latin-1 only."""
-    if codecs.lookup(encoding).name != 'iso8859-1':
-        raise UnsafePickleError(
-            f'refusing _codecs.encode with encoding {encoding!r}: CIFAR '
-            'pickles only encode bytes as latin-1.')
-    return codecs.encode(text, 'latin1')
-
-
-class _CIFARUnpickler(pickle.Unpickler):
-    """Unpickler that only rebuilds numpy arrays, never other objects.
-
-    Args:
-        file: Binary file object to read from.
-        path (str): Path of the file, used in error messages.
-    """
-
-    def __init__(self, file, path: str) -> None:
-        super().__init__(file, encoding='latin1')
-        self.path = path
-        reconstruct = _numpy_reconstruct()
-        self.allowed = {
-            ('numpy.core.multiarray', '_reconstruct'): reconstruct,
-            ('numpy._core.multiarray', '_reconstruct'): reconstruct,
-            ('numpy', 'ndarray'): np.ndarray,
-            ('numpy', 'dtype'): np.dtype,
-            ('_codecs', 'encode'): _latin1_encode,
-        }
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return self.allowed[(module, name)]
-        except KeyError:
-            raise UnsafePickleError(
-                f'{self.path}: refusing to load the global "{module}.{name}". '
-                'Official CIFAR files only contain numpy arrays, lists and '
-                'strings, so this file is not an official CIFAR file (it may '
-                'be corrupted or tampered with). Replace it with a fresh copy '
-                f'from {CIFAR_URL}.') from None
 
 
 def load_cifar_pickle(path: str) -> Dict[str, Any]:
@@ -92,9 +41,15 @@ def load_cifar_pickle(path: str) -> Dict[str, Any]:
     """
     try:
         with open(path, 'rb') as f:
-            content = _CIFARUnpickler(f, path).load()
-    except UnsafePickleError:
-        raise
+            # mmkd's one restricted unpickler (that of checkpoints): numpy
+            # arrays, lists and strings, never code
+            content = RestrictedUnpickler(f, encoding='latin1').load()
+    except UnsafeCheckpointError as err:
+        raise UnsafePickleError(
+            f'{path}: {err}. Official CIFAR files only contain numpy arrays, '
+            'lists and strings, so this file is not an official CIFAR file '
+            '(it may be corrupted or tampered with). Replace it with a fresh '
+            f'copy from {CIFAR_URL}.') from None
     except (EOFError, pickle.UnpicklingError, ValueError, IndexError,
             TypeError, AttributeError, MemoryError) as err:
         raise ValueError(
@@ -112,54 +67,6 @@ def load_cifar_pickle(path: str) -> Dict[str, Any]:
 
 def _as_str(value: Union[str, bytes]) -> str:
     return value.decode('latin1') if isinstance(value, bytes) else str(value)
-
-
-def _is_within(root: str, path: str) -> bool:
-    root = osp.realpath(root)
-    return osp.commonpath([root, osp.realpath(path)]) == root
-
-
-def safe_extract(archive: str, dest: str) -> None:
-    """Extract a tar archive without letting members escape ``dest``.
-
-    Uses tarfile's ``'data'`` filter where Python has it; otherwise only
-    regular files and folders whose paths stay inside ``dest`` are accepted.
-
-    Args:
-        archive (str): Path of the ``.tar.gz`` file.
-        dest (str): Folder to extract into.
-    """
-    try:
-        _extract(archive, dest)
-    except (tarfile.ReadError, EOFError, zlib.error, OSError) as err:
-        if isinstance(err, FileNotFoundError):
-            raise
-        raise RuntimeError(
-            f'Cannot extract {archive} (truncated or corrupt?): {err}. Get a '
-            f'fresh copy from {CIFAR_URL}.') from None
-
-
-def _extract(archive: str, dest: str) -> None:
-    with tarfile.open(archive, 'r:*') as tar:
-        if hasattr(tarfile, 'data_filter'):
-            try:
-                tar.extractall(dest, filter='data')
-            except tarfile.FilterError as e:
-                raise RuntimeError(
-                    f'Refusing to extract {archive}: {e}. The official CIFAR '
-                    'archives only contain plain files; get a fresh copy '
-                    f'from {CIFAR_URL}.') from e
-            return
-        members = tar.getmembers()
-        for member in members:
-            target = osp.join(dest, member.name)
-            if (osp.isabs(member.name) or not _is_within(dest, target)
-                    or not (member.isfile() or member.isdir())):
-                raise RuntimeError(
-                    f'Refusing to extract {archive}: unsafe member '
-                    f'"{member.name}". The official CIFAR archives only '
-                    f'contain plain files; get a fresh copy from {CIFAR_URL}.')
-        tar.extractall(dest, members=members)
 
 
 class _BaseCIFAR(BaseDataset):
@@ -233,7 +140,7 @@ class _BaseCIFAR(BaseDataset):
             raise self._not_found(f'{folder} lacks {", ".join(missing)}')
         archive = osp.join(root, self.archive)
         if osp.isfile(archive):
-            self._extract(archive)
+            extract_folder(archive, root, self.folder, CIFAR_URL)
             if self._has_files(folder):
                 return folder
             raise self._not_found(
@@ -242,30 +149,6 @@ class _BaseCIFAR(BaseDataset):
         if not osp.isdir(root):
             raise self._not_found(f'data_root {root} does not exist')
         raise self._not_found(f'found neither {folder} nor {archive}')
-
-    def _extract(self, archive: str) -> None:
-        # Extract into a private temporary folder and move the result into
-        # place, so that processes starting together (distributed training)
-        # never read a half-extracted folder.
-        try:
-            tmp = tempfile.mkdtemp(prefix='.extract_', dir=self.data_root)
-        except OSError as e:
-            raise OSError(
-                f'Cannot extract {archive} in {self.data_root} ({e}). '
-                f'Extract it yourself so that {self.folder}/ lies in a '
-                'folder you pass as data_root.') from e
-        try:
-            safe_extract(archive, tmp)
-            extracted = osp.join(tmp, self.folder)
-            target = osp.join(self.data_root, self.folder)
-            if osp.isdir(extracted) and not osp.exists(target):
-                try:
-                    os.rename(extracted, target)
-                except OSError:
-                    if not osp.isdir(target):  # not another process' win
-                        raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     def _load_images(self, path: str,
                      num_classes: int) -> Tuple[np.ndarray, List[int]]:

@@ -31,6 +31,7 @@ Hooking this into MMEngine's ``CheckpointLoader`` is in
 :mod:`mmkd.utils.checkpoint_loader`.
 """
 import _compat_pickle
+import codecs
 import importlib
 import io
 import pickle
@@ -150,8 +151,20 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
         f'refusing getattr({type(obj).__name__}, {name!r})')
 
 
+def _latin1_encode(text: str, encoding: str = 'latin1') -> bytes:
+    """``_codecs.encode`` as protocol-2 pickles of bytes call it: latin-1
+    only (a pickle has no other use for it)."""
+    if codecs.lookup(encoding).name != 'iso8859-1':
+        raise UnsafeCheckpointError(
+            f'refusing _codecs.encode with encoding {encoding!r}: pickles '
+            'only encode bytes as latin-1')
+    return codecs.encode(text, 'latin1')
+
+
 class RestrictedUnpickler(pickle.Unpickler):
-    """``pickle.Unpickler`` that resolves only allow-listed globals."""
+    """``pickle.Unpickler`` that resolves only allow-listed globals (mmkd's
+    one restricted unpickler: checkpoints on torch < 2.6 and the CIFAR
+    files use it)."""
 
     def find_class(self, module: str, name: str) -> Any:
         # protocol-2 pickles name Python-2 modules (__builtin__.set, ...)
@@ -160,6 +173,8 @@ class RestrictedUnpickler(pickle.Unpickler):
         module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         if module == 'builtins' and name == 'getattr':
             return _history_buffer_getattr
+        if (module, name) == ('_codecs', 'encode'):
+            return _latin1_encode
         if is_allowed_global(module, name):
             return super().find_class(module, name)
         raise UnsafeCheckpointError(

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from mmkd.datasets.transforms import RandomCrop
+from mmkd.datasets.transforms.recorded_flip import RecordedRandomFlip
 from mmkd.datasets.transforms.teacher_cache import (RecordedRandomCrop,
-                                                    RecordedRandomFlip,
                                                     TeacherCacheReplay,
                                                     image_hash)
 from mmkd.registry import TRANSFORMS

@@ -27,3 +27,16 @@ def test_tables_mark_deviations_and_have_no_mmkd_numbers_yet():
                                              'README.md')]
     assert '| 71.97 |' in dkd  # no deviation left for resnet56 -> resnet20
     assert 'not trained' in text
+
+
+def test_readme_source_line_is_the_cards():
+    """A method README's "Source:" line is generated from its card, not a
+    second hand-written copy."""
+    from kd_config_utils import CARDS
+    path = osp.join(REPO, 'configs', 'kd', 'vid', 'README.md')
+    card = CARDS['configs/kd/vid/vid_resnet56_resnet20_1xb64-240e_cifar100.py']
+    source = card['Metadata']['Recipe']['source']
+    text = gen_methods_doc.outputs()[path]
+    block = text.split('<!-- generated: recipe-source -->\n')[1].split(
+        '<!-- end generated -->')[0]
+    assert ' '.join(block.split()) == f'Source: {source}.'

@@ -284,14 +284,18 @@ def test_dataset_labels_reach_crd(loader):
         for i in range(len(loader.dataset))
     ]
     model = tiny_algorithm(
-        dict(
-            type='ConfigurableDistiller',
-            student_distill_layer=['avgpool'],
-            teacher_distill_layer=['avgpool'],
-            loss=[
-                dict(type='CRDLoss', s_dim=64, t_dim=64, n_data=6, nce_k=2,
-                     feat_dim=8, negatives='other_classes')
-            ]))
+        dict(type='ConfigurableDistiller',
+             student_distill_layer=['avgpool'],
+             teacher_distill_layer=['avgpool'],
+             loss=[
+                 dict(type='CRDLoss',
+                      in_channels=64,
+                      out_channels=64,
+                      n_data=6,
+                      nce_k=2,
+                      feat_dim=8,
+                      negatives='other_classes')
+             ]))
     DatasetLabelsHook().before_train(fake_runner(model, loader))
     crd = model.distiller.distill_losses['loss_crd']
     assert crd.dataset_labels.tolist() == labels

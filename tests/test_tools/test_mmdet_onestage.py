@@ -23,7 +23,7 @@ PAIRS = {
     dict(
         teacher='retinanet_r34_fpn_tiny-coco.py',
         distill='cwd_fpn_retinanet_r34-r18_tiny-coco.py',
-        distill_loss='distill.loss_cwd',
+        distill_loss='distill.loss_channelwisedivergence',
         student_losses=('loss_cls', 'loss_bbox')),
     'yolox_kd':
     dict(

@@ -1,5 +1,7 @@
 """Write the CIFAR-100 tables of docs/methods.md and of every
-configs/kd/<method>/README.md from the recipe cards (the metafiles).
+configs/kd/<method>/README.md (and each README's "Source:" line) from the
+recipe cards (the metafiles, which tools/misc/recipe_cards.py --write
+generates from the configs and each method's sources.yml).
 
 The generated parts sit between ``<!-- generated: NAME -->`` and
 ``<!-- end generated -->`` lines; the rest of each file is written by hand.
@@ -14,6 +16,7 @@ import argparse
 import os.path as osp
 import re
 import sys
+import textwrap
 from collections import OrderedDict
 from typing import Dict, List, Optional
 
@@ -34,15 +37,21 @@ def _pair(model: dict) -> str:
     return f'{meta["Teacher"]["Name"]}_{meta["Student"]["Name"]}'
 
 
-def _top1(entry: Optional[dict]) -> Optional[float]:
-    if not entry:
-        return None
-    return entry.get('Metrics', {}).get('Top 1 Accuracy')
+def _baseline(network: dict) -> float:
+    """The published top-1 of a teacher or student trained alone."""
+    return network['Published']['Top 1 Accuracy']
+
+
+def _published(model: dict) -> Optional[dict]:
+    """The published result on a card, if any (never ``Results``: that is
+    for numbers a run of mmkd reproduced)."""
+    published = model['Metadata'].get('Published results') or []
+    return published[0] if published else None
 
 
 def _result(model: dict) -> Optional[float]:
-    results = model.get('Results') or []
-    return _top1(results[0]) if results else None
+    published = _published(model)
+    return published['Metrics']['Top 1 Accuracy'] if published else None
 
 
 def _config_name(model: dict) -> str:
@@ -78,11 +87,12 @@ def method_table(models: List[dict]) -> str:
             marks += f'[^{notes.index(deviation) + 1}]'
         if marks:
             published += ' \u2020' + marks
-        source = (recipe.get('published') or {}).get('source', '-')
+        source = (_published(model) or {}).get('Source', '-')
         name = _config_name(model)
         lines.append(
             f'| {meta["Teacher"]["Name"]} | {meta["Student"]["Name"]} | '
-            f'{_top1(meta["Teacher"]):.2f} | {_top1(meta["Student"]):.2f} | '
+            f'{_baseline(meta["Teacher"]):.2f} | '
+            f'{_baseline(meta["Student"]):.2f} | '
             f'{published} | {source} | {NOT_TRAINED} | [{name}](./{name}) |')
     text = '\n'.join(lines) + '\n'
     if notes:
@@ -93,15 +103,23 @@ def method_table(models: List[dict]) -> str:
     return text
 
 
+def recipe_source(models: List[dict]) -> str:
+    """The README's "Source:" line: the source on the card of the method's
+    first config (its main recipe)."""
+    source = models[0]['Metadata']['Recipe']['source'].rstrip('.')
+    return textwrap.fill(f'Source: {source}.', width=76,
+                         break_on_hyphens=False) + '\n'
+
+
 # ------------------------------------------------------ docs/methods.md
 def cifar_table(groups: Dict[str, List[dict]]) -> str:
     """One row per method, one column per standard pair."""
     head = ('| method (paper) | configs | ' + ' | '.join(PAIR_TITLES) +
             ' | recipe from |')
     lines = [head, '|' + ' --- |' * (len(PAIRS) + 3)]
-    teacher = {_pair(m): _top1(m['Metadata']['Teacher']) for g in
+    teacher = {_pair(m): _baseline(m['Metadata']['Teacher']) for g in
                groups.values() for m in g}
-    student = {_pair(m): _top1(m['Metadata']['Student']) for g in
+    student = {_pair(m): _baseline(m['Metadata']['Student']) for g in
                groups.values() for m in g}
     for label, values in (('teacher alone', teacher),
                           ('student alone', student)):
@@ -191,8 +209,11 @@ def outputs(repo: str = REPO) -> Dict[str, str]:
     for models in groups.values():
         readme = osp.join(repo, osp.dirname(models[0]['Config']),
                           'README.md')
-        files[readme] = render(readme,
-                               {'recipe-table': method_table(models)})
+        files[readme] = render(
+            readme, {
+                'recipe-table': method_table(models),
+                'recipe-source': recipe_source(models),
+            })
     doc = osp.join(repo, 'docs', 'methods.md')
     files[doc] = render(
         doc, {

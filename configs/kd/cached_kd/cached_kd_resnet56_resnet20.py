@@ -1,12 +1,11 @@
 # Vanilla KD, resnet56 -> resnet20 on CIFAR-100 (the recipe of
-# ../kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py: 0.1 * CE + 0.9 *
-# KD(tau=4), 64 images per step, 240 epochs), trained
+# ../kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py), trained
 # from a teacher output cache (FKD, Shen & Xing, ECCV 2022): the teacher's
 # top-10 logits for K=10 draws (crop offset + flip) of every training image
 # are computed once; each epoch replays one stored draw per image and reads
 # its soft label, so the teacher never runs during training.
-# Published top-1 of the online recipe (RepDistiller README, last epoch):
-# teacher 72.34, student alone 69.06, KD 70.66; not yet measured from a cache.
+# The online recipe's published top-1 is on its card
+# (../kd/metafile.yml); not yet measured from a cache.
 #   python tools/build_teacher_cache.py configs/kd/cached_kd/cached_kd_resnet56_resnet20.py \
 #       --draws 10 --topk 10 \
 #       --cfg-options model.teacher_ckpt=work_dirs/resnet56_cifar100/epoch_240.pth

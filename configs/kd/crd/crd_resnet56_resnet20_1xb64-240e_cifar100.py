@@ -10,6 +10,6 @@ model = dict(
         type='ConfigurableDistiller',
         student_distill_layer=['avgpool'],
         teacher_distill_layer=['avgpool'],
-        loss=[dict(_base_.crd.loss, s_dim=dim, t_dim=dim)],
+        loss=[dict(_base_.crd.loss, in_channels=dim, out_channels=dim)],
         weights=[_base_.crd.weight]))
 custom_hooks = _base_.custom_hooks + _base_.crd.hooks

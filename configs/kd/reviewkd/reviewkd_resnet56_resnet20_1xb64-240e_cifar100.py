@@ -13,8 +13,8 @@ model = dict(
         student_distill_layer=layers,
         teacher_distill_layer=layers,
         loss=[
-            dict(_base_.reviewkd.loss, student_channels=channels,
-                 teacher_channels=channels)
+            dict(_base_.reviewkd.loss, in_channels=channels,
+                 out_channels=channels)
         ],
         weights=[0.6]))
 custom_hooks = _base_.custom_hooks + _base_.reviewkd.hooks

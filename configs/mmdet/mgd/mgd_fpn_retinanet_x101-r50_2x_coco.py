@@ -58,8 +58,8 @@ model = dict(
         connectors={
             f'mgd_fpn{i}': dict(
                 type='MGDConnector',
-                student_channels=256,
-                teacher_channels=256,
+                in_channels=256,
+                out_channels=256,
                 lambda_mgd=0.65)
             for i in range(5)
         },

@@ -4,8 +4,8 @@
 # Both sides record the output of decode_head.conv_seg, the (N, 4, 8, 8)
 # logits before any resize; the teacher runs in 'tensor' mode (backbone and
 # decode head, no auxiliary head, no loss) and stops after conv_seg. The
-# student trains as usual plus distill.loss_cwd (tau 1; weight 3 here, where
-# the full-size configs use MMRazor's 5).
+# student trains as usual plus distill.loss_channelwisedivergence (tau 1;
+# weight 3 here, where the full-size configs use MMRazor's 5).
 # Dataset, schedule and runtime come from the student's plain mmseg config.
 #   python tools/dataset_converters/make_tiny_seg.py data/tiny_seg
 #   python tools/train.py configs/mmseg/tiny/pspnet_r34_tiny-seg.py

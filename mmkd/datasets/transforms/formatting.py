@@ -3,7 +3,7 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from mmcv.transforms import BaseTransform
+from .base import BaseTransform
 
 from mmkd.registry import TRANSFORMS
 from mmkd.structures import ClsDataSample

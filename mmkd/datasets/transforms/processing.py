@@ -3,7 +3,7 @@ import numbers
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
-from mmcv.transforms import BaseTransform
+from .base import BaseTransform
 
 from mmkd.registry import TRANSFORMS
 

@@ -12,21 +12,19 @@ A replayable transform declares the parameters it draws in
 ``aug_param_fields`` (``(name, numpy dtype)`` pairs) and keeps them in
 ``results['aug_params']``: when a field is already there it applies that
 value instead of drawing a new one. See docs/teacher_cache.md.
+``RecordedRandomFlip`` (mmcv's ``RandomFlip``, recorded) is in
+``recorded_flip.py``, registered where mmcv is installed.
 """
 import hashlib
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from mmcv.transforms import BaseTransform
-from mmcv.transforms import RandomFlip
 
 from mmkd.registry import TRANSFORMS
 from ..teacher_cache.check import TeacherCacheStamp, check_transforms
 from ..teacher_cache.storage import TeacherCache, TeacherCacheError
+from .base import BaseTransform
 from .processing import RandomCrop
-
-#: flip directions by the code a cache stores (0: not flipped)
-FLIP_CODES = (None, 'horizontal', 'vertical', 'diagonal')
 
 
 def aug_params(results: dict) -> dict:
@@ -93,44 +91,6 @@ class RecordedRandomCrop(RandomCrop):
                                                   left:left + crop_w])
         results['img_shape'] = (crop_h, crop_w)
         return results
-
-    def __repr__(self) -> str:
-        return super().__repr__()[:-1] + f', param_key={self.param_key!r})'
-
-
-@TRANSFORMS.register_module()
-class RecordedRandomFlip(RandomFlip):
-    """mmcv's ``RandomFlip`` whose direction is recorded or replayed.
-
-    The direction is kept as ``results['aug_params'][param_key]``, a code
-    into ``(None, 'horizontal', 'vertical', 'diagonal')`` (0: no flip).
-
-    Args:
-        param_key (str): Name of the recorded field. Defaults to ``'flip'``.
-        **kwargs: The arguments of mmcv's ``RandomFlip`` (``prob``,
-            ``direction``, ``swap_seg_labels``).
-    """
-
-    def __init__(self, *args, param_key: str = 'flip', **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.param_key = param_key
-        self.aug_param_fields = ((param_key, 'i1'), )
-
-    def _flip_on_direction(self, results: dict) -> None:
-        params = aug_params(results)
-        if self.param_key in params:
-            code = int(params[self.param_key])
-            if not 0 <= code < len(FLIP_CODES):
-                raise ValueError(f'{type(self).__name__}: replayed flip code '
-                                 f'{code} is not one of 0..3.')
-            direction = FLIP_CODES[code]
-        else:
-            direction = self._choose_direction()
-            params[self.param_key] = FLIP_CODES.index(direction)
-        results['flip'] = direction is not None
-        results['flip_direction'] = direction
-        if direction is not None:
-            self._flip(results)
 
     def __repr__(self) -> str:
         return super().__repr__()[:-1] + f', param_key={self.param_key!r})'

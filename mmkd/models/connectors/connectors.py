@@ -1,10 +1,12 @@
 """Connectors: learnable or fixed adapters from a student feature to the
 shape of its teacher counterpart."""
+import logging
 from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
 
 from mmkd.registry import MODELS
@@ -92,8 +94,12 @@ class ConvBNConnector(BaseConnector):
         kernel_size (int): Defaults to 1.
         norm (bool): Add a BatchNorm. Defaults to True.
         act (bool): Add a ReLU. Defaults to False.
-        resize (bool): Also resize to the teacher feature's spatial size.
-            Defaults to False.
+        resize (bool): Also resize (bilinear) to the teacher feature's
+            spatial size; it needs a loss that pairs the student tensor with
+            one teacher tensor, else an error says so. The first resize is
+            logged once. Without it, an output whose spatial size differs
+            from the teacher's is passed on as it is, with a warning logged
+            once. Defaults to False.
     """
 
     def __init__(self,
@@ -120,6 +126,7 @@ class ConvBNConnector(BaseConnector):
             layers.append(nn.ReLU(inplace=True))
         self.layers = nn.Sequential(*layers)
         self.resize = resize
+        self._reported = False  # the resize (or its absence) logged once
 
     def forward_connect(self, feature, reference):
         if feature.dim() != 4 or feature.size(1) != self.in_channels:
@@ -127,6 +134,27 @@ class ConvBNConnector(BaseConnector):
                 f'ConvBNConnector(in_channels={self.in_channels}) got a '
                 f'feature of shape {tuple(feature.shape)}.')
         out = self.layers(feature)
-        if self.resize and reference is not None:
-            out = _resize(out, reference.shape[-2:], 'bilinear', False)
+        if self.resize and reference is None:
+            raise ValueError(
+                'ConvBNConnector(resize=True) needs the teacher tensor to '
+                'take the size from, but its loss does not pair the student '
+                'tensor with one teacher tensor; use a ResizeConnector with '
+                'size=(H, W) or resize=False.')
+        if reference is None or reference.dim() != 4:
+            return out
+        size, target = tuple(out.shape[-2:]), tuple(reference.shape[-2:])
+        if size != target and not self._reported:
+            self._reported = True
+            if self.resize:
+                print_log(
+                    f'ConvBNConnector: resizing its output from {size} to '
+                    f"the teacher's {target} (bilinear).", logger='current')
+            else:
+                print_log(
+                    f'ConvBNConnector(resize=False): its output is {size}, '
+                    f"the teacher's {target}; passed on unresized (set "
+                    'resize=True to interpolate it to the teacher\'s size).',
+                    logger='current', level=logging.WARNING)
+        if self.resize:
+            out = _resize(out, target, 'bilinear', False)
         return out

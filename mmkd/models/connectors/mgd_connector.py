@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 
 from mmkd.registry import MODELS
+from mmkd.utils.deprecation import renamed_args
 from ..losses.base import check_number
 from ..losses.utils import RandomStream
 from .connectors import BaseConnector
@@ -29,8 +30,8 @@ class MGDConnector(BaseConnector):
     the masks an uninterrupted one would have.
 
     Args:
-        student_channels (int): Channels of the student feature.
-        teacher_channels (int): Channels of the teacher feature. A 1x1
+        in_channels (int): Channels of the student feature.
+        out_channels (int): Channels of the teacher feature. A 1x1
             convolution aligns the student to them when they differ.
         lambda_mgd (float): Ratio of masked positions, in ``[0, 1)``.
             Defaults to 0.65.
@@ -38,23 +39,25 @@ class MGDConnector(BaseConnector):
             Defaults to None.
     """
 
+    @renamed_args(student_channels='in_channels',
+                  teacher_channels='out_channels')
     def __init__(self,
-                 student_channels: int,
-                 teacher_channels: int,
+                 in_channels: int,
+                 out_channels: int,
                  lambda_mgd: float = 0.65,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.student_channels = student_channels
-        self.teacher_channels = teacher_channels
+        self.in_channels = in_channels
+        self.out_channels = out_channels
         self.lambda_mgd = check_number('MGDConnector', 'lambda_mgd',
                                        lambda_mgd, '[0, 1)')
         self.align = None
-        if student_channels != teacher_channels:
-            self.align = nn.Conv2d(student_channels, teacher_channels, 1)
+        if in_channels != out_channels:
+            self.align = nn.Conv2d(in_channels, out_channels, 1)
         self.generation = nn.Sequential(
-            nn.Conv2d(teacher_channels, teacher_channels, 3, padding=1),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1),
             nn.ReLU(inplace=True),
-            nn.Conv2d(teacher_channels, teacher_channels, 3, padding=1))
+            nn.Conv2d(out_channels, out_channels, 3, padding=1))
         self.rng = RandomStream()
 
     def random_mask(self, feature: torch.Tensor) -> torch.Tensor:
@@ -67,9 +70,9 @@ class MGDConnector(BaseConnector):
 
     def forward_connect(self, feature: torch.Tensor,
                         reference: Optional[torch.Tensor]) -> torch.Tensor:
-        if feature.dim() != 4 or feature.size(1) != self.student_channels:
+        if feature.dim() != 4 or feature.size(1) != self.in_channels:
             raise ValueError(
-                f'MGDConnector(student_channels={self.student_channels}) got '
+                f'MGDConnector(in_channels={self.in_channels}) got '
                 f'a feature of shape {tuple(feature.shape)}.')
         if self.align is not None:
             feature = self.align(feature)

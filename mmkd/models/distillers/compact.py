@@ -8,11 +8,12 @@ from .loss_signature import accepts_init_arg, forward_params, loss_class
 Layer = Union[str, dict]
 
 
-def _log_key(loss_type: Any) -> str:
-    """'KDLoss' -> 'kd', 'vanilla_kd' -> 'vanilla_kd', a class -> its name."""
-    name = loss_type if isinstance(loss_type, str) else getattr(
-        loss_type, '__name__', 'custom')
-    name = name.split('.')[-1]
+def _log_key(index: int, cfg: dict) -> str:
+    """The log key of a loss: its class's name without ``Loss``, lower
+    case, whichever registered alias built it (``'KDLoss'`` and
+    ``'vanilla_kd'`` -> ``'kd'``; ``'ChannelWiseDivergence'`` and ``'cwd'``
+    -> ``'channelwisedivergence'``)."""
+    name = loss_class(f'loss[{index}]', cfg).__name__
     if name.endswith('Loss') and len(name) > 4:
         name = name[:-4]
     return name.lower()
@@ -161,7 +162,7 @@ def compact_to_explicit(student_distill_layer: Sequence[Layer],
         if not isinstance(cfg, dict) or 'type' not in cfg:
             raise TypeError(f'loss[{i}] must be a dict with a "type", got '
                             f'{cfg!r}.')
-    keys = [_log_key(cfg['type']) for cfg in loss]
+    keys = [_log_key(i, cfg) for i, cfg in enumerate(loss)]
     distill_losses, mappings = {}, {}
     for i, (cfg, key) in enumerate(zip(loss, keys)):
         cfg = dict(cfg)

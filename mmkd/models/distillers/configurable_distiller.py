@@ -50,7 +50,8 @@ class ConfigurableDistiller(BaseModule):
             type='ConfigurableDistiller',
             student_distill_layer=['layer1', 'layer2', 'layer3'],
             teacher_distill_layer=['layer1', 'layer2', 'layer3'],
-            loss=[dict(type='vid', inC=16, midC=16, outC=16), ...],
+            loss=[dict(type='vid', in_channels=16, mid_channels=16,
+                       out_channels=16), ...],
             weights=[1.0, 1.0, 1.0])
 
     Explicit (see docs/distillation.md)::

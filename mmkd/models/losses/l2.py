@@ -89,8 +89,9 @@ class L2Loss(PointwiseFeatureLoss):
 
     With a regressor connector on the student side this is FitNet's hint
     loss (weight 100 on CIFAR-100), registered under the method's names
-    too: ``type='FitNetLoss'`` (or ``'fitnet'``) builds this class, and the
-    compact form logs it as ``distill.loss_fitnet``. The regressor (e.g.
+    too: ``type='FitNetLoss'`` (or ``'fitnet'``) builds this class, which
+    logs as ``distill.loss_l2`` whichever name built it (the FitNet configs
+    name theirs ``loss_fitnet`` with ``loss_name``). The regressor (e.g.
     ``ConvBNConnector`` with ``act=True``, RepDistiller's ``ConvReg`` for
     maps of equal size) must give the student input the teacher's shape.
 
@@ -104,3 +105,4 @@ class L2Loss(PointwiseFeatureLoss):
 
     def distance(self, diff: torch.Tensor) -> torch.Tensor:
         return diff.pow(2)
+

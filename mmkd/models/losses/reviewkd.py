@@ -16,6 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from mmkd.utils.deprecation import renamed_args
 from .base import BaseDistillLoss, Levels
 from .utils import check_feature_map
 
@@ -93,38 +94,40 @@ class ReviewKDLoss(BaseDistillLoss):
     CIFAR setting).
 
     Args:
-        student_channels (Sequence[int]): Channels of the student stages,
+        in_channels (Sequence[int]): Channels of the student stages,
             shallow to deep.
-        teacher_channels (Sequence[int]): Channels of the teacher stages,
+        out_channels (Sequence[int]): Channels of the teacher stages,
             same order and length.
         mid_channels (int, optional): Channels of the fused maps. Defaults
-            to ``min(512, student_channels[-1])`` as in the official code.
+            to ``min(512, in_channels[-1])`` as in the official code.
         pool_sizes (Sequence[int]): Pyramid of the HCL below the full map.
             Defaults to ``(4, 2, 1)``.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
+    @renamed_args(student_channels='in_channels',
+                  teacher_channels='out_channels')
     def __init__(self,
-                 student_channels: Sequence[int],
-                 teacher_channels: Sequence[int],
+                 in_channels: Sequence[int],
+                 out_channels: Sequence[int],
                  mid_channels: Optional[int] = None,
                  pool_sizes: Sequence[int] = (4, 2, 1),
                  loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)
-        if len(student_channels) != len(teacher_channels) or \
-                not student_channels:
+        if len(in_channels) != len(out_channels) or \
+                not in_channels:
             raise ValueError(
-                f'{NAME}: student_channels {list(student_channels)} and '
-                f'teacher_channels {list(teacher_channels)} must be '
+                f'{NAME}: in_channels {list(in_channels)} and '
+                f'out_channels {list(out_channels)} must be '
                 'non-empty and of the same length (one entry per stage).')
-        self.student_channels = list(student_channels)
-        self.teacher_channels = list(teacher_channels)
-        mid = mid_channels or min(512, self.student_channels[-1])
-        last = len(self.student_channels) - 1
+        self.in_channels = list(in_channels)
+        self.out_channels = list(out_channels)
+        mid = mid_channels or min(512, self.in_channels[-1])
+        last = len(self.in_channels) - 1
         self.fusions = nn.ModuleList(
             AttentionFusion(c_in, mid, c_out, fuse=i < last)
             for i, (c_in, c_out) in enumerate(
-                zip(self.student_channels, self.teacher_channels)))
+                zip(self.in_channels, self.out_channels)))
         self.pool_sizes = tuple(pool_sizes)
 
     @staticmethod
@@ -158,20 +161,20 @@ class ReviewKDLoss(BaseDistillLoss):
         if len(pairs) != len(self.fusions):
             raise ValueError(
                 f'{NAME}: configured for {len(self.fusions)} stages '
-                f'(student_channels={self.student_channels}) but got '
+                f'(in_channels={self.in_channels}) but got '
                 f'{len(pairs)} student/teacher stages.')
         s_maps, t_maps = [], []
         for i, (s, t) in enumerate(pairs):
             s, t = self._as_map(s), self._as_map(t)
             check_feature_map(f'{NAME} (stage {i})', 'student', s)
             check_feature_map(f'{NAME} (stage {i})', 'teacher', t)
-            if s.size(1) != self.student_channels[i] or \
-                    t.size(1) != self.teacher_channels[i] or \
+            if s.size(1) != self.in_channels[i] or \
+                    t.size(1) != self.out_channels[i] or \
                     s.size(0) != t.size(0):
                 raise ValueError(
                     f'{NAME} (stage {i}): configured for '
-                    f'{self.student_channels[i]} student and '
-                    f'{self.teacher_channels[i]} teacher channels, got a '
+                    f'{self.in_channels[i]} student and '
+                    f'{self.out_channels[i]} teacher channels, got a '
                     f'student input of shape {tuple(s.shape)} and a teacher '
                     f'input of shape {tuple(t.shape)}.')
             s_maps.append(self.upcast_to_parameters(s))

@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from mmkd.utils.deprecation import renamed_args
 from .base import BaseDistillLoss, check_number
 from .utils import check_feature_map
 
@@ -21,22 +22,24 @@ from .utils import check_feature_map
 class VIDLoss(BaseDistillLoss):
     """VID loss with its regressor and learned variance.
 
-    Argument names follow the seed toolkit's config
-    (``dict(type='vid', inC=16, midC=16, outC=16)``).
+    The seed toolkit's names (``dict(type='vid', inC=16, midC=16,
+    outC=16)``) still build it, with a DeprecationWarning naming the new
+    ones.
 
     Args:
-        inC (int): Channels of the student feature.
-        midC (int): Hidden channels of the regressor.
-        outC (int): Channels of the teacher feature.
+        in_channels (int): Channels of the student feature.
+        mid_channels (int): Hidden channels of the regressor.
+        out_channels (int): Channels of the teacher feature.
         init_pred_var (float): Initial variance ``sigma2``. Defaults to 5.0.
         eps (float): Lower bound added to the variance. Defaults to 1e-5.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
+    @renamed_args(inC='in_channels', midC='mid_channels', outC='out_channels')
     def __init__(self,
-                 inC: int,
-                 midC: int,
-                 outC: int,
+                 in_channels: int,
+                 mid_channels: int,
+                 out_channels: int,
                  init_pred_var: float = 5.0,
                  eps: float = 1e-5,
                  loss_weight: float = 1.0) -> None:
@@ -46,14 +49,15 @@ class VIDLoss(BaseDistillLoss):
         if init_pred_var <= eps:
             raise ValueError(f'VIDLoss: init_pred_var ({init_pred_var}) must '
                              f'be larger than eps ({eps}).')
-        self.in_channels, self.out_channels = inC, outC
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.mid_channels = mid_channels
         self.regressor = nn.Sequential(
-            nn.Conv2d(inC, midC, 1, bias=False), nn.ReLU(),
-            nn.Conv2d(midC, midC, 1, bias=False), nn.ReLU(),
-            nn.Conv2d(midC, outC, 1, bias=False))
+            nn.Conv2d(in_channels, mid_channels, 1, bias=False), nn.ReLU(),
+            nn.Conv2d(mid_channels, mid_channels, 1, bias=False), nn.ReLU(),
+            nn.Conv2d(mid_channels, out_channels, 1, bias=False))
         # softplus(alpha) + eps == init_pred_var at the start
         alpha = math.log(math.expm1(init_pred_var - eps))
-        self.alpha = nn.Parameter(torch.full((outC, ), alpha))
+        self.alpha = nn.Parameter(torch.full((out_channels, ), alpha))
         self.eps = eps
 
     @property
@@ -66,8 +70,9 @@ class VIDLoss(BaseDistillLoss):
         """Compute the loss.
 
         Args:
-            student (Tensor): Student feature, ``(N, inC, Hs, Ws)``.
-            teacher (Tensor): Teacher feature, ``(N, outC, Ht, Wt)``. The
+            student (Tensor): Student feature, ``(N, in_channels, Hs, Ws)``.
+            teacher (Tensor): Teacher feature, ``(N, out_channels, Ht,
+                Wt)``. The
                 larger of the two maps is average-pooled to the smaller.
 
         Returns:
@@ -78,10 +83,10 @@ class VIDLoss(BaseDistillLoss):
         if student.size(1) != self.in_channels or \
                 teacher.size(1) != self.out_channels:
             raise ValueError(
-                f'VIDLoss: configured for inC={self.in_channels}, '
-                f'outC={self.out_channels} but got a student feature of shape '
-                f'{tuple(student.shape)} and a teacher feature of shape '
-                f'{tuple(teacher.shape)}.')
+                f'VIDLoss: configured for in_channels={self.in_channels}, '
+                f'out_channels={self.out_channels} but got a student feature '
+                f'of shape {tuple(student.shape)} and a teacher feature of '
+                f'shape {tuple(teacher.shape)}.')
         student = self.upcast_to_parameters(student)
         teacher = self.upcast_to_parameters(teacher.detach())
         s_hw, t_hw = student.shape[2:], teacher.shape[2:]

@@ -11,12 +11,14 @@ from mmkd.structures import ClsDataSample
 
 init_default_scope('mmkd')
 
-VID3 = dict(
-    type='ConfigurableDistiller',
-    student_distill_layer=['layer1', 'layer2', 'layer3'],
-    teacher_distill_layer=['layer1', 'layer2', 'layer3'],
-    loss=[dict(type='vid', inC=c, midC=c, outC=c) for c in (16, 32, 64)],
-    weights=[1.0, 1.0, 1.0])
+VID3 = dict(type='ConfigurableDistiller',
+            student_distill_layer=['layer1', 'layer2', 'layer3'],
+            teacher_distill_layer=['layer1', 'layer2', 'layer3'],
+            loss=[
+                dict(type='vid', in_channels=c, mid_channels=c, out_channels=c)
+                for c in (16, 32, 64)
+            ],
+            weights=[1.0, 1.0, 1.0])
 KD = dict(
     type='ConfigurableDistiller',
     student_distill_layer=['linear'],

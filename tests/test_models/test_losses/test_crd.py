@@ -56,7 +56,7 @@ def reference_crd(fs, ft, loss_fn, idx, neg, z=None):
 
 def make_loss(**kwargs):
     torch.manual_seed(0)
-    cfg = dict(s_dim=6, t_dim=5, n_data=10, feat_dim=4, nce_k=3)
+    cfg = dict(in_channels=6, out_channels=5, n_data=10, feat_dim=4, nce_k=3)
     cfg.update(kwargs)
     loss_fn = CRDLoss(**cfg)
     with torch.no_grad():  # banks as they are after a few updates
@@ -67,7 +67,7 @@ def make_loss(**kwargs):
 
 def test_registered_with_alias_and_state_in_buffers():
     loss_fn = MODELS.build(
-        dict(type='crd', s_dim=8, t_dim=16, n_data=20, nce_k=5))
+        dict(type='crd', in_channels=8, out_channels=16, n_data=20, nce_k=5))
     assert type(loss_fn) is CRDLoss
     assert MODELS.get('CRDLoss') is CRDLoss
     state = loss_fn.state_dict()
@@ -142,7 +142,11 @@ def test_momentum_update_of_both_banks():
 def test_state_dict_round_trip_keeps_banks_and_z():
     loss_fn = make_loss()
     loss_fn(torch.randn(2, 6), torch.randn(2, 5), [1, 2])
-    restored = CRDLoss(s_dim=6, t_dim=5, n_data=10, feat_dim=4, nce_k=3)
+    restored = CRDLoss(in_channels=6,
+                       out_channels=5,
+                       n_data=10,
+                       feat_dim=4,
+                       nce_k=3)
     assert not torch.equal(restored.student_memory, loss_fn.student_memory)
     restored.load_state_dict(loss_fn.state_dict())
     for key, value in loss_fn.state_dict().items():
@@ -154,9 +158,17 @@ def test_state_dict_round_trip_keeps_banks_and_z():
 
 def test_negative_sampling_is_uniform_seedable_and_can_skip_positive():
     torch.manual_seed(1)
-    loss_fn = CRDLoss(s_dim=2, t_dim=2, n_data=4, feat_dim=2, nce_k=4000)
+    loss_fn = CRDLoss(in_channels=2,
+                      out_channels=2,
+                      n_data=4,
+                      feat_dim=2,
+                      nce_k=4000)
     torch.manual_seed(1)
-    twin = CRDLoss(s_dim=2, t_dim=2, n_data=4, feat_dim=2, nce_k=4000)
+    twin = CRDLoss(in_channels=2,
+                   out_channels=2,
+                   n_data=4,
+                   feat_dim=2,
+                   nce_k=4000)
     idx = torch.tensor([0, 3])
     first = loss_fn.sample_negatives(idx)
     assert torch.equal(first, twin.sample_negatives(idx))
@@ -195,18 +207,18 @@ def test_bad_shapes_and_arguments():
     loss_fn = make_loss()
     with pytest.raises(ValueError,
                        match=r'student features of size 6 '
-                       r'\(s_dim\) but got shape \(2, 7\)'):
+                       r'\(in_channels\) but got shape \(2, 7\)'):
         loss_fn(torch.randn(2, 7), torch.randn(2, 5), [0, 1])
     with pytest.raises(ValueError,
                        match=r'teacher features of size 5 '
-                       r'\(t_dim\)'):
+                       r'\(out_channels\)'):
         loss_fn(torch.randn(2, 6), torch.randn(2, 6), [0, 1])
     with pytest.raises(ValueError, match='expects .* student features'):
         loss_fn(torch.randn(6), torch.randn(2, 5), [0, 1])
     with pytest.raises(ValueError, match='differ in size'):
         loss_fn(torch.randn(2, 6), torch.randn(3, 5), [0, 1])
     with pytest.raises(ValueError, match='n_data must be a positive int'):
-        CRDLoss(s_dim=2, t_dim=2, n_data=0)
+        CRDLoss(in_channels=2, out_channels=2, n_data=0)
     # pooled maps (N, C, 1, 1) are flattened
     assert torch.isfinite(
         loss_fn(torch.randn(2, 6, 1, 1), torch.randn(2, 5, 1, 1), [0, 1]))
@@ -262,3 +274,16 @@ def test_scores_by_matrix_product_and_by_gather_agree():
         torch.testing.assert_close(scores, expected)
         grads.append(torch.autograd.grad(scores.sum(), anchor)[0])
     torch.testing.assert_close(grads[0], grads[1])
+
+
+def test_checkpoint_keys_stay_the_losss_own():
+    """The memory banks and the sampling stream live in crd_memory.py (a
+    mixin); their buffers are the loss's own, under the keys checkpoints
+    written before the split carry."""
+    loss = CRDLoss(in_channels=4, out_channels=4, n_data=8, feat_dim=4,
+                   nce_k=2)
+    assert list(loss.state_dict()) == [
+        'student_memory', 'teacher_memory', 'normalizer',
+        'embed_student.weight', 'embed_student.bias', 'embed_teacher.weight',
+        'embed_teacher.bias', 'rng.state'
+    ]

@@ -26,7 +26,7 @@ def test_connector_masks_lambda_of_positions_in_training_only():
 
 def test_loss_matches_formula_with_a_fixed_mask():
     torch.manual_seed(0)
-    conn = MGDConnector(student_channels=3, teacher_channels=4)
+    conn = MGDConnector(in_channels=3, out_channels=4)
     s = torch.randn(2, 3, 5, 5, requires_grad=True)
     t = torch.randn(2, 4, 5, 5, requires_grad=True)
     # the mask the connector will draw: its stream, copied before the draw
@@ -56,7 +56,7 @@ def test_loss_matches_formula_with_a_fixed_mask():
 
 def test_same_channels_no_align_registry_and_errors():
     conn = MODELS.build(
-        dict(type='MGDConnector', student_channels=4, teacher_channels=4))
+        dict(type='MGDConnector', in_channels=4, out_channels=4))
     assert conn.align is None
     loss_fn = MODELS.build(dict(type='mgd', alpha_mgd=1.0))
     assert isinstance(loss_fn, MGDLoss)
@@ -68,7 +68,7 @@ def test_same_channels_no_align_registry_and_errors():
             r'\(2, 4, 6, 6\)'):
         loss_fn(s, torch.randn(2, 4, 6, 6))
     with pytest.raises(
-            ValueError, match=r'student_channels=4.*\(2, 3, 3, 3\)'):
+            ValueError, match=r'in_channels=4.*\(2, 3, 3, 3\)'):
         conn(torch.randn(2, 3, 3, 3))
     with pytest.raises(ValueError, match='lambda_mgd'):
         MGDConnector(2, 2, lambda_mgd=1.0)

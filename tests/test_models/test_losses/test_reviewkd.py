@@ -130,8 +130,8 @@ def test_hcl_pyramid_weights():
 def test_alias_and_default_mid_channels():
     loss = MODELS.build(
         dict(type='reviewkd',
-             student_channels=[16, 600],
-             teacher_channels=[16, 600]))
+             in_channels=[16, 600],
+             out_channels=[16, 600]))
     assert isinstance(loss, ReviewKDLoss)
     # min(512, deepest student channels) as in the official code
     assert loss.fusions[0].reduce[0].out_channels == 512
@@ -156,5 +156,5 @@ def test_bad_inputs():
                 [torch.randn(2, 3, 4, 4), t[1]])
     with pytest.raises(ValueError, match=r'stage 1.*\(N, C, H, W\)'):
         loss_fn([s[0], torch.randn(2, 8, 3)], t)
-    with pytest.raises(ValueError, match='student_channels.*same length'):
+    with pytest.raises(ValueError, match='in_channels.*same length'):
         ReviewKDLoss([4, 8], [4])

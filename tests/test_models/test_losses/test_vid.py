@@ -21,7 +21,11 @@ def reference_vid(mu, t, alpha, eps):
 
 
 def test_initial_variance_is_init_pred_var():
-    loss = VIDLoss(inC=4, midC=6, outC=8, init_pred_var=5.0, eps=1e-5)
+    loss = VIDLoss(in_channels=4,
+                   mid_channels=6,
+                   out_channels=8,
+                   init_pred_var=5.0,
+                   eps=1e-5)
     assert torch.allclose(loss.variance, torch.full((8, ), 5.0))
     # the variance is a learned, registered parameter
     assert any(p is loss.alpha for p in loss.parameters())
@@ -29,7 +33,11 @@ def test_initial_variance_is_init_pred_var():
 
 def test_matches_formula_with_grads_to_regressor_and_variance():
     torch.manual_seed(0)
-    loss_fn = VIDLoss(inC=4, midC=6, outC=8, init_pred_var=2.0, eps=1e-3)
+    loss_fn = VIDLoss(in_channels=4,
+                      mid_channels=6,
+                      out_channels=8,
+                      init_pred_var=2.0,
+                      eps=1e-3)
     with torch.no_grad():
         loss_fn.alpha.uniform_(-1, 1)
     s = torch.randn(2, 4, 3, 3, requires_grad=True)
@@ -42,13 +50,14 @@ def test_matches_formula_with_grads_to_regressor_and_variance():
     loss.backward()
     assert s.grad is not None and s.grad.abs().sum() > 0
     assert t.grad is None
-    assert loss_fn.alpha.grad is not None and loss_fn.alpha.grad.abs().sum() > 0
+    assert loss_fn.alpha.grad is not None and loss_fn.alpha.grad.abs().sum(
+    ) > 0
     assert all(p.grad is not None for p in loss_fn.regressor.parameters())
 
 
 def test_spatial_mismatch_pools_the_larger_map():
     torch.manual_seed(0)
-    loss_fn = VIDLoss(inC=2, midC=2, outC=2)
+    loss_fn = VIDLoss(in_channels=2, mid_channels=2, out_channels=2)
     s = torch.randn(1, 2, 8, 8)
     t = torch.randn(1, 2, 4, 4)
     pooled = torch.nn.functional.adaptive_avg_pool2d(s, 4)
@@ -57,11 +66,19 @@ def test_spatial_mismatch_pools_the_larger_map():
 
 
 def test_seed_config_and_bad_channels():
-    loss = MODELS.build(
-        dict(type='vid', inC=16, midC=16, outC=16, init_pred_var=5.0,
-             eps=1e-5))
+    # the seed toolkit's names still build it, with a DeprecationWarning
+    # naming each new name
+    with pytest.warns(DeprecationWarning) as record:
+        loss = MODELS.build(
+            dict(type='vid', inC=16, midC=16, outC=16, init_pred_var=5.0,
+                 eps=1e-5))
+    assert sorted(str(w.message) for w in record) == [
+        "VIDLoss: 'inC' is deprecated, use 'in_channels'.",
+        "VIDLoss: 'midC' is deprecated, use 'mid_channels'.",
+        "VIDLoss: 'outC' is deprecated, use 'out_channels'.",
+    ]
     assert isinstance(loss, VIDLoss)
-    with pytest.raises(ValueError, match=r'inC=16.*\(2, 8, 4, 4\)'):
+    with pytest.raises(ValueError, match=r'in_channels=16.*\(2, 8, 4, 4\)'):
         loss(torch.randn(2, 8, 4, 4), torch.randn(2, 16, 4, 4))
     assert math.isfinite(
         loss(torch.randn(2, 16, 4, 4).half(),
