@@ -1,11 +1,39 @@
 """Finding the checkpoint to resume from when the newest one is damaged."""
 import glob
 import os.path as osp
+import pickle
 import re
 import zipfile
 from typing import Callable, Optional, Tuple
 
+from mmkd.utils.checkpoint import UnsafeCheckpointError, safe_load
+
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
+
+# how torch.save(..., _use_new_zipfile_serialization=False) starts: its
+# magic number, pickled with protocol 2
+LEGACY_MAGIC = b'\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19'
+
+
+class ResumeError(RuntimeError):
+    """``--resume`` found checkpoints, but none it can resume from."""
+
+
+def _legacy_problem(path: str) -> Optional[str]:
+    """Why a legacy (non-zip) torch file cannot be read, or None. The
+    format has no checksums, so it is read whole, through the safe
+    unpickler; a file it refuses as unsafe is left to the load, which says
+    so."""
+    try:
+        safe_load(path, map_location='cpu')
+    except UnsafeCheckpointError:
+        return None
+    except (EOFError, RuntimeError, pickle.UnpicklingError, ValueError,
+            OSError) as err:
+        reason = str(err).strip() or type(err).__name__
+        return ('is truncated or corrupt (a legacy, non-zip torch '
+                f'checkpoint: {reason})')
+    return None
 
 
 def checkpoint_problem(path: str) -> Optional[str]:
@@ -13,12 +41,17 @@ def checkpoint_problem(path: str) -> Optional[str]:
     (missing, empty, truncated, corrupt), or None if it is intact.
 
     Every member's CRC is checked, so a file cut short or damaged anywhere
-    is found without unpickling anything.
+    is found without unpickling anything. A file in torch's legacy format
+    (``_use_new_zipfile_serialization=False``) has no CRCs: it is read
+    through the safe unpickler instead.
     """
     if not osp.isfile(path):
         return 'does not exist'
     if osp.getsize(path) == 0:
         return 'is empty'
+    with open(path, 'rb') as f:
+        if f.read(len(LEGACY_MAGIC)) == LEGACY_MAGIC:
+            return _legacy_problem(path)
     try:
         with zipfile.ZipFile(path) as archive:
             bad = archive.testzip()
@@ -48,8 +81,14 @@ def find_resumable_checkpoint(
     ``work_dir``, saying which one and why through ``log``.
 
     Returns:
-        tuple: The path (None when there is nothing to resume) and the
-        reason it was chosen.
+        tuple: The path (None when ``work_dir`` has neither a
+        ``last_checkpoint`` naming a file nor any checkpoint) and the reason
+        it was chosen.
+
+    Raises:
+        ResumeError: There are checkpoints (or ``last_checkpoint`` names
+            one), but none is intact; the message names each file and what
+            is wrong with it.
     """
     pointer = osp.join(work_dir, 'last_checkpoint')
     named = None
@@ -75,6 +114,12 @@ def find_resumable_checkpoint(
                 f'{work_dir}: {why}.')
             return path, why
         skipped.append(f'{osp.basename(path)} ({problem})')
-    if skipped:
-        why += '; no intact checkpoint: ' + '; '.join(skipped)
+    if named is not None or skipped:
+        raise ResumeError(
+            f'--resume found no intact checkpoint in {work_dir}: {why}' +
+            (''.join(f'; {item}' for item in skipped) if skipped else '') +
+            '. Starting again from epoch 1 would throw the run away, so '
+            'mmkd stops: resume from a checkpoint you copied elsewhere '
+            '(--resume PATH), or train from the beginning in a new '
+            '--work-dir.')
     return None, why
