@@ -112,8 +112,11 @@ def strict_checkpoint_loading(runner, cfg: Config) -> None:
                 f'Checkpoint {filename!r} does not match the model '
                 f'({type(model).__name__}): ' + '; '.join(problems) +
                 '. A model loaded non-strictly would train or test from '
-                'random weights. To load only what matches, set '
-                'load_strict=False (--cfg-options load_strict=False).'
+                'random weights, so mmkd stops. Check that the config is '
+                'the one the checkpoint was trained with. Only if you want '
+                'the weights listed above left at their random initial '
+                'values: load_strict=False (--cfg-options '
+                'load_strict=False) loads what matches.'
             ) from None
 
     runner.load_checkpoint = strict_load

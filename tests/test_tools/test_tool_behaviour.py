@@ -119,6 +119,8 @@ def test_load_from_another_architecture_is_refused(tmp_path, data_root,
     assert proc.returncode == 1
     assert 'does not match the model' in proc.stderr
     assert 'load_strict=False' in proc.stderr
+    # the option is offered with what it does: random weights left
+    assert 'at their random initial' in ' '.join(proc.stderr.split())
     assert 'layer1.1.' in proc.stderr  # resnet14's extra block is missing
     train(BASELINE, tmp_path / 'lenient', data_root, '--cfg-options',
           f'load_from={ckpt}', 'load_strict=False', model='resnet14')
