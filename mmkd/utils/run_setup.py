@@ -8,7 +8,7 @@ from typing import Any, Iterator, List, Optional, Tuple
 
 from mmengine.config import Config
 
-from .config_check import ConfigKeyError
+from .config_check import ConfigKeyError, expression_uses
 
 
 def _hook_types(hooks) -> List[str]:
@@ -79,6 +79,29 @@ def check_overrides(cfg: Config, options: Optional[dict]) -> None:
                 'the change would have no effect. Set '
                 f'{" and ".join(f"{p}={value!r}" for p in used[:6])} '
                 'instead.')
+    _check_expression_overrides(cfg, options)
+
+
+def _check_expression_overrides(cfg: Config, options: Optional[dict]) -> None:
+    """Refuse ``--cfg-options`` of a top-level variable that the config
+    read inside an expression (``[{}] * steps_per_epoch``)."""
+    changed = [
+        key for key, value in (options or {}).items()
+        if '.' not in key and key in cfg and cfg[key] != value
+    ]
+    if not changed or not cfg.filename:
+        return
+    uses = expression_uses(cfg.filename)
+    for key in changed:
+        where = [w for w in uses.get(key, []) if not w.endswith(f'({key})')]
+        if where:
+            raise ConfigKeyError(
+                f'--cfg-options {key}={options[key]!r} changes a top-level '
+                'variable that the config already used in an expression, '
+                f'at {", ".join(where[:6])}: its value was computed when the '
+                'file was read, so the change would have no effect. Set the '
+                'keys computed from it (in parentheses) instead, or edit '
+                'the variable in a config that inherits this one.')
 
 
 def strict_checkpoint_loading(runner, cfg: Config) -> None:
