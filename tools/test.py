@@ -8,8 +8,9 @@ Examples:
 
 A distillation config (one or several teachers, self-distillation, mutual
 learning, data-free) evaluates the student of its own training checkpoint,
-without needing the teachers' checkpoints. A distillation checkpoint given with the student's own config is
-evaluated as the student (its ``architecture.*`` weights).
+without needing the teachers' checkpoints. A distillation checkpoint given
+with the student's own config is evaluated as the student (its
+``architecture.*`` weights).
 """
 import argparse
 import copy

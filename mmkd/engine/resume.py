@@ -1,65 +1,17 @@
 """Finding the checkpoint to resume from when the newest one is damaged."""
 import glob
 import os.path as osp
-import pickle
 import re
-import zipfile
 from typing import Callable, Optional, Tuple
 
-from mmkd.utils.checkpoint import UnsafeCheckpointError, safe_load
+# checkpoint_problem lives with the loaders (the teacher checks its file too)
+from mmkd.utils.checkpoint import checkpoint_problem
 
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
-
-# how torch.save(..., _use_new_zipfile_serialization=False) starts: its
-# magic number, pickled with protocol 2
-LEGACY_MAGIC = b'\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19'
 
 
 class ResumeError(RuntimeError):
     """``--resume`` found checkpoints, but none it can resume from."""
-
-
-def _legacy_problem(path: str) -> Optional[str]:
-    """Why a legacy (non-zip) torch file cannot be read, or None. The
-    format has no checksums, so it is read whole, through the safe
-    unpickler; a file it refuses as unsafe is left to the load, which says
-    so."""
-    try:
-        safe_load(path, map_location='cpu')
-    except UnsafeCheckpointError:
-        return None
-    except (EOFError, RuntimeError, pickle.UnpicklingError, ValueError,
-            OSError) as err:
-        reason = str(err).strip() or type(err).__name__
-        return ('is truncated or corrupt (a legacy, non-zip torch '
-                f'checkpoint: {reason})')
-    return None
-
-
-def checkpoint_problem(path: str) -> Optional[str]:
-    """Why ``path`` is not a complete checkpoint written by ``torch.save``
-    (missing, empty, truncated, corrupt), or None if it is intact.
-
-    Every member's CRC is checked, so a file cut short or damaged anywhere
-    is found without unpickling anything. A file in torch's legacy format
-    (``_use_new_zipfile_serialization=False``) has no CRCs: it is read
-    through the safe unpickler instead.
-    """
-    if not osp.isfile(path):
-        return 'does not exist'
-    if osp.getsize(path) == 0:
-        return 'is empty'
-    with open(path, 'rb') as f:
-        if f.read(len(LEGACY_MAGIC)) == LEGACY_MAGIC:
-            return _legacy_problem(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
-        return f'is truncated or not a torch checkpoint ({err})'
-    if bad is not None:
-        return f'is corrupt (member {bad} fails its CRC check)'
-    return None
 
 
 def _newest_first(work_dir: str):
