@@ -1,7 +1,8 @@
 """Two CPU processes (gloo DDP, through MMEngine's Runner and the digits
 configs) train each algorithm beyond one teacher to the same weights as one
 process with the whole batch. BN-free networks, so that per-process batches
-give the full batch's step; DAFL without its batch-level entropy term."""
+give the full batch's step; DAFL with its information-entropy term, which is
+computed on the whole batch of both processes."""
 import pytest
 import torch
 from beyond_utils import model_state, short_cfg, teacher_ckpts
@@ -60,7 +61,12 @@ def test_two_processes_equal_one(name, ddp_states, tmp_path):
         short_cfg(name, tmp_path / 'init', ckpts, batch=4, epochs=0,
                   no_bn=True))
     for key, value in start.model.state_dict().items():
+        # DAFL's generator steps with Adam, whose first steps (about
+        # lr * sign(g)) turn float roundoff of near-zero gradients into
+        # ~4e-6; an entropy term of each process's own half batch instead
+        # of the whole batch moves it by ~1e-3
+        atol = 2e-5 if key.startswith('generator.') else 1e-6
         torch.testing.assert_close(two[key], one[key], rtol=1e-5,
-                                   atol=1e-6, msg=key)
+                                   atol=atol, msg=key)
         moved += int(not torch.equal(value, one[key]))
     assert moved > 0  # the runs did train
