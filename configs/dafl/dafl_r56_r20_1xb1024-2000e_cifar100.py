@@ -59,6 +59,10 @@ model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
 # keep a checkpoint every 10 epochs (1,200 steps)
 default_hooks = dict(checkpoint=dict(interval=10))
 
+# RecipeHook logs the effective recipe and stops a run that differs from
+# the declared one below (--cfg-options recipe.mismatch=warn to train it)
+custom_hooks = [dict(type='RecipeHook')]
+
 # the setting this config declares (see metafile.yml); the images per step
 # are model.batch_size per process (the dataloader only counts steps)
 recipe = dict(
