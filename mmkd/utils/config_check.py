@@ -1,6 +1,5 @@
 """Early checks of a config's top-level keys."""
 import ast
-import difflib
 import os.path as osp
 from typing import Dict, Iterable, List, Optional
 

@@ -163,8 +163,6 @@ def usable_checkpoint(path: str, what: str) -> str:
     return path
 
 
-
-
 def _config_files(path: str, seen=None) -> List[str]:
     """``path`` and the files of its ``_base_`` chain (plain paths only)."""
     seen = [] if seen is None else seen

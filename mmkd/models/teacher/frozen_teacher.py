@@ -176,6 +176,7 @@ class FrozenTeacher:
 
         return self.execution.submit(job)
 
+
 class FrozenTeacherHolder:
     """Mixin for an ``nn.Module`` that owns frozen teachers: device and
     dtype moves reach them, and ``train()`` leaves them in eval mode.

@@ -73,13 +73,14 @@ def test_config_is_its_card(method, card):
     assert MODELS.build(model) is not None
 
 
+NO_TEACHER_FILES = [
+    f'model.teachers.{t}.{k}' for t in ('resnet56', 'resnet110')
+    for k in ('ckpt=None', 'ckpt_optional=True')
+]
 CIFAR_CONFIGS = dict(
     multi_teacher=('multi_teacher/'
-                   'ensemble_kd_r56-r110_r20_1xb64-240e_cifar100.py', 240, [
-                       f'model.teachers.{t}.{k}' for t in ('resnet56',
-                                                            'resnet110')
-                       for k in ('ckpt=None', 'ckpt_optional=True')
-                   ]),
+                   'ensemble_kd_r56-r110_r20_1xb64-240e_cifar100.py', 240,
+                   NO_TEACHER_FILES),
     self_distill=('self_distill/byot_resnet56_1xb128-250e_cifar100.py', 250,
                   []),
     dml=('dml/dml_r32-r32_1xb64-200e_cifar100.py', 200, []),
