@@ -6,9 +6,11 @@ Examples:
     python tools/test.py DET_CONFIG CKPT --show-dir vis/ [--tta]
     bash tools/dist_test.sh CONFIG CKPT 8
 
-A distillation config evaluates its student, without needing the teacher's
-checkpoint. A distillation checkpoint given with the student's own config is
-evaluated as the student (its ``architecture.*`` weights).
+A distillation config (one or several teachers, self-distillation, mutual
+learning, data-free) evaluates the student of its own training checkpoint,
+without needing the teachers' checkpoints. A distillation checkpoint given
+with the student's own config is evaluated as the student (its
+``architecture.*`` weights).
 """
 import argparse
 import copy
@@ -51,8 +53,34 @@ def parse_args():
     return parser.parse_args()
 
 
-def _is_distillation(model_cfg) -> bool:
-    return 'architecture' in model_cfg and 'distiller' in model_cfg
+def _is_algorithm(model_cfg) -> bool:
+    """Whether the config's model is one of mmkd's distillation algorithms
+    (one or several teachers, self-distillation, mutual learning,
+    data-free), whose checkpoints hold the whole algorithm."""
+    from mmkd.models.algorithms.base import BaseDistillAlgorithm
+    from mmkd.registry import MODELS
+    model_type = model_cfg.get('type') if hasattr(model_cfg, 'get') else None
+    if isinstance(model_type, type):
+        return issubclass(model_type, BaseDistillAlgorithm)
+    if not isinstance(model_type, str):
+        return False
+    if model_type.startswith('mmkd.'):
+        model_type = model_type[len('mmkd.'):]
+    if '.' in model_type:
+        return False
+    cls = MODELS.get(model_type)
+    return isinstance(cls, type) and issubclass(cls, BaseDistillAlgorithm)
+
+
+def _without_teacher_files(model_cfg) -> None:
+    """Only the students are evaluated: no teacher checkpoint is read (the
+    teachers are not in the algorithm's checkpoint either)."""
+    if 'teacher' in model_cfg:
+        model_cfg.teacher_ckpt = None
+        model_cfg.teacher_ckpt_optional = True
+    for teacher in (model_cfg.get('teachers') or {}).values():
+        teacher.ckpt = None
+        teacher.ckpt_optional = True
 
 
 def _visualize(cfg, args) -> None:
@@ -150,10 +178,10 @@ def apply_args(cfg, args):
     """Fold the command-line flags into the config."""
     cfg = apply_common_args(cfg, args, args.config)
     checkpoint = usable_checkpoint(args.checkpoint, 'Checkpoint')
-    if _is_distillation(cfg.model):
-        # only the student is evaluated: no teacher file needed
-        cfg.model.teacher_ckpt = None
-        cfg.model.teacher_ckpt_optional = True
+    if _is_algorithm(cfg.model):
+        # the checkpoint holds the whole algorithm; only its student(s) are
+        # evaluated, so no teacher file is needed
+        _without_teacher_files(cfg.model)
     elif not args.checkpoint.startswith(('http://', 'https://')):
         checkpoint = student_checkpoint(checkpoint, cfg.work_dir)
     cfg.load_from = checkpoint

@@ -31,7 +31,12 @@ test_cfg = dict()
 # lr 0.1 is for a total batch of 64 (1 process x 64)
 auto_scale_lr = dict(enable=False, base_batch_size=64)
 
-custom_hooks = [dict(type='EvaluateEachStudentHook')]
+# RecipeHook logs the effective recipe and stops a run that differs from
+# the declared one below (--cfg-options recipe.mismatch=warn to train it)
+custom_hooks = [
+    dict(type='EvaluateEachStudentHook'),
+    dict(type='RecipeHook')
+]
 
 # the setting this config declares (see metafile.yml)
 recipe = dict(

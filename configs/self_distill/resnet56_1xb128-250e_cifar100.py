@@ -21,6 +21,11 @@ test_cfg = dict()
 # lr 0.1 is for a total batch of 128 (1 process x 128)
 auto_scale_lr = dict(enable=False, base_batch_size=128)
 
+# RecipeHook logs the effective recipe and stops a run that differs from
+# the declared one below (--cfg-options recipe.mismatch=warn to train it);
+# byot_resnet56_1xb128-250e_cifar100.py inherits both
+custom_hooks = [dict(type='RecipeHook')]
+
 # the setting this config declares (see metafile.yml)
 recipe = dict(
     total_batch_size=128,

@@ -15,7 +15,7 @@ from mmkd.registry import LOOPS
 from mmkd.models.teacher.checkpoint import (checkpoint_state_dict,
                                             describe_mismatch)
 from mmkd.utils.checkpoint_loader import load_checkpoint_safely
-from mmkd.utils.config_check import ConfigKeyError
+from mmkd.utils.config_check import ConfigKeyError, expression_uses
 from mmkd.utils.errors import CheckpointError
 
 
@@ -87,6 +87,29 @@ def check_overrides(cfg: Config, options: Optional[dict]) -> None:
                 'the change would have no effect. Set '
                 f'{" and ".join(f"{p}={value!r}" for p in used[:6])} '
                 'instead.')
+    _check_expression_overrides(cfg, options)
+
+
+def _check_expression_overrides(cfg: Config, options: Optional[dict]) -> None:
+    """Refuse ``--cfg-options`` of a top-level variable that the config
+    read inside an expression (``[{}] * steps_per_epoch``)."""
+    changed = [
+        key for key, value in (options or {}).items()
+        if '.' not in key and key in cfg and cfg[key] != value
+    ]
+    if not changed or not cfg.filename:
+        return
+    uses = expression_uses(cfg.filename)
+    for key in changed:
+        where = [w for w in uses.get(key, []) if not w.endswith(f'({key})')]
+        if where:
+            raise ConfigKeyError(
+                f'--cfg-options {key}={options[key]!r} changes a top-level '
+                'variable that the config already used in an expression, '
+                f'at {", ".join(where[:6])}: its value was computed when the '
+                'file was read, so the change would have no effect. Set the '
+                'keys computed from it (in parentheses) instead, or edit '
+                'the variable in a config that inherits this one.')
 
 
 def strict_checkpoint_loading(runner, cfg: Config) -> None:
@@ -115,8 +138,11 @@ def strict_checkpoint_loading(runner, cfg: Config) -> None:
                 f'Checkpoint {filename!r} does not match the model '
                 f'({type(model).__name__}): ' + '; '.join(problems) +
                 '. A model loaded non-strictly would train or test from '
-                'random weights. To load only what matches, set '
-                'load_strict=False (--cfg-options load_strict=False).'
+                'random weights, so mmkd stops. Check that the config is '
+                'the one the checkpoint was trained with. Only if you want '
+                'the weights listed above left at their random initial '
+                'values: load_strict=False (--cfg-options '
+                'load_strict=False) loads what matches.'
             ) from None
 
     runner.load_checkpoint = strict_load
@@ -136,8 +162,6 @@ def usable_checkpoint(path: str, what: str) -> str:
             'it, resume from an earlier checkpoint (--resume without a path '
             'picks the newest intact one).')
     return path
-
-
 
 
 def _config_files(path: str, seen=None) -> List[str]:

@@ -2,31 +2,16 @@
 import glob
 import os.path as osp
 import re
-import zipfile
 from typing import Callable, Optional, Tuple
+
+# checkpoint_problem lives with the loaders (the teacher checks its file too)
+from mmkd.utils.checkpoint import checkpoint_problem
 
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 
 
-def checkpoint_problem(path: str) -> Optional[str]:
-    """Why ``path`` is not a complete checkpoint written by ``torch.save``
-    (missing, empty, truncated, corrupt), or None if it is intact.
-
-    Every member's CRC is checked, so a file cut short or damaged anywhere
-    is found without unpickling anything.
-    """
-    if not osp.isfile(path):
-        return 'does not exist'
-    if osp.getsize(path) == 0:
-        return 'is empty'
-    try:
-        with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
-        return f'is truncated or not a torch checkpoint ({err})'
-    if bad is not None:
-        return f'is corrupt (member {bad} fails its CRC check)'
-    return None
+class ResumeError(RuntimeError):
+    """``--resume`` found checkpoints, but none it can resume from."""
 
 
 def _newest_first(work_dir: str):
@@ -48,8 +33,14 @@ def find_resumable_checkpoint(
     ``work_dir``, saying which one and why through ``log``.
 
     Returns:
-        tuple: The path (None when there is nothing to resume) and the
-        reason it was chosen.
+        tuple: The path (None when ``work_dir`` has neither a
+        ``last_checkpoint`` naming a file nor any checkpoint) and the reason
+        it was chosen.
+
+    Raises:
+        ResumeError: There are checkpoints (or ``last_checkpoint`` names
+            one), but none is intact; the message names each file and what
+            is wrong with it.
     """
     pointer = osp.join(work_dir, 'last_checkpoint')
     named = None
@@ -75,6 +66,12 @@ def find_resumable_checkpoint(
                 f'{work_dir}: {why}.')
             return path, why
         skipped.append(f'{osp.basename(path)} ({problem})')
-    if skipped:
-        why += '; no intact checkpoint: ' + '; '.join(skipped)
+    if named is not None or skipped:
+        raise ResumeError(
+            f'--resume found no intact checkpoint in {work_dir}: {why}' +
+            (''.join(f'; {item}' for item in skipped) if skipped else '') +
+            '. Starting again from epoch 1 would throw the run away, so '
+            'mmkd stops: resume from a checkpoint you copied elsewhere '
+            '(--resume PATH), or train from the beginning in a new '
+            '--work-dir.')
     return None, why

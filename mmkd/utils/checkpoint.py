@@ -34,10 +34,13 @@ import _compat_pickle
 import codecs
 import importlib
 import io
+import os.path as osp
 import pickle
 import types
+import zipfile
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Set, Tuple, Union
+from typing import (Any, Callable, Dict, Iterator, List, Optional, Set, Tuple,
+                    Union)
 
 import torch
 from packaging.version import Version
@@ -304,3 +307,51 @@ def safe_load_bytes(data: bytes, map_location: Any = None) -> Any:
     """:func:`safe_load` for a checkpoint held in memory."""
     with io.BytesIO(data) as buffer:
         return safe_load(buffer, map_location=map_location)
+
+
+# how torch.save(..., _use_new_zipfile_serialization=False) starts: its
+# magic number, pickled with protocol 2
+LEGACY_MAGIC = b'\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19'
+
+
+def _legacy_problem(path: str) -> Optional[str]:
+    """Why a legacy (non-zip) torch file cannot be read, or None. The
+    format has no checksums, so it is read whole, through the safe
+    unpickler; a file it refuses as unsafe is left to the load, which says
+    so."""
+    try:
+        safe_load(path, map_location='cpu')
+    except UnsafeCheckpointError:
+        return None
+    except (EOFError, RuntimeError, pickle.UnpicklingError, ValueError,
+            OSError) as err:
+        reason = str(err).strip() or type(err).__name__
+        return ('is truncated or corrupt (a legacy, non-zip torch '
+                f'checkpoint: {reason})')
+    return None
+
+
+def checkpoint_problem(path: str) -> Optional[str]:
+    """Why ``path`` is not a complete checkpoint written by ``torch.save``
+    (missing, empty, truncated, corrupt), or None if it is intact.
+
+    Every member's CRC is checked, so a file cut short or damaged anywhere
+    is found without unpickling anything. A file in torch's legacy format
+    (``_use_new_zipfile_serialization=False``) has no CRCs: it is read
+    through the safe unpickler instead.
+    """
+    if not osp.isfile(path):
+        return 'does not exist'
+    if osp.getsize(path) == 0:
+        return 'is empty'
+    with open(path, 'rb') as f:
+        if f.read(len(LEGACY_MAGIC)) == LEGACY_MAGIC:
+            return _legacy_problem(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        return f'is truncated or not a torch checkpoint ({err})'
+    if bad is not None:
+        return f'is corrupt (member {bad} fails its CRC check)'
+    return None

@@ -19,6 +19,7 @@ Nothing changes at ``import mmkd``. Three ways to switch them on:
 - :func:`install_safe_checkpoint_loader`: for the whole process, what
   mmkd's tools, demos and examples do.
 """
+import hashlib
 import logging
 import os
 import os.path as osp
@@ -33,15 +34,36 @@ import torch
 from .checkpoint import safe_load, safe_load_bytes
 
 
+def download_cache_path(url: str, model_dir: Optional[str] = None) -> str:
+    """Where :func:`load_from_http` keeps the download of ``url``.
+
+    The file name starts with a hash of the whole URL, then the URL's own
+    file name: two URLs that end in the same name (``.../a/teacher.pth``,
+    ``.../b/teacher.pth``) are two files, never one served for the other.
+
+    Args:
+        url (str): The http(s) URL.
+        model_dir (str, optional): The cache folder. Defaults to torch hub's
+            ``checkpoints`` folder.
+
+    Returns:
+        str: ``<model_dir>/<16 hex digits of sha256(url)>-<file name>``.
+    """
+    if model_dir is None:
+        model_dir = osp.join(torch.hub.get_dir(), 'checkpoints')
+    digest = hashlib.sha256(url.encode('utf-8')).hexdigest()[:16]
+    name = osp.basename(urlparse(url).path) or 'checkpoint.pth'
+    return osp.join(model_dir, f'{digest}-{name}')
+
+
 def _load_url(url: str,
               model_dir: Optional[str] = None,
               map_location: Any = None,
               progress: bool = True) -> Any:
-    """``torch.hub.load_state_dict_from_url``'s cache, safely unpickled."""
-    if model_dir is None:
-        model_dir = osp.join(torch.hub.get_dir(), 'checkpoints')
-    os.makedirs(model_dir, exist_ok=True)
-    cached = osp.join(model_dir, osp.basename(urlparse(url).path))
+    """A download cached per URL (:func:`download_cache_path`), safely
+    unpickled."""
+    cached = download_cache_path(url, model_dir)
+    os.makedirs(osp.dirname(cached), exist_ok=True)
     if not osp.exists(cached):
         sys.stderr.write(f'Downloading: "{url}" to {cached}\n')
         # writes a temporary file, then renames it: never half a checkpoint
@@ -62,7 +84,8 @@ def load_from_http(filename: str,
                    model_dir: Optional[str] = None,
                    progress: bool = os.isatty(0)) -> Any:
     """An http(s) URL, downloaded once into ``model_dir`` (default: torch
-    hub's ``checkpoints`` folder). In a distributed run rank 0 downloads
+    hub's ``checkpoints`` folder) under a name keyed by the whole URL
+    (:func:`download_cache_path`). In a distributed run rank 0 downloads
     while the other ranks wait, then they read its download."""
     from mmengine.dist import get_dist_info
     rank, world_size = get_dist_info()

@@ -1,6 +1,7 @@
 """Early checks of a config's top-level keys."""
-import difflib
-from typing import Iterable, Optional
+import ast
+import os.path as osp
+from typing import Dict, Iterable, List, Optional
 
 from mmengine.config import Config
 
@@ -112,7 +113,6 @@ def resolve_config_path(path: str) -> str:
     Raises:
         FileNotFoundError: No such config.
     """
-    import os.path as osp
     if path.startswith('mmkd::'):
         rel = path[len('mmkd::'):]
         package_dir = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -129,3 +129,68 @@ def resolve_config_path(path: str) -> str:
             return candidate
     raise FileNotFoundError(f'Config {path!r} does not exist (looked at '
                             f'{", ".join(candidates)}).')
+
+
+def _config_chain(path: str, seen: List[str]) -> List[str]:
+    """``path`` and the files of its ``_base_`` chain (plain paths and
+    ``mmkd::`` ones)."""
+    path = osp.abspath(path)
+    if path in seen or not osp.isfile(path):
+        return seen
+    seen.append(path)
+    try:
+        bases = Config._get_base_files(path)
+    except Exception:  # noqa: BLE001  unreadable bases fail later, loudly
+        bases = []
+    for base in bases:
+        if base.startswith('mmkd::'):
+            try:
+                _config_chain(resolve_config_path(base), seen)
+            except FileNotFoundError:
+                pass
+        elif '::' not in base:
+            _config_chain(osp.join(osp.dirname(path), base), seen)
+    return seen
+
+
+def expression_uses(config_path: str) -> Dict[str, List[str]]:
+    """Where the config (and its ``_base_`` files) reads each top-level
+    name inside the value of a top-level assignment.
+
+    Python configs compute such values when the file is read:
+    ``dataset=[{}] * steps_per_epoch`` holds 40 items, not
+    ``steps_per_epoch``, so an override of the variable afterwards changes
+    nothing.
+
+    Args:
+        config_path (str): The config file.
+
+    Returns:
+        dict: ``{name: ['<file>:<line> (<assigned key>)', ...]}``.
+    """
+    uses: Dict[str, List[str]] = {}
+    for path in _config_chain(config_path, []):
+        try:
+            with open(path, encoding='utf-8') as f:
+                tree = ast.parse(f.read())
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                targets, value = [node.target], node.value
+            else:
+                continue
+            if value is None:
+                continue
+            assigned = ', '.join(
+                ast.unparse(t) for t in targets) or '?'
+            where = f'{osp.basename(path)}:{node.lineno} ({assigned})'
+            for name in ast.walk(value):
+                if isinstance(name, ast.Name) and \
+                        isinstance(name.ctx, ast.Load):
+                    found = uses.setdefault(name.id, [])
+                    if where not in found:
+                        found.append(where)
+    return uses

@@ -14,7 +14,8 @@ from mmengine.runner import Runner
 
 from mmkd.engine.hooks import (AtomicCheckpointHook, FiniteLossHook,
                                NonFiniteLossError)
-from mmkd.engine.resume import checkpoint_problem, find_resumable_checkpoint
+from mmkd.engine.resume import (ResumeError, checkpoint_problem,
+                                find_resumable_checkpoint)
 from mmkd.utils.checkpoint_loader import safe_checkpoint_loading
 
 
@@ -211,3 +212,29 @@ def test_full_disk_while_saving_names_the_file(tmp_path, monkeypatch):
     assert 'No space left on device' in str(info.value)
     assert checkpoint_problem(str(tmp_path / 'epoch_1.pth')) is None
     assert not list(tmp_path.glob('*.part'))
+
+
+def test_resume_stops_when_every_checkpoint_is_damaged(tmp_path):
+    runner(tmp_path, Toy(), epochs=2).train()
+    for name in ('epoch_1.pth', 'epoch_2.pth'):
+        path = tmp_path / name
+        path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ResumeError) as info:
+        find_resumable_checkpoint(str(tmp_path), lambda m: None)
+    message = str(info.value)
+    for name in ('epoch_1.pth (is truncated', 'epoch_2.pth (is truncated',
+                 'last_checkpoint names'):
+        assert name in message, message
+    # a work dir that never held a checkpoint is still a fresh start
+    assert find_resumable_checkpoint(str(tmp_path / 'new'),
+                                     lambda m: None)[0] is None
+
+
+def test_legacy_format_checkpoint_is_intact_unless_cut(tmp_path):
+    legacy = tmp_path / 'legacy.pth'
+    torch.save({'w': torch.ones(100)}, legacy,
+               _use_new_zipfile_serialization=False)
+    assert checkpoint_problem(str(legacy)) is None
+    cut = tmp_path / 'cut.pth'
+    cut.write_bytes(legacy.read_bytes()[:-7])
+    assert 'is truncated or corrupt (a legacy' in checkpoint_problem(str(cut))

@@ -119,6 +119,8 @@ def test_load_from_another_architecture_is_refused(tmp_path, data_root,
     assert proc.returncode == 1
     assert 'does not match the model' in proc.stderr
     assert 'load_strict=False' in proc.stderr
+    # the option is offered with what it does: random weights left
+    assert 'at their random initial' in ' '.join(proc.stderr.split())
     assert 'layer1.1.' in proc.stderr  # resnet14's extra block is missing
     train(BASELINE, tmp_path / 'lenient', data_root, '--cfg-options',
           f'load_from={ckpt}', 'load_strict=False', model='resnet14')
@@ -149,6 +151,50 @@ def test_truncated_checkpoint_is_named(tmp_path, data_root, student_run):
                  check=False, model='resnet8')
     assert proc.returncode == 1
     assert f"'{bad}' is truncated" in proc.stderr
+
+
+def test_legacy_format_checkpoint_loads_resumes_and_tests(
+        tmp_path, data_root, student_run):
+    from mmkd.utils import safe_load
+    legacy = tmp_path / 'legacy.pth'
+    torch.save(safe_load(str(student_run / 'epoch_1.pth')), legacy,
+               _use_new_zipfile_serialization=False)
+    assert not legacy.read_bytes().startswith(b'PK')  # not a zip file
+    proc = train(BASELINE, tmp_path / 'load', data_root, '--cfg-options',
+                 f'load_from={legacy}', model='resnet8')
+    assert f'Load checkpoint from {legacy}' in proc.stdout + proc.stderr
+    proc = train(BASELINE, tmp_path / 'resume', data_root, '--resume',
+                 str(legacy), model='resnet8')
+    assert 'resumed epoch: 1' in proc.stdout + proc.stderr
+    proc = run_tool([
+        sys.executable, 'tools/test.py', BASELINE, str(legacy), '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options',
+        *tiny_options(data_root, 1, model='resnet8')
+    ])
+    assert 'accuracy/top1' in proc.stdout + proc.stderr
+    # a legacy file cut short is still named as such
+    cut = tmp_path / 'cut.pth'
+    cut.write_bytes(legacy.read_bytes()[:-9])
+    proc = train(BASELINE, tmp_path / 'cut', data_root, '--resume', str(cut),
+                 check=False, model='resnet8')
+    assert proc.returncode == 1
+    assert f"'{cut}' is truncated or corrupt (a legacy" in proc.stderr
+
+
+def test_resume_stops_when_every_checkpoint_is_damaged(
+        tmp_path, data_root, student_run):
+    import shutil
+    work = tmp_path / 'work'
+    shutil.copytree(student_run, work)
+    bad = work / 'epoch_1.pth'
+    bad.write_bytes(bad.read_bytes()[:300])
+    (work / 'last_checkpoint').write_text(str(bad))
+    proc = train(BASELINE, work, data_root, '--resume', check=False,
+                 model='resnet8')
+    assert proc.returncode == 1
+    assert 'ResumeError: --resume found no intact checkpoint' in proc.stderr
+    assert 'epoch_1.pth (is truncated' in proc.stderr
+    assert 'Epoch(train)' not in proc.stdout + proc.stderr  # nothing ran
 
 
 def test_resume_without_path_skips_a_damaged_pointer(tmp_path, data_root,

@@ -312,8 +312,11 @@ def test_http_checkpoint_downloads_once_into_the_hub_cache(
         loaded = load_checkpoint_safely(f'{url}/teacher.pth', logger='silent')
         assert loaded['meta']['epoch'] == 3
     assert requests == ['/teacher.pth']  # the second load used the cache
-    assert (tmp_path / 'torch_home' / 'hub' / 'checkpoints' /
-            'teacher.pth').is_file()
+    assert osp.isfile(checkpoint_loader.download_cache_path(
+        f'{url}/teacher.pth'))
+    assert osp.dirname(checkpoint_loader.download_cache_path(
+        f'{url}/teacher.pth')) == str(tmp_path / 'torch_home' / 'hub' /
+                                      'checkpoints')
     assert _schemes() == before
 
 
@@ -324,7 +327,8 @@ def test_http_model_dir_and_unsafe_download(http_root, tmp_path):
     loaded = checkpoint_loader.load_from_http(
         f'{url}/ckpt.pth', map_location='cpu', model_dir=str(model_dir))
     assert loaded['meta']['epoch'] == 3
-    assert (model_dir / 'ckpt.pth').is_file()
+    assert osp.isfile(checkpoint_loader.download_cache_path(
+        f'{url}/ckpt.pth', str(model_dir)))
 
     marker = tmp_path / 'pwned'
     _Exploit.marker = str(marker)
@@ -362,3 +366,70 @@ def test_http_rank_zero_downloads_while_the_others_wait(http_root, tmp_path):
     for rank in (0, 1):
         state = torch.load(tmp_path / f'{rank}.pth', weights_only=True)
         assert torch.equal(state['weight'], ckpt['state_dict']['weight'])
+
+
+def test_two_urls_with_one_file_name_are_two_downloads(http_root, tmp_path):
+    root, url, requests = http_root
+    for folder, value in (('a', 1.0), ('b', 2.0)):
+        (root / folder).mkdir()
+        torch.save(dict(state_dict=dict(w=torch.full((2, ), value))),
+                   root / folder / 'teacher.pth')
+    model_dir = str(tmp_path / 'models')
+    first = checkpoint_loader.load_from_http(
+        f'{url}/a/teacher.pth', model_dir=model_dir)
+    second = checkpoint_loader.load_from_http(
+        f'{url}/b/teacher.pth', model_dir=model_dir)
+    assert torch.equal(first['state_dict']['w'], torch.ones(2))
+    assert torch.equal(second['state_dict']['w'], torch.full((2, ), 2.0))
+    assert requests == ['/a/teacher.pth', '/b/teacher.pth']
+    # each URL has its own cache file, and a second load reads it
+    again = checkpoint_loader.load_from_http(
+        f'{url}/b/teacher.pth', model_dir=model_dir)
+    assert torch.equal(again['state_dict']['w'], torch.full((2, ), 2.0))
+    assert len(requests) == 2
+    assert checkpoint_loader.download_cache_path(
+        f'{url}/a/teacher.pth', model_dir) != \
+        checkpoint_loader.download_cache_path(f'{url}/b/teacher.pth',
+                                              model_dir)
+
+
+@pytest.mark.parametrize('algorithm', [False, True])
+def test_pretrained_init_cfg_of_a_model_built_in_plain_python_is_safe(
+        http_root, tmp_path, monkeypatch, algorithm):
+    """``init_cfg=dict(type='Pretrained', checkpoint=URL)`` on a model that
+    mmkd builds, outside the tools (nothing installed): the download is
+    refused, not run; MMEngine's loaders are untouched afterwards."""
+    from mmengine.runner import checkpoint as mmengine_checkpoint
+
+    from mmkd.registry import MODELS
+    root, url, _ = http_root
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    marker = tmp_path / 'pwned'
+    _Exploit.marker = str(marker)
+    torch.save(dict(state_dict={}, payload=_Exploit()), root / 'evil.pth')
+    assert CheckpointLoader._schemes['http://'] is \
+        mmengine_checkpoint.load_from_http  # MMEngine's own, unsafe one
+    before = _schemes()
+
+    net = dict(type='SimpleCNN', in_channels=1, channels=4, num_convs=1,
+               num_classes=10,
+               init_cfg=dict(type='Pretrained', checkpoint=f'{url}/evil.pth'))
+    if algorithm:
+        model = MODELS.build(
+            dict(type='SingleTeacherDistill', architecture=net,
+                 teacher=dict(net, init_cfg=None), teacher_ckpt_optional=True,
+                 distiller=dict(
+                     type='ConfigurableDistiller',
+                     student_distill_layer=['linear'],
+                     teacher_distill_layer=['linear'],
+                     loss=[dict(type='KDLoss', tau=4)])))
+    else:
+        model = MODELS.build(net)
+    with pytest.raises(UnsafeCheckpointError, match='system'):
+        model.init_weights()
+    assert not marker.exists()
+    assert _schemes() == before
+
+    # the payload is live: MMEngine's own http loader runs it
+    CheckpointLoader.load_checkpoint(f'{url}/evil.pth', logger='silent')
+    assert marker.exists()

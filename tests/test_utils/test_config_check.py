@@ -1,3 +1,5 @@
+import os.path as osp
+
 import pytest
 from mmengine.config import Config
 
@@ -110,3 +112,33 @@ def test_a_loop_type_that_contradicts_by_epoch_is_a_short_error():
                        match="type='TeacherAheadEpochBasedTrainLoop' and "
                        'by_epoch=False .* disagree'):
         check_train_loop(cfg)
+
+
+def test_override_of_a_variable_used_in_an_expression_is_refused(tmp_path):
+    import sys
+
+    from tool_utils import REPO, run_tool
+
+    from mmkd.utils.run_setup import check_overrides
+    dafl = osp.join(REPO, 'configs', 'digits', 'dafl_cnn64x5_cnn8x2_digits.py')
+    cfg = Config.fromfile(dafl)
+    with pytest.raises(ConfigKeyError) as info:
+        check_overrides(cfg, {'steps_per_epoch': 10})
+    message = str(info.value)
+    assert 'dafl_cnn64x5_cnn8x2_digits.py:' in message
+    assert '(train_dataloader)' in message and 'no effect' in message
+    # the same value, a dotted key and an unused variable pass
+    check_overrides(cfg, {'steps_per_epoch': 40})
+    check_overrides(cfg, {'train_cfg.max_epochs': 2})
+    (tmp_path / 'own.py').write_text(
+        f'_base_ = [{dafl!r}]\nnote = "memo"\n')
+    check_overrides(Config.fromfile(str(tmp_path / 'own.py')),
+                    {'note': 'other'})
+    # and the tool stops before building anything
+    proc = run_tool([
+        sys.executable, 'tools/train.py', dafl, '--work-dir',
+        str(tmp_path / 'w'), '--cfg-options', 'steps_per_epoch=10'
+    ], check=False)
+    assert proc.returncode == 1
+    assert 'ConfigKeyError' in proc.stderr and '(train_dataloader)' in \
+        proc.stderr

@@ -1,5 +1,8 @@
-# ReviewKD, vgg13 -> vgg8 on CIFAR-100: the ReviewKD authors' recipe (1 GPU x
-# 64 images, lr 0.05, 240 epochs).
+# ReviewKD, vgg13 -> vgg8 on CIFAR-100: the official code's loss weight
+# and 20-epoch warm-up (reviewkd_base.py) with RepDistiller's schedule
+# (1 GPU x 64 images, lr 0.05, 240 epochs). The official CIFAR-100
+# code itself trains with 128 images per step at lr 0.1 (train.py
+# defaults; SGD with Nesterov momentum).
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py',
           './reviewkd_base.py']

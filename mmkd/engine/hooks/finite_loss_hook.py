@@ -4,6 +4,7 @@ from typing import Optional
 
 import torch
 from mmengine.hooks import Hook
+from mmengine.optim import OptimWrapperDict
 
 from mmkd.models.recorders import unwrap_model
 from mmkd.registry import HOOKS
@@ -48,14 +49,26 @@ class FiniteLossHook(Hook):
 
     def before_train(self, runner) -> None:
         model = unwrap_model(runner.model)
-        wrapper = runner.optim_wrapper
-        parse_losses, update_params = model.parse_losses, \
-            wrapper.update_params
+        parse_losses = model.parse_losses
 
         def checked_parse_losses(losses):
             loss, log_vars = parse_losses(losses)
             self._log_vars = log_vars
             return loss, log_vars
+
+        model.parse_losses = checked_parse_losses
+        self._restore = [(model, 'parse_losses')]
+        # several optimizers (DAFL's generator and student, ...): each one's
+        # steps are checked, with the losses of the part it steps
+        wrapper = runner.optim_wrapper
+        wrappers = list(wrapper.values()) if isinstance(
+            wrapper, OptimWrapperDict) else [wrapper]
+        for part in wrappers:
+            part.update_params = self._checked(runner, part)
+            self._restore.append((part, 'update_params'))
+
+    def _checked(self, runner, wrapper):
+        update_params = wrapper.update_params
 
         def checked_update_params(loss, *args, **kwargs):
             if torch.isfinite(loss).all():
@@ -63,9 +76,7 @@ class FiniteLossHook(Hook):
                 return update_params(loss, *args, **kwargs)
             self._non_finite(runner, wrapper)
 
-        model.parse_losses = checked_parse_losses
-        wrapper.update_params = checked_update_params
-        self._restore = [(model, 'parse_losses'), (wrapper, 'update_params')]
+        return checked_update_params
 
     def after_train(self, runner) -> None:
         for owner, name in self._restore:

@@ -8,6 +8,8 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
 
+from mmkd.utils.checkpoint_loader import safe_checkpoint_loading
+
 from ..teacher import FrozenTeacher, FrozenTeacherHolder
 from .builder import build_network
 from .task_adapter import task_aliases
@@ -61,6 +63,15 @@ class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
         # set by StopDistillHook and EvaluateTeacherHook
         self.distillation_stopped = False
         self.evaluate_teacher = False
+
+    def init_weights(self) -> None:
+        """MMEngine's ``init_weights`` (students' and connectors'
+        ``init_cfg``, ``dict(type='Pretrained', checkpoint=...)`` included),
+        with every checkpoint read through mmkd's safe loaders, also when
+        the model is built in plain Python; MMEngine's loaders are back in
+        place afterwards."""
+        with safe_checkpoint_loading():
+            super().init_weights()
 
     @property
     def student(self) -> nn.Module:

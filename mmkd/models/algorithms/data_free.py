@@ -5,8 +5,9 @@ Chen et al., "DAFL: Data-Free Learning of Student Networks", ICCV 2019.
 With teacher logits ``z_T`` and feature ``f_T`` (the classifier's input) of
 generated images ``x = G(noise)``, the generator minimises
 ``oh * CE(z_T, argmax z_T) - a * mean|f_T| + ie * sum_c pbar_c log10 pbar_c``
-(``pbar`` = the batch mean of ``softmax(z_T)``; log10 as in the authors'
-code), and the student minimises ``KL(softmax(z_T) || softmax(z_S(x)))``.
+(``pbar`` = the mean of ``softmax(z_T)`` over the whole batch, all
+processes together; log10 as in the authors' code), and the student
+minimises ``KL(softmax(z_T) || softmax(z_S(x)))``.
 """
 from typing import Dict, Iterator, Optional, Union
 
@@ -15,6 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.dist import get_dist_info
 from mmengine.optim import OptimWrapperDict
+from torch.distributed.nn.functional import all_reduce
 
 from mmkd.registry import MODELS
 from ..losses.base import upcast
@@ -43,7 +45,11 @@ class DAFLDistill(BaseDistillAlgorithm):
     is checkpointed and resumes with the run; so are the step counter and
     the noise seed, so a resumed run draws the noise an uninterrupted run
     would. Under DDP every process draws its slice of one global noise
-    batch. Optimizers: ``optim_wrapper = dict(constructor=
+    batch, and the information-entropy term is computed on that whole
+    batch (as in the authors' single-process code): the class histogram is
+    summed over the processes with gradients, so N processes with
+    ``batch_size / N`` each train as one process with ``batch_size``.
+    Optimizers: ``optim_wrapper = dict(constructor=
     'PerModuleOptimWrapperConstructor', generator=dict(...),
     architecture=dict(...))``; for DDP, ``model_wrapper_cfg =
     dict(type='MMSeparateDistributedDataParallel')``.
@@ -63,7 +69,8 @@ class DAFLDistill(BaseDistillAlgorithm):
             Defaults to 512.
         one_hot_weight (float): ``oh``. Defaults to 1.0.
         activation_weight (float): ``a``. Defaults to 0.1.
-        entropy_weight (float): ``ie``. Defaults to 5.0.
+        entropy_weight (float): ``ie``. Defaults to 5.0 (the default of the
+            authors' script; their CIFAR-100 command uses 20).
         kd_loss (dict): The student's loss against the teacher's logits.
             Defaults to ``dict(type='KDLoss', tau=1.0)``.
         classifier (str): The teacher's classifier, whose input is ``f_T``.
@@ -156,7 +163,7 @@ class DAFLDistill(BaseDistillAlgorithm):
                          feature: torch.Tensor) -> Dict[str, torch.Tensor]:
         """DAFL's one-hot, activation and information-entropy losses."""
         logits, feature = upcast(logits), upcast(feature)
-        mean_prob = F.softmax(logits, dim=1).mean(dim=0)
+        mean_prob = self.whole_batch_mean(F.softmax(logits, dim=1))
         return {
             'gen.loss_one_hot': self.weights['one_hot'] *
             F.cross_entropy(logits, logits.argmax(dim=1)),
@@ -165,6 +172,17 @@ class DAFLDistill(BaseDistillAlgorithm):
             'gen.loss_entropy': self.weights['entropy'] *
             (mean_prob * torch.log10(mean_prob.clamp_min(1e-30))).sum(),
         }
+
+    @staticmethod
+    def whole_batch_mean(probs: torch.Tensor) -> torch.Tensor:
+        """The mean of ``probs`` over the batch of every process (the sum
+        is all-reduced with gradients: each process's images get the
+        gradient of the whole batch's mean)."""
+        _, world = get_dist_info()
+        total = probs.sum(dim=0)
+        if world > 1:
+            total = all_reduce(total)
+        return total / (probs.shape[0] * world)
 
     def train_step(self, data, optim_wrapper: OptimWrapperDict
                    ) -> Dict[str, torch.Tensor]:

@@ -36,7 +36,8 @@ def _build_teacher(name: str, cfg: dict) -> FrozenTeacher:
         ckpt=cfg.get('ckpt'),
         ckpt_optional=cfg.get('ckpt_optional', False),
         early_exit=cfg.get('early_exit', True),
-        name=f'teacher {name!r}')
+        name=f'teacher {name!r}',
+        ckpt_key=f'teachers.{name}.ckpt')
 
 
 @MODELS.register_module()

@@ -9,6 +9,7 @@ from mmengine.model import BaseModel
 from mmkd.models.losses.base import upcast
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
+from mmkd.utils.checkpoint_loader import safe_checkpoint_loading
 
 
 class BaseClassifier(BaseModel):
@@ -50,6 +51,12 @@ class BaseClassifier(BaseModel):
                 f'num_classes must be a positive int, got {num_classes!r}.')
         self.num_classes = num_classes
         self.label_smoothing = label_smoothing
+
+    def init_weights(self) -> None:
+        """MMEngine's ``init_weights``, with a ``Pretrained`` ``init_cfg``
+        read through mmkd's safe loaders (MMEngine's are back afterwards)."""
+        with safe_checkpoint_loading():
+            super().init_weights()
 
     @abstractmethod
     def forward_logits(self, inputs: torch.Tensor) -> torch.Tensor:

@@ -1,8 +1,10 @@
 """Strict loading of a teacher checkpoint."""
+import os.path as osp
 from typing import Any, Dict, List
 
 import torch.nn as nn
 
+from mmkd.utils.checkpoint import checkpoint_problem
 from mmkd.utils.checkpoint_loader import load_checkpoint_safely
 
 
@@ -40,29 +42,46 @@ def describe_mismatch(own: Dict[str, Any],
     ]
 
 
-def load_teacher_checkpoint(teacher: nn.Module, path: str) -> None:
+def load_teacher_checkpoint(teacher: nn.Module,
+                            path: str,
+                            key: str = 'teacher_ckpt') -> None:
     """Load ``path`` into ``teacher`` strictly.
 
     ``path`` is anything MMEngine's checkpoint loaders take: a local file,
     ``https://...``, ``open-mmlab://...``; it is read through mmkd's safe
     unpickler.
 
+    Args:
+        teacher (nn.Module): The teacher network.
+        path (str): Its checkpoint.
+        key (str): The config key that set ``path``, for messages
+            (``'teachers.r56.ckpt'`` for one of several teachers). Defaults
+            to ``'teacher_ckpt'``.
+
     Raises:
         FileNotFoundError: A local ``path`` does not exist.
-        RuntimeError: Keys or shapes differ; the message lists them.
+        RuntimeError: The file is truncated or corrupt, or keys or shapes
+            differ; the message names the file and lists them.
     """
+    if '://' not in path and osp.isfile(path):
+        problem = checkpoint_problem(path)
+        if problem is not None:
+            raise RuntimeError(
+                f'{key} {path!r} {problem}. Copy or download the teacher '
+                'checkpoint again (or point to an intact one, e.g. an '
+                'earlier epoch_*.pth of its run).')
     try:
         ckpt = _read_checkpoint(path)
     except FileNotFoundError:
         raise FileNotFoundError(
-            f'teacher_ckpt {path!r} does not exist. Train the teacher first '
-            '(tools/train.py on its config) and point teacher_ckpt at its '
+            f'{key} {path!r} does not exist. Train the teacher first '
+            '(tools/train.py on its config) and point it at its '
             'checkpoint.') from None
     state = checkpoint_state_dict(ckpt)
     problems = describe_mismatch(teacher.state_dict(), state)
     if problems:
         raise RuntimeError(
-            f'teacher_ckpt {path!r} does not match the teacher model '
+            f'{key} {path!r} does not match the teacher model '
             f'({type(teacher).__name__}): ' + '; '.join(problems) +
             '. A teacher loaded non-strictly would silently be random, so '
             'mmkd stops here. Check that the teacher config is the one the '

@@ -29,6 +29,8 @@ class FrozenTeacher:
         early_exit (bool): Stop the forward after the last record.
             Defaults to True.
         name (str): How messages call it. Defaults to ``'teacher'``.
+        ckpt_key (str, optional): The config key that set ``ckpt``, for
+            messages. Defaults to ``'<name>_ckpt'``.
         execution (dict, optional): How it runs: ``precision`` ('bf16',
             'fp16'), ``inference_mode``, ``channels_last``, ``device``; see
             :class:`~mmkd.models.teacher.execution.TeacherExecution`.
@@ -41,12 +43,13 @@ class FrozenTeacher:
                  ckpt_optional: bool = False,
                  early_exit: bool = True,
                  name: str = 'teacher',
-                 execution: Optional[dict] = None) -> None:
+                 execution: Optional[dict] = None,
+                 ckpt_key: Optional[str] = None) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f'The {name} must be an nn.Module, got '
                             f'{type(model).__name__}.')
         if ckpt is not None:
-            load_teacher_checkpoint(model, ckpt)
+            load_teacher_checkpoint(model, ckpt, ckpt_key or f'{name}_ckpt')
         elif not ckpt_optional:
             raise ValueError(
                 f'{name}_ckpt is not set: distilling from an untrained '
@@ -172,6 +175,7 @@ class FrozenTeacher:
             return self.recorders.take()
 
         return self.execution.submit(job)
+
 
 class FrozenTeacherHolder:
     """Mixin for an ``nn.Module`` that owns frozen teachers: device and

@@ -111,7 +111,6 @@ def short_cfg(name, work_dir, ckpts, samples=8, batch=4, epochs=2,
         if name == 'dafl':
             model.teacher = dict(type='NoBNNet', channels=8)
             model.generator.batch_norm = False
-            model.entropy_weight = 0.0  # a term of the per-process batch
     return cfg
 
 

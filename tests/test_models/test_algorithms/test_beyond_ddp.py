@@ -1,15 +1,16 @@
 """Two CPU processes (gloo DDP, through MMEngine's Runner and the digits
 configs) train each algorithm beyond one teacher to the same weights as one
 process with the whole batch. BN-free networks, so that per-process batches
-give the full batch's step; DAFL without its batch-level entropy term.
+give the full batch's step; DAFL with its information-entropy term, which is
+computed on the whole batch of both processes.
 
 Two processes add the halves' gradients in another order than one process
 adds the whole batch's, so both sides run in float64 and agree to
 numeric.REORDERED_RTOL on any CPU (in float32, Adam turned the last-bit
 difference into 1e-4 relative on AVX512). Planted errors this catches: the
-gradients not averaged over the processes (each rank stepping on its own
-half: ``model.require_backward_grad_sync = False``), and one process
-training on another data order (``shuffle=True`` in one run only)."""
+gradients not averaged over the processes (a DDP comm hook that returns
+each rank's own gradients), and DAFL's entropy term taken on each process's
+half batch instead of the whole batch (~1e-3 off)."""
 import pytest
 import torch
 from beyond_utils import model_state, short_cfg, teacher_ckpts

@@ -71,3 +71,54 @@ def test_config_is_its_card(method, card):
     for teacher in model.get('teachers', {}).values():
         teacher.update(ckpt=None, ckpt_optional=True)
     assert MODELS.build(model) is not None
+
+
+NO_TEACHER_FILES = [
+    f'model.teachers.{t}.{k}' for t in ('resnet56', 'resnet110')
+    for k in ('ckpt=None', 'ckpt_optional=True')
+]
+CIFAR_CONFIGS = dict(
+    multi_teacher=('multi_teacher/'
+                   'ensemble_kd_r56-r110_r20_1xb64-240e_cifar100.py', 240,
+                   NO_TEACHER_FILES),
+    self_distill=('self_distill/byot_resnet56_1xb128-250e_cifar100.py', 250,
+                  []),
+    dml=('dml/dml_r32-r32_1xb64-200e_cifar100.py', 200, []),
+    dafl=('dafl/dafl_r56_r20_1xb1024-2000e_cifar100.py', 2000,
+          ['model.teacher_ckpt=None', 'model.teacher_ckpt_optional=True']))
+
+
+@pytest.fixture(scope='module')
+def cifar_root(tmp_path_factory):
+    from data_utils import make_tiny_cifar
+    return make_tiny_cifar(str(tmp_path_factory.mktemp('cifar')),
+                           num_classes=100, num_train=8, num_test=4)
+
+
+@pytest.mark.parametrize('method', METHODS)
+def test_recipe_hook_enforces_the_declared_recipe(method, cifar_root,
+                                                  tmp_path):
+    """Each CIFAR config lists RecipeHook: a run of another length stops
+    before its first iteration, naming the difference."""
+    import sys
+
+    from tool_utils import run_tool
+    path, epochs, teacher = CIFAR_CONFIGS[method]
+    config = osp.join(REPO, 'configs', path)
+    assert 'RecipeHook' in [
+        h['type'] for h in Config.fromfile(config).custom_hooks
+    ]
+    loaders = ['val_dataloader', 'test_dataloader']
+    if method != 'dafl':  # DAFL's train loader only counts steps
+        loaders.append('train_dataloader')
+    options = ['train_cfg.max_epochs=2', *teacher] + [
+        f'{loader}.dataset.data_root={cifar_root}' for loader in loaders
+    ]
+    proc = run_tool([
+        sys.executable, 'tools/train.py', config, '--work-dir',
+        str(tmp_path), '--cfg-options', *options
+    ], check=False)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert 'RecipeMismatchError' in proc.stderr
+    assert f'2 epochs (declared {epochs})' in proc.stderr
+    assert 'Epoch(train)' not in proc.stdout + proc.stderr

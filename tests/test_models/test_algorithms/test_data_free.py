@@ -144,3 +144,46 @@ def test_optimizer_configuration_errors(ckpt):
                                                            lr=0.1)))
     with pytest.raises(TypeError, match='PerModuleOptimWrapperConstructor'):
         algo.train_step({}, single)
+
+
+@pytest.mark.parametrize('part,loss', [('generator', 'gen.loss_entropy'),
+                                       ('architecture', 'distill.loss_kd')])
+def test_first_non_finite_loss_of_either_optimizer_stops_the_run(
+        part, loss, tmp_path):
+    """FiniteLossHook watches both of DAFL's optimizers: the run stops at
+    the first non-finite loss, naming it and the iteration, before that
+    part is stepped."""
+    from beyond_utils import short_cfg, teacher_ckpts
+    from mmengine.hooks import Hook
+    from mmengine.runner import Runner
+
+    from mmkd.engine.hooks import NonFiniteLossError
+
+    class Poisoned(Hook):
+        """From iteration 3 on, one of the two losses is NaN."""
+
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            if runner.iter == 2:
+                model = runner.model
+                if part == 'generator':
+                    model.weights['entropy'] = float('nan')
+                else:
+                    model.kd_loss.loss_weight = float('nan')
+                self.before = {
+                    k: v.detach().clone()
+                    for k, v in getattr(model, part).named_parameters()
+                }
+
+    cfg = short_cfg('dafl', tmp_path, teacher_ckpts(str(tmp_path)),
+                    samples=16, batch=4, epochs=2)
+    cfg.custom_hooks = [dict(type='mmkd.FiniteLossHook')]
+    runner = Runner.from_cfg(cfg)
+    poisoned = Poisoned()
+    runner.register_hook(poisoned)
+    with pytest.raises(NonFiniteLossError) as info:
+        runner.train()
+    message = str(info.value)
+    assert 'iteration 3 (epoch 1)' in message and f'{loss}=nan' in message
+    after = dict(getattr(runner.model, part).named_parameters())
+    for key, value in poisoned.before.items():  # the NaN step was not taken
+        assert torch.equal(after[key], value), key

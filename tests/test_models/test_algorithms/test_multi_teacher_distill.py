@@ -149,3 +149,19 @@ def test_configuration_errors(ckpts):
             student_distill_layer=['linear'],
             teacher_distill_layer=['t1/linear'],
             loss=[dict(type='KDLoss')]))
+
+
+def test_checkpoint_errors_name_the_teacher(ckpts, tmp_path):
+    cut = tmp_path / 'cut.pth'
+    with open(ckpts[0], 'rb') as f:
+        cut.write_bytes(f.read()[:200])
+    with pytest.raises(RuntimeError) as info:
+        build((ckpts[0], str(cut)))
+    assert f"teachers.t2.ckpt '{cut}' is truncated" in str(info.value)
+    # t2's checkpoint given to t1 (another architecture): t1 is named
+    with pytest.raises(RuntimeError) as info:
+        build((ckpts[1], ckpts[1]))
+    assert f"teachers.t1.ckpt '{ckpts[1]}' does not match" in str(info.value)
+    with pytest.raises(FileNotFoundError) as info:
+        build((ckpts[0], str(tmp_path / 'none.pth')))
+    assert 'teachers.t2.ckpt' in str(info.value)

@@ -154,6 +154,16 @@ def test_missing_local_teacher_checkpoint_names_the_file(tmp_path):
         FrozenTeacher(Chain(), ckpt=str(path))
 
 
+def test_truncated_teacher_checkpoint_names_the_file(tmp_path):
+    good = tmp_path / 'teacher.pth'
+    torch.save(dict(state_dict=Chain().state_dict()), good)
+    cut = tmp_path / 'cut.pth'
+    cut.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(RuntimeError) as info:
+        FrozenTeacher(Chain(), ckpt=str(cut))
+    assert f"teacher_ckpt '{cut}' is truncated" in str(info.value)
+
+
 def test_a_teacher_the_losses_read_nothing_from_never_runs():
     model = Chain()
     teacher = FrozenTeacher(model, ckpt_optional=True)
