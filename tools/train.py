@@ -110,7 +110,7 @@ def main(phase):
     cfg = apply_args(load_config(args.config), args)
     runner = build_runner(cfg)
     strict_checkpoint_loading(runner, cfg)
-    phase.start()
+    phase.start_with(runner)  # errors of before_train hooks: set-up errors
     runner.train()
 
 
