@@ -6,7 +6,7 @@ import os.path as osp
 import pickle
 import sys
 import time
-from typing import Callable
+from typing import Callable, Optional
 
 from mmengine.config import Config
 from mmengine.hooks import Hook
@@ -71,7 +71,8 @@ class CheckpointError(RuntimeError):
 def load_config(path: str) -> Config:
     """Load a config file (a path, or ``mmdet::``/``mmseg::``/``mmkd::``
     followed by a path inside that package's configs), with a clear
-    message if it is not there."""
+    message if it is not there. :func:`read_config` also resolves its
+    ``cfg_path`` entries and merges ``--cfg-options``."""
     from .config_check import register_config_scope, resolve_config_path
     register_config_scope()  # _base_ = 'mmkd::...' also from a checkout
     if '::' in path:
@@ -79,6 +80,60 @@ def load_config(path: str) -> Config:
     if not osp.isfile(path):
         raise FileNotFoundError(f'Config file "{path}" does not exist.')
     return Config.fromfile(path)
+
+
+def read_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config as every mmkd tool reads it (training, testing, the
+    layer finder, the benchmarks, the teacher cache builder).
+
+    - ``path``: a file, or ``mmkd::``/``mmdet::``/``mmseg::`` followed by
+      a path inside that package's configs;
+    - a relative ``cfg_path`` (a student or teacher given by its config
+      file) is read from the config file that names it, as ``_base_`` is;
+    - ``cfg_options`` (``--cfg-options``) are merged; one that changes a
+      top-level variable the config already used is refused (the change
+      would be ignored), and a relative ``cfg_path`` among them is read
+      from the working directory.
+
+    Args:
+        path (str): The config.
+        cfg_options (dict, optional): ``--cfg-options`` as MMEngine's
+            ``DictAction`` parses them. Defaults to None.
+
+    Returns:
+        Config: The config, ready for the tool.
+
+    Raises:
+        FileNotFoundError: The config, or a ``cfg_path`` it names, does not
+            exist.
+        ConfigKeyError: An option would be ignored.
+    """
+    from .run_setup import resolve_cfg_paths
+    cfg = load_config(path)
+    resolve_cfg_paths(cfg, cfg.filename)
+    merge_cfg_options(cfg, cfg_options)
+    return cfg
+
+
+def merge_cfg_options(cfg: Config, cfg_options: Optional[dict]) -> None:
+    """Merge ``--cfg-options`` into ``cfg`` as :func:`read_config` does
+    (for a tool that makes part of its config itself first)."""
+    from .run_setup import check_overrides
+    if not cfg_options:
+        return
+    options = dict(cfg_options)
+    for key, value in options.items():
+        if key.split('.')[-1] != 'cfg_path' or not isinstance(
+                value, str) or '::' in value or osp.isabs(value):
+            continue
+        if not osp.isfile(value):
+            raise FileNotFoundError(
+                f'--cfg-options {key}={value!r}: no such file (a cfg_path '
+                'given on the command line is read from the working '
+                'directory).')
+        options[key] = osp.abspath(value)
+    check_overrides(cfg, options)
+    cfg.merge_from_dict(options)
 
 
 def launch_rank() -> int:
@@ -181,15 +236,10 @@ def add_common_arguments(parser) -> None:
 
 
 def apply_common_args(cfg: Config, args, config_path: str) -> Config:
-    """Merge ``--cfg-options``, check keys, set launcher and work dir."""
+    """Check keys, set launcher and work dir of a config that
+    :func:`read_config` read (with ``args.cfg_options``)."""
     from .config_check import check_top_level_keys, check_train_loop
-    from .run_setup import check_overrides, resolve_cfg_paths
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    if args.cfg_options is not None:
-        check_overrides(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
-    if '::' not in config_path:
-        resolve_cfg_paths(cfg, config_path)
     check_top_level_keys(cfg)
     check_train_loop(cfg)
     cfg.launcher = args.launcher

@@ -59,7 +59,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmkd.utils.cli import load_config, run_cli  # noqa: E402
+from mmkd.utils.cli import (merge_cfg_options, read_config,  # noqa: E402
+                            run_cli)
 
 # noise from the libraries' imports and builds, not about the user's config
 for _message in ('pkg_resources is deprecated', '``build_loss`` would be',
@@ -237,7 +238,8 @@ def load_distill_config(args):
     if args.student is not None:
         student, teacher = (_abs_config_path(args.student),
                             _abs_config_path(args.teacher))
-        cfg = load_config(args.student)  # data, scope and preprocessor
+        # data, scope and preprocessor
+        cfg = read_config(args.student)
         if 'model' not in cfg:
             raise KeyError(f'--student {args.student!r} has no model.')
         cfg.model = dict(
@@ -248,7 +250,7 @@ def load_distill_config(args):
             distiller=dict(type='ConfigurableDistiller'))
         has_distiller = False
     else:
-        cfg = load_config(args.config)
+        cfg = read_config(args.config, args.cfg_options)
         model = cfg.get('model')
         if not isinstance(model, dict) or not all(
                 key in model for key in ('architecture', 'teacher')):
@@ -261,8 +263,8 @@ def load_distill_config(args):
                 "'SingleTeacherDistill'), or two model configs with "
                 '--student STUDENT_CONFIG --teacher TEACHER_CONFIG.')
         has_distiller = bool(model.get('distiller'))
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    if args.student is not None:
+        merge_cfg_options(cfg, args.cfg_options)
     return cfg, has_distiller
 
 
