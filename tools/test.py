@@ -16,6 +16,9 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmkd.tool_env import prepare_tool  # noqa: E402
+
+prepare_tool('tools/test.py')  # the user's cwd; a Python without torch
 
 from mmkd.utils.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
                             build_runner, read_config, run_cli)

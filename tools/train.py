@@ -12,6 +12,9 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmkd.tool_env import prepare_tool  # noqa: E402
+
+prepare_tool('tools/train.py')  # the user's cwd; a Python without torch
 
 from mmkd.engine.hooks.recipe_layout import \
     apply_total_batch_size  # noqa: E402

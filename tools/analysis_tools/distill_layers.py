@@ -58,6 +58,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from mmkd.tool_env import prepare_tool  # noqa: E402
+
+prepare_tool('tools/analysis_tools/distill_layers.py')
 
 from mmkd.utils.cli import (merge_cfg_options, read_config,  # noqa: E402
                             run_cli)
