@@ -8,6 +8,24 @@ from .suggest import Suggestion
 from .report import fmt_shape
 
 
+NOT_RUN = "did not run ('tensor' mode)"
+# characters of 7-point monospace that fit a box (0.24 of a 13-inch figure)
+BOX_CHARS = 52
+
+
+def _fit(label: str, chars: int = BOX_CHARS) -> str:
+    """Each line of ``label`` cut to ``chars`` (the middle of a long module
+    name gives way)."""
+    lines = []
+    for line in label.split('\n'):
+        if len(line) > chars:
+            keep = chars - 3
+            line = line[:keep // 2] + '...' + line[len(line) - keep +
+                                                   keep // 2:]
+        lines.append(line)
+    return '\n'.join(lines)
+
+
 def _graph_boxes(run: ModelRun, extra: Sequence[str]) -> List[tuple]:
     """``(module name, label, indent)`` per box: the top-level modules that
     ran, in the order they finished, each followed by the deeper recorded
@@ -27,6 +45,11 @@ def _graph_boxes(run: ModelRun, extra: Sequence[str]) -> List[tuple]:
         boxes += [(n, _box_label(run, n), 1) for n in inner]
     known = {b[0] for b in boxes}
     boxes += [(n, _box_label(run, n), 0) for n in extra if n not in known]
+    # the modules the 'tensor' forward never reached (heads used only for
+    # losses or predictions): shown, marked
+    boxes += [(name, f'{name}  {type(module).__name__}\n{NOT_RUN}', 0)
+              for name, module in run.model.named_children()
+              if name not in finished and name != 'data_preprocessor']
     return boxes
 
 
@@ -109,11 +132,16 @@ def draw_graph(path: str, student: ModelRun, teacher: ModelRun,
             y = i * rows / max(len(boxes), 1) + 0.1
             bx = x + 0.02 * indent
             color = '#f6c177' if name in recorded else '#dfe7f2'
+            idle = label.endswith(NOT_RUN)
             ax.add_patch(FancyBboxPatch(
                 (bx, y), box_w - 0.02 * indent, 0.7,
-                boxstyle='round,pad=0.005', fc=color, ec='#555555', lw=0.8))
-            ax.text(bx + 0.008, y + 0.35, label, va='center', fontsize=7,
-                    family='monospace')
+                boxstyle='round,pad=0.005', fc='#f2f2f2' if idle else color,
+                ec='#999999' if idle else '#555555', lw=0.8,
+                ls='--' if idle else '-'))
+            ax.text(bx + 0.008, y + 0.35,
+                    _fit(label, BOX_CHARS - 2 * indent), va='center',
+                    fontsize=7, family='monospace',
+                    color='#777777' if idle else 'black')
             pos[name] = (bx, y + 0.35, box_w - 0.02 * indent)
         return pos
 
@@ -127,11 +155,16 @@ def draw_graph(path: str, student: ModelRun, teacher: ModelRun,
     def arrow(start, end, style, text=None):
         ax.annotate('', xy=end, xytext=start, arrowprops=dict(
             arrowstyle='->', lw=0.9, ls=style, color='#444444'))
-        if text:  # the recorded shape, next to the box it leaves
+        if text:  # the recorded shape, on the arrow near the loss it
+            # reaches: arrows that leave one box (per-level pairs) end at
+            # different losses, so their labels do not pile up
             left = start[0] < end[0]
-            ax.text(start[0] + (0.005 if left else -0.005), start[1] - 0.1,
-                    text, fontsize=6, ha='left' if left else 'right',
-                    color='#333333')
+            x = end[0] + (-0.012 if left else 0.012)
+            y = end[1] + (start[1] - end[1]) * 0.012 / max(
+                abs(end[0] - start[0]), 1e-6) - 0.08
+            ax.text(x, y, text, fontsize=6, ha='right' if left else 'left',
+                    va='bottom', color='#333333',
+                    bbox=dict(fc='white', ec='none', pad=0.5))
 
     # losses: near their inputs, at least one row apart
     wanted = []
