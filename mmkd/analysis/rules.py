@@ -62,7 +62,7 @@ LOSS_RULES: Dict[str, LossRule] = {
     'NSTLoss': _ATTENTION,
     'VIDLoss': LossRule(
         'feature maps of the same size; the loss maps the channels '
-        '(inC, midC, outC)', ('stages', ), 'size'),
+        '(in_channels, mid_channels, out_channels)', ('stages', ), 'size'),
     'SPLoss': _RELATION,
     'RKDLoss': _EMBEDDING,
     'PKTLoss': _EMBEDDING,
@@ -74,6 +74,9 @@ _DEFAULT_RULE = LossRule(
     ('stages', 'levels', 'logits'), 'shape')
 
 # required loss arguments the suggestion fills in: student or teacher width
+# (in_channels is the student's where the loss also takes out_channels, a
+# student -> teacher mapping such as VID's; alone, it is the teacher's); the
+# deprecated spellings (inC, midC, outC) of losses not yet renamed too
 _STUDENT_WIDTH_ARGS = ('inC', 's_dim', 'student_channels')
 _TEACHER_WIDTH_ARGS = ('outC', 'midC', 't_dim', 'teacher_channels',
-                       'in_channels', 'channels')
+                       'out_channels', 'mid_channels', 'channels')

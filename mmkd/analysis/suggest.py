@@ -136,6 +136,11 @@ def _connector(fix: str, s_shape, t_shape) -> Tuple[Optional[dict], str]:
     if fix == 'mgd':
         if not both_maps or s_shape[2:] != t_shape[2:]:
             return None, 'MGD needs feature maps of the same size'
+        from mmkd.registry import MODELS
+        names = inspect.signature(MODELS.get('MGDConnector')).parameters
+        if 'in_channels' in names:  # the one vocabulary
+            return dict(type='MGDConnector', in_channels=s_shape[1],
+                        out_channels=t_shape[1]), ''
         return dict(type='MGDConnector', student_channels=s_shape[1],
                     teacher_channels=t_shape[1]), ''
     if fix == 'size':
@@ -240,19 +245,30 @@ def resolve_loss_type(name: str):
     return cls
 
 
+_CHANNEL_ARGS = ('in_channels', 'mid_channels', 'out_channels')
+
+
 def loss_init_args(cls, pair: Suggestion) -> Dict[str, Any]:
     """Required arguments of the loss, filled with the pair's widths where
-    their names say which (``inC``, ``t_dim``, ...); others are None."""
+    their names say which (``in_channels``/``out_channels``, ``t_dim``,
+    ...); others are None."""
     out = {}
-    for param in list(inspect.signature(cls.__init__).parameters.values())[1:]:
-        if param.default is not param.empty or param.kind in (
-                param.VAR_POSITIONAL, param.VAR_KEYWORD):
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    mapping = any(p.name == 'out_channels' for p in params)
+    student_args = _STUDENT_WIDTH_ARGS + (('in_channels', ) if mapping else ())
+    for param in params:
+        # required, or one of the channel names given as None (a loss that
+        # still accepts the deprecated spellings in their place)
+        wanted = param.default is param.empty or (
+            param.default is None and param.name in _CHANNEL_ARGS)
+        if not wanted or param.kind in (param.VAR_POSITIONAL,
+                                        param.VAR_KEYWORD):
             continue
         s_shape, t_shape = pair.student.shape, pair.teacher.shape
-        if param.name in _STUDENT_WIDTH_ARGS and isinstance(s_shape, tuple):
+        if param.name in student_args and isinstance(s_shape, tuple):
             out[param.name] = _width(s_shape)
-        elif param.name in _TEACHER_WIDTH_ARGS and isinstance(
-                t_shape, tuple):
+        elif (param.name in _TEACHER_WIDTH_ARGS or param.name
+              == 'in_channels') and isinstance(t_shape, tuple):
             out[param.name] = _width(t_shape)
         else:
             out[param.name] = None
