@@ -77,6 +77,14 @@ def run_one(name: str, seed: int, work_root: str, ckpts: dict) -> dict:
     config, overrides, needs = RUNS[name]
     slug = re.sub(r'[^A-Za-z0-9]+', '_', name).strip('_')
     work_dir = osp.join(work_root, f'{slug}_seed{seed}')
+    # the run's own output (MMEngine's log, library warnings) goes to its
+    # log file, not between the demo's result lines
+    os.makedirs(work_root, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with open(f'{work_dir}.log', 'w') as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
     cfg = load_run_cfg(osp.join(DIGITS, config), work_dir, seed)
     cfg.merge_from_dict(overrides)
     cfg.merge_from_dict({key: ckpts[run] for key, run in needs.items()})
@@ -143,7 +151,8 @@ def main():
     sys.path.insert(0, osp.join(REPO, 'demo'))
     from seed_runs import mean_std
     print(f'\nTest top-1 on the 597 held-out digits, {args.seeds} seeds, '
-          f'{args.workers} workers ({time.time() - start:.0f} s in all):')
+          f'{args.workers} workers ({time.time() - start:.0f} s in all; '
+          f'each run\'s log: {args.work_dir}/*.log):')
     print('| model | test top-1 (%) |\n| --- | --- |')
     labels = [label for name in RUNS for label in results
               if label == name or (name.startswith('DML') and 'DML' in label)]

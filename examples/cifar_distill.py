@@ -4,7 +4,7 @@ This is the training loop users of the seed toolkit already have; the only
 mmkd line is ``Distiller(config)``. Pick the method with ``--method`` and
 the recipe with ``--recipe``:
 
-- ``seed`` (default): the seed toolkit's own recipe (REFERENCE.md): the
+- ``seed`` (default): the seed toolkit's own recipe (docs/migrating_from_seed.md): the
   student starts from its pretrained checkpoint (``--student-ckpt``),
   0.8 x CE + the seed's loss config (KD weight 0.2 at T 4; VID weights
   [1, 1, 1]; IRG weight 1), SGD lr 0.01, momentum 0.9, wd 5e-4, batch 256,

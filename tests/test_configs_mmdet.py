@@ -30,7 +30,7 @@ CONFIGS = sorted(
     path for method in METHOD_DIRS
     for path in glob.glob(osp.join(REPO, 'configs', 'mmdet', method, '*.py')))
 
-# numbers each header has to state (REFERENCE.md section 4, mmdet metafiles)
+# numbers each header has to state (mmdet's and MMRazor's metafiles)
 PUBLISHED = {
     'pkd_fpn_faster-rcnn_r101-r50_2x_coco.py': ['38.4', '40.3'],
     'pkd_fpn_retinanet_x101-r50_2x_coco.py': ['37.4', '40.8'],

@@ -45,6 +45,27 @@ def test_stopped_distillation_leaves_no_stale_losses_in_the_log():
     assert 'train/loss_cls' in hub.log_scalars
 
 
+def test_stopped_distillation_smooths_the_total_loss_afresh():
+    runner = fake_runner(epoch=3)
+    hub = MessageHub.get_instance('test_engine_hooks_total')
+    runner.message_hub = hub
+    for _ in range(10):  # distilling: CE 0.5 + KD 4.5
+        hub.update_scalar('train/loss', 5.0)
+    StopDistillHook(stop_epoch=3).before_train_epoch(runner)
+    hub.update_scalar('train/loss', 0.5)  # CE alone after the stop
+    # what LogProcessor logs: the mean over its window (50 by default)
+    assert hub.get_scalar('train/loss').mean(50) == 0.5
+
+
+def test_teacher_metrics_of_any_float_type_are_formatted():
+    import numpy as np
+
+    from mmkd.engine.hooks.distillation_hooks import _metric_text
+    assert _metric_text(np.float32(90.01000213623047)) == '90.0100'
+    assert _metric_text(0.25) == '0.2500'
+    assert _metric_text(3) == '3'
+
+
 def test_warmup_by_epochs_and_iters():
     runner = fake_runner(epoch=0)
     DistillLossWarmupHook(warmup_epochs=2).before_train_iter(runner, 4)

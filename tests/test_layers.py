@@ -18,6 +18,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 LAYERS = {
     'mmkd.version': 0,
+    'mmkd.tool_env': 0,  # the tools' first import: standard library only
     'mmkd.utils': 0,
     'mmkd.registry': 1,
     'mmkd.structures': 1,

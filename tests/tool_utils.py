@@ -28,13 +28,14 @@ def tiny_options(data_root, epochs=2, **model_types):
     return opts
 
 
-def run_tool(args, check=True, env=None, timeout=600):
-    """Run a tool from the repository root; fail with its output."""
+def run_tool(args, check=True, env=None, timeout=600, cwd=REPO):
+    """Run a tool from the repository root (or ``cwd``); fail with its
+    output."""
     full_env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
     full_env.update(env or {})
     proc = subprocess.run(
         args,
-        cwd=REPO,
+        cwd=cwd,
         env=full_env,
         capture_output=True,
         text=True,

@@ -68,7 +68,7 @@ def main():
                             install_safe_checkpoint_loader,
                             register_all_modules, setup_distributed)
     from mmkd.utils.config_check import ConfigKeyError
-    from mmkd.utils.run_setup import check_overrides
+    from mmkd.cli.run_setup import check_overrides
 
     cfg = load_config(args.config)
     if args.cfg_options is not None:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Distributed testing with PyTorch's launcher (torchrun).
+# Distributed testing with PyTorch's launcher (torchrun, through
+# mmkd/cli/torchrun.py: no failure dump after an error a tool reported).
 #   bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [test.py options]
 CONFIG=$1
 CHECKPOINT=$2
@@ -15,7 +16,7 @@ if [ -z "${PYTHON:-}" ]; then
 fi
 
 PYTHONPATH="$(dirname "$0")/..":${PYTHONPATH:-} \
-"$PYTHON" -m torch.distributed.run \
+"$PYTHON" -m mmkd.cli.torchrun \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Distributed training with PyTorch's launcher (torchrun).
+# Distributed training with PyTorch's launcher (torchrun, through
+# mmkd/cli/torchrun.py: no failure dump after an error a tool reported).
 #   bash tools/dist_train.sh CONFIG NUM_PROCS [train.py options]
 # Several nodes: set NNODES, NODE_RANK, MASTER_ADDR and PORT on each node.
 # Without GPUs, processes train on CPU with the gloo backend.
@@ -16,7 +17,7 @@ if [ -z "${PYTHON:-}" ]; then
 fi
 
 PYTHONPATH="$(dirname "$0")/..":${PYTHONPATH:-} \
-"$PYTHON" -m torch.distributed.run \
+"$PYTHON" -m mmkd.cli.torchrun \
     --nnodes="$NNODES" \
     --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" \

@@ -18,9 +18,12 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmkd.tool_env import prepare_tool  # noqa: E402
+
+prepare_tool('tools/test.py')  # the user's cwd; a Python without torch
 
 from mmkd.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
-                            build_runner, load_config, run_cli)
+                      build_runner, read_config, run_cli)
 from mmkd.cli.run_setup import (strict_checkpoint_loading,  # noqa: E402
                                   usable_checkpoint)
 
@@ -197,7 +200,7 @@ def apply_args(cfg, args):
 
 def main(phase):
     args = parse_args()
-    cfg = apply_args(load_config(args.config), args)
+    cfg = apply_args(read_config(args.config, args.cfg_options), args)
     runner = build_runner(cfg)
     strict_checkpoint_loading(runner, cfg)
     phase.start()

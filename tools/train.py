@@ -12,12 +12,15 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmkd.tool_env import prepare_tool  # noqa: E402
+
+prepare_tool('tools/train.py')  # the user's cwd; a Python without torch
 
 from mmkd.engine.hooks.recipe_layout import \
     apply_total_batch_size  # noqa: E402
 from mmkd.engine.resume import find_resumable_checkpoint  # noqa: E402
 from mmkd.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
-                            build_runner, load_config, run_cli)
+                      build_runner, read_config, run_cli)
 from mmkd.cli.run_setup import (add_run_safety, check_work_dir,  # noqa: E402,E501
                                   strict_checkpoint_loading,
                                   usable_checkpoint)
@@ -107,10 +110,10 @@ def apply_args(cfg, args):
 
 def main(phase):
     args = parse_args()
-    cfg = apply_args(load_config(args.config), args)
+    cfg = apply_args(read_config(args.config, args.cfg_options), args)
     runner = build_runner(cfg)
     strict_checkpoint_loading(runner, cfg)
-    phase.start()
+    phase.start_with(runner)  # errors of before_train hooks: set-up errors
     runner.train()
 
 

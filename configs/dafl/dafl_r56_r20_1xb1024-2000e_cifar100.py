@@ -34,12 +34,13 @@ model = dict(
     kd_loss=dict(type='KDLoss', tau=1.0))
 
 # DAFL never reads training images: each placeholder item is one step
+# (MMEngine's default collate_fn; no collate_fn dict, which a project
+# inheriting this config as 'mmkd::...' would give mmkd's _scope_ key)
 train_dataloader = dict(
     _delete_=True,
     batch_size=1,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=[{}] * steps_per_epoch)
 
 optim_wrapper = dict(

@@ -17,7 +17,7 @@ def resnet(name):
 
 
 def seed_config(method, student, teacher, device='cpu'):
-    """The README snippets of the seed toolkit (REFERENCE.md section 1)."""
+    """The README snippets of the seed toolkit (docs/migrating_from_seed.md)."""
     if method == 'kd':
         return {
             'student_model': student, 'teacher_model': teacher,

@@ -48,7 +48,7 @@ def test_headline_command_trains_the_card_recipe_on_two_processes(tmp_path):
     total, lr = recipe['total_batch_size'], recipe['optimizer']['lr']
     assert (total, lr) == (64, 0.05)
     assert ('Effective recipe: 2 processes x 32 images = 64 images per '
-            'step, lr 0.05, 1 epochs x 1 iterations') in output
+            'step, lr 0.05, 1 epoch x 1 iteration = 1 iteration') in output
     warnings = [
         line for line in output.splitlines()
         if 'differs from the recipe this config declares' in line

@@ -92,6 +92,9 @@ def test_effective_recipe_is_described_and_compared():
         '8 processes x 8 images = 64 images per step, lr 0.05, 240 epochs x '
         '782 iterations = 187680 iterations, BN statistics over 64 images '
         '(SyncBN)')
+    one = effective(max_epochs=1, iters_per_epoch=1, max_iters=1)
+    assert '1 epoch x 1 iteration = 1 iteration,' in describe(one)
+    assert differences(one, declared) == ['1 epoch (declared 240)']
     # the headline command without the division: 8 x 64 at lr 0.05
     wrong = effective(world_size=8, total_batch_size=512, max_iters=23520,
                       iters_per_epoch=98)

@@ -2,12 +2,13 @@
 modules and shapes of student and teacher, the distilled layers marked, the
 pairs and connectors suggested for a loss, the graph picture and clear
 errors."""
+import os.path as osp
 import re
 import sys
 
 import pytest
 
-from tool_utils import run_tool
+from tool_utils import REPO, run_tool
 
 TOOL = 'tools/analysis_tools/distill_layers.py'
 
@@ -62,7 +63,21 @@ def test_cifar_pair_suggests_connectors_for_channel_mismatch():
         r"\(2, 128, 16, 16\) .*ConvBNConnector', in_channels=32, "
         'out_channels=128', out)
     assert "LinearEmbedConnector', in_channels=64, out_channels=256" in out
-    model = snippet(out)['distiller']
+    whole = snippet(out)
+    # two model configs: the snippet is the whole distillation model
+    assert whole['type'] == 'SingleTeacherDistill'
+    assert whole['architecture']['cfg_path'] == osp.join(
+        REPO, 'configs', 'baselines', 'resnet20_cifar100.py')
+    assert whole['teacher']['cfg_path'] == (
+        'mmkd::baselines/resnet32x4_cifar100.py')
+    from mmengine.registry import init_default_scope
+
+    from mmkd.registry import MODELS
+    init_default_scope('mmkd')
+    built = MODELS.build(
+        dict(whole, teacher_ckpt=None, teacher_ckpt_optional=True))
+    assert type(built).__name__ == 'SingleTeacherDistill'
+    model = whole['distiller']
     assert model['student_distill_layer'][:3] == ['layer1', 'layer2',
                                                   'layer3']
     assert model['connectors'][0] == dict(

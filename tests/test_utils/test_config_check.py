@@ -119,7 +119,7 @@ def test_override_of_a_variable_used_in_an_expression_is_refused(tmp_path):
 
     from tool_utils import REPO, run_tool
 
-    from mmkd.utils.run_setup import check_overrides
+    from mmkd.cli.run_setup import check_overrides
     dafl = osp.join(REPO, 'configs', 'digits', 'dafl_cnn64x5_cnn8x2_digits.py')
     cfg = Config.fromfile(dafl)
     with pytest.raises(ConfigKeyError) as info:

@@ -1,5 +1,5 @@
 # resnet56 (teacher) -> resnet20 (student) on CIFAR-100 with the seed
-# toolkit's own recipe, not RepDistiller's:
+# toolkit's own recipe (docs/migrating_from_seed.md), not RepDistiller's:
 # the student starts from its pretrained checkpoint, CE x 0.8, SGD lr 0.01
 # (momentum 0.9, wd 5e-4) for a batch of 256, x0.2 at epochs 60/120/160,
 # 200 epochs, best epoch reported, images rotated by up to 15 degrees

@@ -20,21 +20,31 @@ model = dict(
             num_convs=2, in_channels=64, conv_out_channels=64,
             num_classes=3)))
 
-# the base's pipelines, with masks
+# the base's pipelines, with masks (mmdet's types carry their scope: see
+# the base)
 img_scale = (128, 128)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
+    dict(type='LoadImageFromFile', _scope_='mmdet'),
+    dict(
+        type='LoadAnnotations',
+        _scope_='mmdet',
+        with_bbox=True,
+        with_mask=True),
+    dict(type='Resize', _scope_='mmdet', scale=img_scale, keep_ratio=True),
+    dict(type='RandomFlip', _scope_='mmdet', prob=0.5),
+    dict(type='PackDetInputs', _scope_='mmdet')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='LoadImageFromFile', _scope_='mmdet'),
+    dict(type='Resize', _scope_='mmdet', scale=img_scale, keep_ratio=True),
+    dict(
+        type='LoadAnnotations',
+        _scope_='mmdet',
+        with_bbox=True,
+        with_mask=True),
     dict(
         type='PackDetInputs',
+        _scope_='mmdet',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]

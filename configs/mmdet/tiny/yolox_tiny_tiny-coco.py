@@ -18,6 +18,7 @@ norm_cfg = dict(type='BN', momentum=0.1, eps=0.001)
 
 model = dict(
     type='YOLOX',
+    _scope_='mmdet',
     # YOLOX takes raw 0-255 BGR pixels (no mean/std)
     data_preprocessor=dict(type='DetDataPreprocessor', pad_size_divisor=32),
     backbone=dict(
@@ -71,28 +72,40 @@ model = dict(
     # threshold would leave a one-epoch model without any box to evaluate
     test_cfg=dict(score_thr=0.0, nms=dict(type='nms', iou_threshold=0.65)))
 
+# Every mmdet type carries its scope (_scope_='mmdet'): a project that
+# inherits this file as 'mmkd::...' would otherwise build them in mmkd's
+# scope (MMEngine gives the dicts of a package's config that package's
+# scope), where they are not registered or are other classes (mmcv's
+# LoadAnnotations, Resize, RandomFlip).
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
+    dict(type='LoadImageFromFile', _scope_='mmdet'),
+    dict(type='LoadAnnotations', _scope_='mmdet', with_bbox=True),
+    dict(type='Resize', _scope_='mmdet', scale=img_scale, keep_ratio=True),
+    dict(type='RandomFlip', _scope_='mmdet', prob=0.5),
     dict(
         type='Pad',
+        _scope_='mmdet',
         pad_to_square=True,
         pad_val=dict(img=(114.0, 114.0, 114.0))),
-    dict(type='FilterAnnotations', min_gt_bbox_wh=(1, 1), keep_empty=False),
-    dict(type='PackDetInputs')
+    dict(
+        type='FilterAnnotations',
+        _scope_='mmdet',
+        min_gt_bbox_wh=(1, 1),
+        keep_empty=False),
+    dict(type='PackDetInputs', _scope_='mmdet')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='LoadImageFromFile', _scope_='mmdet'),
+    dict(type='Resize', _scope_='mmdet', scale=img_scale, keep_ratio=True),
     dict(
         type='Pad',
+        _scope_='mmdet',
         pad_to_square=True,
         pad_val=dict(img=(114.0, 114.0, 114.0))),
-    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='LoadAnnotations', _scope_='mmdet', with_bbox=True),
     dict(
         type='PackDetInputs',
+        _scope_='mmdet',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]

@@ -1,4 +1,5 @@
 """Hooks that steer distillation during training."""
+import numbers
 import re
 from typing import Optional
 
@@ -16,6 +17,15 @@ def _algorithm(runner):
                         'algorithm (it has no distiller); remove the '
                         'distillation hooks from custom_hooks.')
     return model
+
+
+def _metric_text(value) -> str:
+    """A metric as the student's val lines print it: 4 decimals for a
+    float of any kind (mmseg's are numpy floats), else as it is."""
+    if isinstance(value, numbers.Real) and not isinstance(
+            value, (bool, numbers.Integral)):
+        return f'{float(value):.4f}'
+    return str(value)
 
 
 @HOOKS.register_module()
@@ -40,9 +50,14 @@ class StopDistillHook(Hook):
                 f'Distillation stops at epoch {runner.epoch + 1}: the '
                 'student trains on its own losses, the teacher no longer '
                 'runs.')
-            # the log shows what is computed: no stale distill losses
+            # the log shows what is optimised: no stale distill losses, and
+            # the total loss smoothed over post-stop steps only (its window
+            # would average in the distillation terms for a while)
             scalars = runner.message_hub.log_scalars
-            for key in [k for k in scalars if k.startswith('train/distill.')]:
+            for key in [
+                    k for k in scalars
+                    if k.startswith('train/distill.') or k == 'train/loss'
+            ]:
                 scalars.pop(key)
         model.distillation_stopped = stopped
 
@@ -126,8 +141,7 @@ class EvaluateTeacherHook(Hook):
             # the student's val lines read 'Epoch(val) [1][2/2]    acc: 0.5'
             title = 'Teacher' if len(teachers) == 1 else label.capitalize()
             runner.logger.info(f'{title}(val)    ' + '  '.join(
-                f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}'
-                for k, v in metrics.items()))
+                f'{k}: {_metric_text(v)}' for k, v in metrics.items()))
 
     @staticmethod
     def _evaluate(runner, model, loop, index: int) -> dict:

@@ -4,6 +4,7 @@ import math
 import os.path as osp
 from typing import Optional
 
+import torch
 import torch.nn as nn
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
@@ -55,8 +56,9 @@ def describe(recipe: dict) -> str:
     bn = f'BN statistics over {recipe["bn_batch_size"]} images' + (
         ' (SyncBN)' if recipe['sync_bn'] else '')
     return (f'{steps} = {recipe["total_batch_size"]} images per step, {lr}, '
-            f'{recipe["max_epochs"]} epochs x {recipe["iters_per_epoch"]} '
-            f'iterations = {recipe["max_iters"]} iterations, {bn}')
+            f'{_plural(recipe["max_epochs"], "epoch")} x '
+            f'{_plural(recipe["iters_per_epoch"], "iteration")} = '
+            f'{_plural(recipe["max_iters"], "iteration")}, {bn}')
 
 
 def differences(recipe: dict, declared: dict) -> list:
@@ -72,12 +74,25 @@ def differences(recipe: dict, declared: dict) -> list:
         found.append(f'lr {recipe["lr"]:g} (declared {lr:g})')
     epochs = declared.get('max_epochs')
     if epochs is not None and recipe['max_epochs'] != epochs:
-        found.append(f'{recipe["max_epochs"]} epochs (declared {epochs})')
+        found.append(f'{_plural(recipe["max_epochs"], "epoch")} (declared '
+                     f'{epochs})')
     if total is not None and recipe['bn_batch_size'] < total and \
             recipe['world_size'] > 1:
         found.append(f'BN statistics over {recipe["bn_batch_size"]} images '
                      f'per process (declared batch {total}; SyncBN is off)')
     return found
+
+
+def _plural(count: int, word: str) -> str:
+    return f'{count} {word}' + ('' if count == 1 else 's')
+
+
+def cpu_advice(config: str) -> str:
+    """What a machine without CUDA can do about per-process BN."""
+    return (' Without CUDA, processes cannot share BN statistics (PyTorch\'s '
+            'SyncBN needs CUDA): train the declared recipe in one process '
+            f'(python tools/train.py {config}: the same total batch and lr), '
+            'or keep several processes with per-process BN statistics.')
 
 
 MISMATCH_MODES = ('error', 'warn')
@@ -127,7 +142,10 @@ class RecipeHook(Hook):
                           'processes (mmkd.engine.hooks.'
                           'apply_total_batch_size).')
             elif not recipe['sync_bn'] and recipe['world_size'] > 1:
-                advice = ' (PyTorch\'s SyncBN needs CUDA.)'
+                advice = cpu_advice(
+                    getattr(runner.cfg, 'filename', None) or 'CONFIG') \
+                    if not torch.cuda.is_available() \
+                    else ' (SyncBN is off: set sync_bn=\'torch\'.)'
             message = ('The effective recipe differs from the recipe this '
                        'config declares (the setting behind its published '
                        'numbers): ' + '; '.join(found) + '.' + advice)

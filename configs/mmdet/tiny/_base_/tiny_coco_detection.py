@@ -13,19 +13,25 @@ data_root = 'data/tiny_coco/'
 classes = ('square', 'circle', 'triangle')
 img_scale = (128, 128)  # width, height
 
+# Every mmdet type carries its scope (_scope_='mmdet'): a project that
+# inherits this file as 'mmkd::...' would otherwise build them in mmkd's
+# scope (MMEngine gives the dicts of a package's config that package's
+# scope), where they are not registered or are other classes (mmcv's
+# LoadAnnotations, Resize, RandomFlip).
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
+    dict(type='LoadImageFromFile', _scope_='mmdet'),
+    dict(type='LoadAnnotations', _scope_='mmdet', with_bbox=True),
+    dict(type='Resize', _scope_='mmdet', scale=img_scale, keep_ratio=True),
+    dict(type='RandomFlip', _scope_='mmdet', prob=0.5),
+    dict(type='PackDetInputs', _scope_='mmdet')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='LoadImageFromFile', _scope_='mmdet'),
+    dict(type='Resize', _scope_='mmdet', scale=img_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', _scope_='mmdet', with_bbox=True),
     dict(
         type='PackDetInputs',
+        _scope_='mmdet',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
 ]

@@ -12,19 +12,25 @@ metainfo = dict(
     palette=[[128, 128, 128], [220, 40, 40], [40, 190, 50], [30, 90, 210]])
 crop_size = (64, 64)
 
+# Every mmseg type carries its scope (_scope_='mmseg'): a project that
+# inherits this file as 'mmkd::...' would otherwise build them in mmkd's
+# scope (MMEngine gives the dicts of a package's config that package's
+# scope), where they are not registered or are other classes (mmcv's
+# LoadAnnotations).
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs')
+    dict(type='LoadImageFromFile', _scope_='mmseg'),
+    dict(type='LoadAnnotations', _scope_='mmseg'),
+    dict(type='RandomFlip', prob=0.5, _scope_='mmseg'),
+    dict(type='PackSegInputs', _scope_='mmseg')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs')
+    dict(type='LoadImageFromFile', _scope_='mmseg'),
+    dict(type='LoadAnnotations', _scope_='mmseg'),
+    dict(type='PackSegInputs', _scope_='mmseg')
 ]
 _dataset = dict(
     type=dataset_type,
+    _scope_='mmseg',
     data_root=data_root,
     metainfo=metainfo,
     img_suffix='.png',
@@ -50,7 +56,7 @@ val_dataloader = dict(
         data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'], _scope_='mmseg')
 test_evaluator = val_evaluator
 
 optim_wrapper = dict(
@@ -71,7 +77,7 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=400),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='SegVisualizationHook', _scope_='mmseg'))
 # gloo works on the CPU (dist_train.sh with 2 processes); nccl needs GPUs
 env_cfg = dict(
     cudnn_benchmark=False,
