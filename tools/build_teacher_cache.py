@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmkd.cli import (add_common_arguments, load_config,  # noqa: E402
+from mmkd.cli import (add_common_arguments, read_config,  # noqa: E402
                             run_cli)
 
 
@@ -68,14 +68,12 @@ def main():
                             install_safe_checkpoint_loader,
                             register_all_modules, setup_distributed)
     from mmkd.utils.config_check import ConfigKeyError
-    from mmkd.cli.run_setup import check_overrides
 
-    cfg = load_config(args.config)
+    # as every tool reads it: cfg_path, mmkd:: paths, and options that
+    # would be ignored (e.g. teacher_ckpt=..., which the config already put
+    # into model.teacher_ckpt) refused
+    cfg = read_config(args.config, args.cfg_options)
     if args.cfg_options is not None:
-        # e.g. teacher_ckpt=...: the config already put the top-level
-        # variable into model.teacher_ckpt; refuse instead of ignoring it
-        check_overrides(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
         given = args.cfg_options.get('teacher_ckpt')
         if 'teacher_ckpt' in args.cfg_options and \
                 cfg.model.get('teacher_ckpt') != given:

@@ -47,7 +47,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 
 from mmkd.registry import MODELS, TRANSFORMS  # noqa: E402
 from mmkd.structures import ClsDataSample  # noqa: E402
-from mmkd.utils import register_config_scope  # noqa: E402
+from mmkd.cli import read_config  # noqa: E402
 
 
 def parse_args():
@@ -174,10 +174,7 @@ def main():
     args = parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    register_config_scope()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = read_config(args.config, args.cfg_options)  # as every tool does
     init_default_scope(cfg.get('default_scope', 'mmkd'))
     import mmkd.datasets  # noqa: F401
     import mmkd.models  # noqa: F401
