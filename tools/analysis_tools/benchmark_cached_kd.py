@@ -42,7 +42,7 @@ sys.path.insert(
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from mmkd.registry import MODELS, TRANSFORMS  # noqa: E402
