@@ -164,7 +164,14 @@ def tiny(cfg, data):
                    pipeline=[dict(type='LoadImageFromFile'),
                              dict(type='LoadAnnotations'),
                              dict(type='PackSegInputs')])
-        cfg.model.data_preprocessor.size = (64, 64)
+        from mmengine.config import Config
+
+        from mmkd.utils.config_check import resolve_config_path
+        student = Config.fromfile(
+            resolve_config_path(cfg.model.architecture.cfg_path))
+        preprocessor = dict(student.model.data_preprocessor, size=(64, 64))
+        preprocessor['type'] = 'mmseg.' + preprocessor['type']
+        cfg.model.data_preprocessor = preprocessor
     cfg.train_dataloader = dict(
         batch_size=2, num_workers=0, persistent_workers=False,
         sampler=dict(type='DefaultSampler', shuffle=False), dataset=new)
@@ -187,12 +194,17 @@ def tiny(cfg, data):
     cfg.model.teacher_ckpt = None
     cfg.model.teacher_ckpt_optional = True
     cfg.randomness = dict(seed=0)
+    cfg.param_scheduler = None  # schedules longer than 2 iterations
     return cfg
 
 
 @pytest.mark.parametrize('name', sorted(CONVERTED))
 def test_converted_config_trains_two_iterations(razor, name, data,
                                                 tmp_path, monkeypatch):
+    # no downloads: pretrained backbones (and ABLoss's stage-1 student)
+    # start from their random initialisation
+    from mmengine.model.weight_init import PretrainedInit
+    monkeypatch.setattr(PretrainedInit, '__call__', lambda self, m: None)
     out = tmp_path / osp.basename(name)
     convert_file(str(razor / name), str(out))
     train = _train_tool()

@@ -27,7 +27,8 @@ mapped here, each rule exact or refused with its reason:
   after its last recorded module anyway); ``calculate_student_loss=False``
   is ``student_loss_weight=0``;
 - ``SingleTeacherDistillValLoop`` is MMEngine's ``ValLoop`` plus
-  ``mmkd.EvaluateTeacherHook``; MMRazor's visualisation hook is dropped.
+  ``mmkd.EvaluateTeacherHook``; MMRazor's feature-map visualisation hook
+  (``RazorVisualizationHook``) is dropped.
 """
 import copy
 from typing import Any, Dict, List, Optional
@@ -250,4 +251,7 @@ def convert_config(cfg: dict, student_num_classes: Optional[int]) -> dict:
     elif val_loop not in ('', 'ValLoop'):
         raise Unsupported(f'val loop {val_loop} is not mapped')
     cfg['custom_hooks'] = hooks
+    visualization = cfg.get('default_hooks', {}).get('visualization') or {}
+    if _name(visualization.get('type', '')) in DROPPED_HOOKS:
+        del cfg['default_hooks']['visualization']
     return cfg
