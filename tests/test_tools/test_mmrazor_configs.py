@@ -129,10 +129,18 @@ def _train_tool():
 
 
 def _shrink_pipeline(pipeline):
+    """The pipeline with 64-pixel crops and 128-pixel detection resizes
+    (RepPoints' deepest level needs more than 64)."""
     out = []
     for step in pipeline:
+        step = dict(step)
         if step['type'] in ('Resize', 'RandomResize', 'RandomChoiceResize'):
             step = dict(type='Resize', scale=(128, 128), keep_ratio=True)
+        for key in ('scale', 'crop_size'):
+            if isinstance(step.get(key), int):
+                step[key] = 64
+        if step['type'] == 'ResizeEdge':
+            step['scale'] = 72
         out.append(step)
     return out
 
@@ -147,7 +155,8 @@ def tiny(cfg, data):
         dataset = dataset.dataset
     if scope == 'mmpretrain':
         new = dict(type='CustomDataset', data_root=data['mmpretrain'],
-                   data_prefix='train', pipeline=dataset.pipeline)
+                   data_prefix='train',
+                   pipeline=_shrink_pipeline(dataset.pipeline))
     elif scope == 'mmdet':
         new = dict(type='CocoDataset', data_root=data['mmdet'] + '/',
                    ann_file='annotations/instances_train2017.json',
@@ -173,15 +182,13 @@ def tiny(cfg, data):
         preprocessor['type'] = 'mmseg.' + preprocessor['type']
         cfg.model.data_preprocessor = preprocessor
     cfg.train_dataloader = dict(
-        batch_size=2, num_workers=0, persistent_workers=False,
+        # 2 per batch: RKD relates the samples of a batch, and mmseg's
+        # PSPNet pools to 1x1 before a BN
+        batch_size=1 if scope == 'mmdet' else 2,
+        num_workers=0, persistent_workers=False,
         sampler=dict(type='DefaultSampler', shuffle=False), dataset=new)
-    if cfg.train_cfg.get('type') == 'IterBasedTrainLoop' or \
-            'max_iters' in cfg.train_cfg:
-        cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2,
-                             val_interval=1000)
-    else:
-        cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1,
-                             val_interval=1000)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2,
+                         val_interval=1000)
     for key in ('val_dataloader', 'val_cfg', 'val_evaluator',
                 'test_dataloader', 'test_cfg', 'test_evaluator'):
         cfg[key] = None
@@ -216,3 +223,21 @@ def test_converted_config_trains_two_iterations(razor, name, data,
     runner = build_runner(cfg)
     runner.train()
     assert runner.iter == 2
+
+
+def test_kldivergence_mean_reduction_becomes_an_exact_weight():
+    import torch
+    import torch.nn.functional as F
+
+    from mmkd.registry import MODELS
+    cfg = dict(type='KLDivergence', tau=6, loss_weight=10, reduction='mean')
+    converted = __import__('mmrazor_compat').convert_loss(cfg, 1000, 32)
+    assert converted == dict(type='KDLoss', tau=6, loss_weight=10 / 1000)
+    gen = torch.Generator().manual_seed(0)
+    s, t = (torch.randn(4, 1000, generator=gen, dtype=torch.float64)
+            for _ in range(2))
+    # MMRazor's KLDivergence.forward with reduction='mean'
+    razor = 10 * 36 * F.kl_div(F.log_softmax(s / 6, 1), F.softmax(t / 6, 1),
+                               reduction='mean')
+    ours = MODELS.build(converted)(s, t)
+    assert abs(ours.item() - razor.item()) <= 1e-9 * abs(razor.item())
