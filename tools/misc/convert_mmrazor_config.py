@@ -9,13 +9,12 @@ MMRazor itself is never imported: only its config files are read (e.g.
 
 Example:
     python tools/misc/convert_mmrazor_config.py \
-        mmrazor/.mim/configs/distill/mmcls/kd/kd_logits_resnet34_resnet18_8xb32_in1k.py \
-        kd_logits_resnet34_resnet18_8xb32_in1k.py
+        mmrazor/.mim/configs/distill/mmcls/kd/\
+kd_logits_resnet34_resnet18_8xb32_in1k.py kd_logits_r34_r18.py
 """
 import argparse
 import os
 import os.path as osp
-import shutil
 import sys
 import tempfile
 from typing import List, Optional

@@ -188,8 +188,9 @@ def _distiller(cfg: dict, num_classes, batch_size) -> dict:
 
 def _find_types(node: Any) -> List[str]:
     if isinstance(node, dict):
-        found = [_name(node['type'])] if isinstance(node.get('type'),
-                                                     str) else []
+        found = []
+        if isinstance(node.get('type'), str):
+            found.append(_name(node['type']))
         return found + [t for v in node.values() for t in _find_types(v)]
     if isinstance(node, (list, tuple)):
         return [t for v in node for t in _find_types(v)]
