@@ -239,5 +239,5 @@ def test_kldivergence_mean_reduction_becomes_an_exact_weight():
     # MMRazor's KLDivergence.forward with reduction='mean'
     razor = 10 * 36 * F.kl_div(F.log_softmax(s / 6, 1), F.softmax(t / 6, 1),
                                reduction='mean')
-    ours = MODELS.build(converted)(s, t)
+    ours = MODELS.build(dict(converted, _scope_='mmkd'))(s, t)
     assert abs(ours.item() - razor.item()) <= 1e-9 * abs(razor.item())
