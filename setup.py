@@ -3,7 +3,7 @@
 ``pip install mmkd`` is the core (torch, MMEngine): the plain-PyTorch
 ``Distiller``, the CIFAR models, the registries and configs. Extras add the
 rest: ``det`` (mmcv with its compiled ops, mmdet), ``seg`` (mmcv,
-mmsegmentation), ``demo`` (scikit-learn, matplotlib), ``tests``, ``all``.
+mmsegmentation), ``cls`` (mmpretrain, timm), ``demo`` (scikit-learn, matplotlib), ``tests``, ``all``.
 mmcv must be built with its ops first (see README.md); pip then keeps it.
 
 ``pip install -e .`` links ``configs/``, ``tools/`` and ``demo/`` into
@@ -57,13 +57,15 @@ def read_requirements(name: str) -> list:
 
 def extras() -> dict:
     det, seg = read_requirements('det.txt'), read_requirements('seg.txt')
+    cls = read_requirements('cls.txt')
     demo, tests = read_requirements('demo.txt'), read_requirements('tests.txt')
     return dict(
         det=det,
         seg=seg,
+        cls=cls,
         demo=demo,
         tests=tests,
-        all=sorted(set(det + seg + demo + tests)),
+        all=sorted(set(det + seg + cls + demo + tests)),
         mim=read_requirements('mminstall.txt'))
 
 

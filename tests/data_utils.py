@@ -1,6 +1,7 @@
 """Helpers that write tiny datasets in the official on-disk formats.
 
-``make_tiny_coco`` and ``make_tiny_seg`` (COCO and mmseg layouts) are
+``make_tiny_coco``, ``make_tiny_seg`` and ``make_tiny_imagenet`` (COCO,
+mmseg and ImageNet folder layouts) are
 re-exported from ``tools/dataset_converters/``, where they live with their
 command-line tools; they are test and demo data, not part of mmkd.
 
@@ -30,6 +31,7 @@ sys.path.insert(
         'dataset_converters'))
 
 from tiny_coco import TINY_COCO_CLASSES, make_tiny_coco  # noqa: E402,F401
+from tiny_imagenet import make_tiny_imagenet  # noqa: E402,F401
 from tiny_seg import (IGNORE_INDEX, TINY_SEG_CLASSES,  # noqa: E402,F401
                       TINY_SEG_METAINFO, make_tiny_seg)
 

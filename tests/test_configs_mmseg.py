@@ -95,7 +95,8 @@ def test_build_and_one_loss_step(path):
     handle.remove()
     value = losses['distill.loss_channelwisedivergence']
     assert value.dim() == 0 and torch.isfinite(value) and value.requires_grad
-    assert 'decode.loss_ce' in losses and 'aux.loss_ce' in losses
+    assert 'student.decode.loss_ce' in losses
+    assert 'student.aux.loss_ce' in losses
     assert not ran  # the teacher never runs its auxiliary head
 
 

@@ -278,6 +278,6 @@ def test_wheel_core_without_mmcv_then_mmdets_train_tool_with_the_det_extra(
         env_python, mmdet_train, 'my_distill.py', '--work-dir',
         str(tmp_path / 'work_dir')
     ], cwd=project, timeout=600)
-    assert 'distill.loss_channelwisedivergence' in out and 'loss_cls' in out
+    assert 'distill.loss_channelwisedivergence' in out and 'student.loss_cls' in out
     assert re.search(r'Epoch\(train\) \[1\]\[2/2\]', out), out[-3000:]
     assert (tmp_path / 'work_dir' / 'epoch_1.pth').is_file()

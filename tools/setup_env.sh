@@ -137,9 +137,9 @@ else
   fi
 fi
 
-step 5 "installing mmdet, mmsegmentation and the other requirements"
+step 5 "installing mmdet, mmsegmentation, mmpretrain, timm and the other requirements"
 quiet_pip -r requirements/runtime.txt -r requirements/det.txt -r requirements/seg.txt \
-  -r requirements/tests.txt -r requirements/mminstall.txt
+  -r requirements/cls.txt -r requirements/tests.txt -r requirements/mminstall.txt
 
 step 6 "installing mmkd from $ROOT (editable)"
 quiet_pip --no-deps --no-build-isolation -e .

@@ -51,7 +51,7 @@ def test_each_config_distills(method, tmp_path, data_root, teacher):
     proc = distill(KD_CONFIGS[method], tmp_path, data_root, teacher)
     output = proc.stdout + proc.stderr
     assert 'Teacher(val)    accuracy/top1: ' in output
-    assert 'distill.loss_' in output and 'loss_cls' in output
+    assert 'distill.loss_' in output and 'student.loss_cls' in output
     ckpt = torch.load(tmp_path / 'epoch_1.pth', weights_only=False)
     keys = ckpt['state_dict'].keys()
     assert any(k.startswith('architecture.') for k in keys)

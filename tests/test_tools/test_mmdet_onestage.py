@@ -70,7 +70,7 @@ def test_distill_logs_losses_and_metrics(distilled, pair):
     work_dir, output = distilled
     assert pair['distill_loss'] in output
     for loss in pair['student_losses']:
-        assert f' {loss}: ' in output
+        assert f' student.{loss}: ' in output
     assert 'Teacher(val)    coco/bbox_mAP: ' in output
     assert 'coco/bbox_mAP' in output
     ckpt = torch.load(work_dir / 'epoch_1.pth', weights_only=False)

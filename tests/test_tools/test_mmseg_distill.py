@@ -61,7 +61,8 @@ def distilled(tmp_path_factory, seg, teacher_ckpt):
 def test_distill_logs_losses_and_student_and_teacher_miou(distilled):
     work_dir, output = distilled
     assert 'distill.loss_channelwisedivergence' in output
-    assert 'decode.loss_ce' in output and 'aux.loss_ce' in output
+    assert 'student.decode.loss_ce' in output
+    assert 'student.aux.loss_ce' in output
     assert 0 <= miou(output, r'Teacher\(val\).*') <= 100
     assert 0 <= miou(output) <= 100
     ckpt = torch.load(work_dir / 'iter_2.pth', weights_only=False)

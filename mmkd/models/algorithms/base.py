@@ -1,5 +1,6 @@
-"""What every distillation algorithm shares: the student, the modes, the
-merge of its own and the distill losses, and task aliases."""
+"""What every distillation algorithm shares: the student, the modes, each
+network's own input normalisation, the merge of its own and the distill
+losses, and task aliases."""
 import math
 import numbers
 from typing import Dict, Iterator, Optional, Union
@@ -12,6 +13,7 @@ from mmkd.utils.checkpoint_loader import safe_checkpoint_loading
 
 from ..teacher import FrozenTeacher, FrozenTeacherHolder
 from .builder import build_network
+from .input_normalization import InputRenormalizer, declared_normalization
 from .task_adapter import task_aliases
 
 
@@ -31,6 +33,25 @@ def _scale(value, weight: float):
     return value * weight
 
 
+def resolve_preprocessor(cfg, student: nn.Module):
+    """The algorithm's ``data_preprocessor``; a dict without ``type`` (the
+    untyped top-level one of a task config, e.g. mmpretrain's, that MMEngine's
+    runner hands to the model) is built with the student's preprocessor
+    class, or named in a clear error."""
+    if not isinstance(cfg, dict) or 'type' in cfg:
+        return cfg
+    own = getattr(student, 'data_preprocessor', None)
+    if own is None or not hasattr(own, '_enable_normalize'):
+        raise ValueError(
+            f'data_preprocessor {dict(cfg)} has no type (a task config\'s '
+            'top-level preprocessor, such as mmpretrain\'s, inherited by the '
+            f'distillation config), and the student ({type(student).__name__}'
+            ') has no preprocessor whose class it could be for. Name it, e.g. '
+            "data_preprocessor = dict(type='mmpretrain.ClsDataPreprocessor', "
+            '...), or set data_preprocessor = None to use the student\'s.')
+    return dict(cfg, type=type(own))
+
+
 class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
     """Base of the algorithms: holds the student as ``architecture`` (the
     name MMRazor used, so checkpoints keep ``architecture.*`` keys), runs
@@ -42,7 +63,13 @@ class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
             an mmdet or mmseg model config, or ``dict(cfg_path=...)``.
         student_loss_weight (float): Multiplies the student's own losses;
             0 drops them (pure distillation). Defaults to 1.0.
-        data_preprocessor (dict, optional): Defaults to the student's.
+        data_preprocessor (dict, optional): Batches the data, moves it to
+            the device and normalises it. Defaults to the student's own. A
+            dict without ``type`` (a task config's top-level preprocessor,
+            such as mmpretrain's) gives the arguments of the student's
+            preprocessor class. Every network whose own preprocessor
+            normalises otherwise gets the batch mapped to its own mean, std
+            and channel order (see ``input_normalization``).
         init_cfg (dict, optional): Initialization config.
     """
 
@@ -54,6 +81,9 @@ class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
         student = build_network(architecture, 'student')
         if data_preprocessor is None:
             data_preprocessor = getattr(student, 'data_preprocessor', None)
+        else:
+            data_preprocessor = resolve_preprocessor(data_preprocessor,
+                                                     student)
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.architecture = student
@@ -102,13 +132,28 @@ class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
                 return teachers[index].model
         return self.architecture
 
+    def inputs_for(self, model: nn.Module, inputs: torch.Tensor,
+                   name: str = 'network') -> torch.Tensor:
+        """``inputs`` (normalised by the algorithm's data preprocessor) as
+        ``model``'s own preprocessor normalises them; the same tensor when
+        the two agree or ``model`` declares no normalisation."""
+        cache = self.__dict__.setdefault('_renormalizers', {})
+        key = id(model)
+        if key not in cache or cache[key][0] is not model:
+            cache[key] = (model,
+                          InputRenormalizer(
+                              declared_normalization(self),
+                              declared_normalization(model), name))
+        return cache[key][1](inputs)
+
     def forward(self,
                 inputs: torch.Tensor,
                 data_samples: Optional[list] = None,
                 mode: str = 'tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
-        return self.evaluated_model()(inputs, data_samples, mode=mode)
+        model = self.evaluated_model()
+        return model(self.inputs_for(model, inputs), data_samples, mode=mode)
 
     def loss(self, inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
@@ -116,13 +161,18 @@ class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
 
     def merge_losses(self, student_losses: dict,
                      distill_losses: dict) -> Dict[str, torch.Tensor]:
-        """The student's losses (scaled by ``student_loss_weight``) and the
-        distill losses as ``distill.<name>``."""
+        """The student's losses (scaled by ``student_loss_weight``) as
+        ``student.<name>`` and the distill losses as ``distill.<name>``.
+
+        The prefixes keep every name apart from MMEngine's ``loss``, the
+        logged sum that is optimised: mmpretrain calls its classifier's loss
+        ``loss``, which would otherwise overwrite the total in the log.
+        """
         losses = {}
         for name, value in student_losses.items():
             if self.student_loss_weight != 1.0 and 'loss' in name:
                 value = _scale(value, self.student_loss_weight)
-            losses[name] = value
+            losses[f'student.{name}'] = value
         for name, value in distill_losses.items():
             losses[f'distill.{name}'] = value
         return losses

@@ -12,7 +12,10 @@ def build_network(cfg: Union[dict, nn.Module], role: str) -> nn.Module:
     """Build a student or teacher from a model config, or from the
     ``model`` of a whole config file given as ``dict(cfg_path=...)``
     (``'mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py'`` or a path,
-    relative paths resolved as ``_base_`` resolves them).
+    relative paths resolved as ``_base_`` resolves them). A model from a
+    file gets that file's top-level ``data_preprocessor`` when its ``model``
+    has none (as MMEngine's runner and mmpretrain's ``get_model`` do), so it
+    normalises its input as that config trained it.
 
     A type with a scope prefix (``'mmdet.MaskRCNN'``) builds its whole
     subtree in that scope, so its nested types need no prefix.
@@ -34,6 +37,9 @@ def build_network(cfg: Union[dict, nn.Module], role: str) -> nn.Module:
         if 'model' not in loaded:
             raise KeyError(f'{path!r} (the {role} cfg_path) has no model.')
         model_cfg = loaded.model
+        if loaded.get('data_preprocessor') is not None:
+            model_cfg.setdefault('data_preprocessor',
+                                 loaded.data_preprocessor)
         # the file's own default scope (e.g. mmdet) builds its model
         if loaded.get('default_scope'):
             model_cfg.setdefault('_scope_', loaded.default_scope)

@@ -44,7 +44,10 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
             ``channels_last``, ``device`` (its own GPU), ``micro_batch``
             (the teacher on parts of the batch, records joined). Defaults
             to None.
-        data_preprocessor (dict, optional): Defaults to the student's.
+        data_preprocessor (dict, optional): Defaults to the student's. The
+            teacher receives the batch normalised as its own preprocessor
+            does (mean, std, channel order), e.g. a timm teacher trained
+            with other statistics than the student.
         init_cfg (dict, optional): Initialization config.
     """
 
@@ -87,8 +90,14 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
         yield self.frozen_teacher
 
     def _teacher_call(self, inputs, data_samples):
-        return BatchCall(inputs, data_samples, 'tensor',
-                         self.frozen_teacher.execution.to_teacher)
+        return BatchCall(
+            self.inputs_for(self.teacher, inputs, 'teacher'), data_samples,
+            'tensor', self.frozen_teacher.execution.to_teacher)
+
+    def _student_loss(self, inputs, data_samples) -> dict:
+        return self.architecture(
+            self.inputs_for(self.architecture, inputs, 'student'),
+            data_samples, mode='loss')
 
     def run_teacher(self, inputs: torch.Tensor, data_samples=None) -> None:
         """Forward the teacher as far as its recorders need (records stay
@@ -134,15 +143,16 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
 
     def loss(self, inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
-        """The student's own losses plus ``distill.<name>`` losses."""
+        """The student's own losses as ``student.<name>`` plus
+        ``distill.<name>`` losses."""
         records = self._records_ahead(inputs)
         if self.distillation_stopped or self.distiller.loss_scale == 0:
             return self.merge_losses(
-                self.architecture(inputs, data_samples, mode='loss'), {})
+                self._student_loss(inputs, data_samples), {})
         student_losses, distill_losses = distill_step(
             self.distiller, self.frozen_teacher,
             self._teacher_call(inputs, data_samples),
-            lambda: self.architecture(inputs, data_samples, mode='loss'),
+            lambda: self._student_loss(inputs, data_samples),
             data_samples, teacher_records=records,
             record_device=inputs.device)
         return self.merge_losses(student_losses, distill_losses)

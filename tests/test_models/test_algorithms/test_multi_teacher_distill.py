@@ -56,7 +56,7 @@ def test_teachers_frozen_outside_the_tree_and_not_saved(ckpts):
         assert torch.equal(value, saved[key]), key
     assert all(k.startswith('architecture.') for k in algo.state_dict())
     losses = algo(*batch(), mode='loss')
-    assert set(losses) == {'loss_cls', 'distill.loss_ensemblekd'}
+    assert set(losses) == {'student.loss_cls', 'distill.loss_ensemblekd'}
     sum(losses.values()).backward()
     assert algo.architecture.layer1[0].weight.grad.abs().sum() > 0
     assert all(p.grad is None for t in algo.teachers.values()

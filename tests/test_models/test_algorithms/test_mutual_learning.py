@@ -43,7 +43,8 @@ def test_every_student_trains_and_is_saved():
     assert prefixes == {'architecture', 'peers.0', 'peers.1'}
     losses = algo(*batch(), mode='loss')
     assert set(losses) == {
-        'loss_cls', 'peer1.loss_cls', 'peer2.loss_cls', 'distill.s0.loss_kl',
+        'student.loss_cls', 'student.peer1.loss_cls',
+        'student.peer2.loss_cls', 'distill.s0.loss_kl',
         'distill.s1.loss_kl', 'distill.s2.loss_kl'
     }
     sum(losses.values()).backward()

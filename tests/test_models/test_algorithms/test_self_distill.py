@@ -44,7 +44,7 @@ def test_heads_train_are_saved_and_predict_uses_the_network():
     assert all(k.startswith(('architecture.', 'aux_heads.')) for k in keys)
     losses = algo(*batch(), mode='loss')
     assert set(losses) == {
-        'loss_cls', 'aux.layer1.loss_cls', 'aux.layer3.loss_cls',
+        'student.loss_cls', 'aux.layer1.loss_cls', 'aux.layer3.loss_cls',
         'distill.layer1.loss_kd', 'distill.layer1.loss_feature',
         'distill.layer3.loss_kd', 'distill.layer3.loss_feature'
     }

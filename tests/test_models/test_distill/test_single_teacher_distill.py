@@ -81,7 +81,7 @@ def test_grads_reach_student_and_vid_not_teacher(teacher_ckpt):
     for _ in range(3):
         losses = algo(*batch(), mode='loss')
         assert set(losses) == {
-            'loss_cls', 'distill.loss_vid_0', 'distill.loss_vid_1',
+            'student.loss_cls', 'distill.loss_vid_0', 'distill.loss_vid_1',
             'distill.loss_vid_2'
         }
         optim.zero_grad()
@@ -129,7 +129,7 @@ def test_student_loss_weight_and_predict_use_student(teacher_ckpt):
     algo = build(teacher_ckpt, distiller=KD, student_loss_weight=0.0)
     x, samples = batch()
     losses = algo(x, samples, mode='loss')
-    assert losses['loss_cls'].item() == 0.0
+    assert losses['student.loss_cls'].item() == 0.0
     assert losses['distill.loss_kd'].item() > 0
     algo.eval()
     with torch.no_grad():

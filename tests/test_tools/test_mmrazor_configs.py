@@ -1,0 +1,243 @@
+"""MMRazor 1.0.0's 31 distillation configs for mmcls, mmdet and mmseg,
+converted by tools/misc/convert_mmrazor_config.py and trained 2 iterations
+through tools/train.py's config handling on tiny generated data (no
+checkpoint downloads: teachers start from random weights).
+
+The configs come from MMRazor's wheel, downloaded with ``pip download
+--no-deps`` at test time (pip answers from its cache when it has the
+wheel); MMRazor is never installed or imported. Each config that cannot run
+is listed in ``UNSUPPORTED`` with the reason the converter gives."""
+import importlib.util
+import os.path as osp
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from data_utils import (TINY_COCO_CLASSES, TINY_SEG_METAINFO,
+                        make_tiny_coco, make_tiny_imagenet, make_tiny_seg)
+from tool_utils import REPO
+
+sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
+from convert_mmrazor_config import convert_file  # noqa: E402
+from mmrazor_compat import Unsupported  # noqa: E402
+
+DISTILL = 'mmrazor/.mim/configs/distill/'
+CONVERTED = {
+    'mmcls/abloss/abloss_logits_resnet50_resnet18_8xb32_in1k.py',
+    'mmcls/dist/dist_logits_resnet34_resnet18_8xb32_in1k.py',
+    'mmcls/dkd/dkd_resnet34_resnet18_8xb32_in1k.py',
+    'mmcls/fitnets/fitnets_backbone_logits_resnet50_resnet18_8xb32_in1k.py',
+    'mmcls/kd/kd_logits_resnet34_resnet18_8xb32_in1k.py',
+    'mmcls/kd/kd_logits_resnet50_mobilenet-v2_8xb32_in1k.py',
+    'mmcls/kd/kd_logits_resnet50_shufflenet-v2-1x_16xb64_in1k.py',
+    'mmcls/rkd/rkd_neck_resnet34_resnet18_8xb32_in1k.py',
+    'mmcls/wsld/wsld_logits_resnet34_resnet18_8xb32_in1k.py',
+    'mmdet/cwd/cwd_cls_head_gfl_r101_fpn_gfl_r50_fpn_1x_coco.py',
+    'mmdet/cwd/cwd_fpn_frcnn_r101_frcnn_r50_1x_coco.py',
+    'mmdet/cwd/cwd_fpn_retina_r101_retina_r50_1x_coco.py',
+    'mmdet/cwd/cwd_fpn_retina_r101_retina_r50_1x_coco_visualization.py',
+    'mmdet/mgd/mgd_fpn_retina_x101_retina_r50_2x_coco.py',
+    'mmdet/pkd/pkd_fpn_faster-rcnn_r101_faster-rcnn_r50_2x_coco.py',
+    'mmdet/pkd/pkd_fpn_fcos_x101_retina_r50_1x_coco.py',
+    'mmdet/pkd/pkd_fpn_mask-rcnn_swin_retina_r50_2x_coco.py',
+    'mmdet/pkd/pkd_fpn_reppoints_x101-dcn_reppoints_r50_2x_coco.py',
+    'mmdet/pkd/pkd_fpn_retina_x101_retina_r50_2x_coco.py',
+    'mmseg/cwd/'
+    'cwd_logits_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
+}
+UNSUPPORTED = {
+    'mmcls/abloss/abloss_pretrain_backbone_resnet50_resnet18_8xb32_in1k.py':
+    "AB's MMRazor connectors and pre-training stage",
+    'mmcls/byot/byot_resnet18_8xb16_cifar100.py':
+    'cifar100_bs16_auto_aug.py',  # a base outside the distill folder
+    'mmcls/crd/crd_neck_r50_r18_8xb16_cifar10.py': 'CRDDataset',
+    'mmcls/dafl/dafl_logits_resnet34_resnet18_8xb256_cifar10.py':
+    "DAFL's MMRazor form",
+    'mmcls/deit/deit-base_regnety160_pt-16xb64_in1k.py':
+    'deit-base_pt-16xb64_in1k.py',  # mmpretrain renamed DeiT's configs
+    'mmcls/dfad/dfad_logits_resnet34_resnet18_8xb32_cifar10.py':
+    'adversarial generator',
+    'mmcls/factor_transfer/'
+    'factor-transfer_backbone_resnet50_resnet18_8xb16_cifar10_pretrain.py':
+    'student_trainable=False',
+    'mmcls/factor_transfer/'
+    'factor-transfer_backbone_resnet50_resnet18_8xb16_cifar10_train.py':
+    "factor transfer's two-stage",
+    'mmcls/ofd/ofd_backbone_resnet50_resnet18_8xb16_cifar10.py':
+    'mmrazor:: configs',
+    'mmcls/zskt/zskt_backbone_logits_resnet34_resnet18_8xb16_cifar10.py':
+    'adversarial generator',
+    'mmdet/fbkd/fbkd_fpn_faster-rcnn_r101_faster-rcnn_r50_1x_coco.py':
+    "FBKD's MMRazor connectors",
+}
+
+
+@pytest.fixture(scope='module')
+def razor(tmp_path_factory):
+    """MMRazor 1.0.0's distill configs, unpacked from its wheel."""
+    tmp = tmp_path_factory.mktemp('mmrazor')
+    proc = subprocess.run([
+        sys.executable, '-m', 'pip', 'download', '--no-deps', '-q', '-d',
+        str(tmp), 'mmrazor==1.0.0'
+    ], capture_output=True, text=True, timeout=300)
+    wheels = list(tmp.glob('mmrazor-1.0.0-*.whl'))
+    if proc.returncode != 0 or not wheels:
+        pytest.fail('pip download --no-deps mmrazor==1.0.0 failed (PyPI '
+                    f'unreachable and not in pip\'s cache?):\n{proc.stderr}')
+    with zipfile.ZipFile(wheels[0]) as whl:
+        whl.extractall(tmp, [n for n in whl.namelist()
+                             if n.startswith(DISTILL)])
+    return tmp / DISTILL
+
+
+def test_the_wheel_has_31_configs_for_mmcls_mmdet_mmseg(razor):
+    found = {
+        str(p.relative_to(razor))
+        for task in ('mmcls', 'mmdet', 'mmseg')
+        for p in (razor / task).rglob('*.py') if 'datasets' not in p.parts
+    }
+    assert found == CONVERTED | set(UNSUPPORTED)
+    assert len(found) == 31 and len(CONVERTED) == 20
+
+
+@pytest.mark.parametrize('name', sorted(UNSUPPORTED))
+def test_unsupported_config_names_why(razor, name, tmp_path):
+    with pytest.raises((Unsupported, FileNotFoundError)) as err:
+        convert_file(str(razor / name), str(tmp_path / 'out.py'))
+    assert UNSUPPORTED[name] in str(err.value)
+
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory):
+    return dict(
+        mmpretrain=make_tiny_imagenet(
+            str(tmp_path_factory.mktemp('in')), num_train=1, num_val=1),
+        mmdet=make_tiny_coco(
+            str(tmp_path_factory.mktemp('coco')), num_train=4, num_val=1),
+        mmseg=make_tiny_seg(
+            str(tmp_path_factory.mktemp('seg')), num_train=4, num_val=1,
+            img_size=64))
+
+
+def _train_tool():
+    spec = importlib.util.spec_from_file_location(
+        'mmkd_train_tool', osp.join(REPO, 'tools', 'train.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _shrink_pipeline(pipeline):
+    """The pipeline with 64-pixel crops and 128-pixel detection resizes
+    (RepPoints' deepest level needs more than 64)."""
+    out = []
+    for step in pipeline:
+        step = dict(step)
+        if step['type'] in ('Resize', 'RandomResize', 'RandomChoiceResize'):
+            step = dict(type='Resize', scale=(128, 128), keep_ratio=True)
+        for key in ('scale', 'crop_size'):
+            if isinstance(step.get(key), int):
+                step[key] = 64
+        if step['type'] == 'ResizeEdge':
+            step['scale'] = 72
+        out.append(step)
+    return out
+
+
+def tiny(cfg, data):
+    """Point ``cfg`` at tiny data, 2 iterations, no validation, no
+    teacher checkpoint."""
+    scope = cfg.get('default_scope')
+    loader = cfg.train_dataloader
+    dataset = loader.dataset
+    while 'dataset' in dataset:  # RepeatDataset and friends
+        dataset = dataset.dataset
+    if scope == 'mmpretrain':
+        new = dict(type='CustomDataset', data_root=data['mmpretrain'],
+                   data_prefix='train',
+                   pipeline=_shrink_pipeline(dataset.pipeline))
+    elif scope == 'mmdet':
+        new = dict(type='CocoDataset', data_root=data['mmdet'] + '/',
+                   ann_file='annotations/instances_train2017.json',
+                   data_prefix=dict(img='train2017/'),
+                   metainfo=dict(classes=TINY_COCO_CLASSES),
+                   filter_cfg=dict(filter_empty_gt=True, min_size=1),
+                   pipeline=_shrink_pipeline(dataset.pipeline))
+    else:
+        new = dict(type='BaseSegDataset', data_root=data['mmseg'],
+                   data_prefix=dict(img_path='img_dir/train',
+                                    seg_map_path='ann_dir/train'),
+                   img_suffix='.png', seg_map_suffix='.png',
+                   metainfo=TINY_SEG_METAINFO,
+                   pipeline=[dict(type='LoadImageFromFile'),
+                             dict(type='LoadAnnotations'),
+                             dict(type='PackSegInputs')])
+        from mmengine.config import Config
+
+        from mmkd.utils.config_check import resolve_config_path
+        student = Config.fromfile(
+            resolve_config_path(cfg.model.architecture.cfg_path))
+        preprocessor = dict(student.model.data_preprocessor, size=(64, 64))
+        preprocessor['type'] = 'mmseg.' + preprocessor['type']
+        cfg.model.data_preprocessor = preprocessor
+    cfg.train_dataloader = dict(
+        # 2 per batch: RKD relates the samples of a batch, and mmseg's
+        # PSPNet pools to 1x1 before a BN
+        batch_size=1 if scope == 'mmdet' else 2,
+        num_workers=0, persistent_workers=False,
+        sampler=dict(type='DefaultSampler', shuffle=False), dataset=new)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2,
+                         val_interval=1000)
+    for key in ('val_dataloader', 'val_cfg', 'val_evaluator',
+                'test_dataloader', 'test_cfg', 'test_evaluator'):
+        cfg[key] = None
+    cfg.custom_hooks = [
+        h for h in cfg.get('custom_hooks', [])
+        if 'EvaluateTeacherHook' not in h['type']
+    ]
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1000)
+    cfg.model.teacher_ckpt = None
+    cfg.model.teacher_ckpt_optional = True
+    cfg.randomness = dict(seed=0)
+    cfg.param_scheduler = None  # schedules longer than 2 iterations
+    return cfg
+
+
+@pytest.mark.parametrize('name', sorted(CONVERTED))
+def test_converted_config_trains_two_iterations(razor, name, data,
+                                                tmp_path, monkeypatch):
+    # no downloads: pretrained backbones (and ABLoss's stage-1 student)
+    # start from their random initialisation
+    from mmengine.model.weight_init import PretrainedInit
+    monkeypatch.setattr(PretrainedInit, '__call__', lambda self, m: None)
+    out = tmp_path / osp.basename(name)
+    convert_file(str(razor / name), str(out))
+    train = _train_tool()
+    monkeypatch.setattr(sys, 'argv', [
+        'tools/train.py', str(out), '--work-dir', str(tmp_path / 'work')])
+    args = train.parse_args()
+    cfg = tiny(train.apply_args(train.load_config(str(out)), args), data)
+    from mmkd.utils.cli import build_runner
+    runner = build_runner(cfg)
+    runner.train()
+    assert runner.iter == 2
+
+
+def test_kldivergence_mean_reduction_becomes_an_exact_weight():
+    import torch
+    import torch.nn.functional as F
+
+    from mmkd.registry import MODELS
+    cfg = dict(type='KLDivergence', tau=6, loss_weight=10, reduction='mean')
+    converted = __import__('mmrazor_compat').convert_loss(cfg, 1000, 32)
+    assert converted == dict(type='KDLoss', tau=6, loss_weight=10 / 1000)
+    gen = torch.Generator().manual_seed(0)
+    s, t = (torch.randn(4, 1000, generator=gen, dtype=torch.float64)
+            for _ in range(2))
+    # MMRazor's KLDivergence.forward with reduction='mean'
+    razor = 10 * 36 * F.kl_div(F.log_softmax(s / 6, 1), F.softmax(t / 6, 1),
+                               reduction='mean')
+    ours = MODELS.build(dict(converted, _scope_='mmkd'))(s, t)
+    assert abs(ours.item() - razor.item()) <= 1e-9 * abs(razor.item())

@@ -1,0 +1,258 @@
+"""MMRazor 1.0 distillation configs in mmkd's vocabulary (the rules of
+``convert_mmrazor_config.py``).
+
+MMRazor's configs inherit ``mmcls::`` bases (mmpretrain 1.x keeps the same
+file names under ``mmpretrain::``) and build ``_scope_='mmrazor'`` models
+whose explicit ``ConfigurableDistiller`` form mmkd shares
+(``student_recorders``, ``teacher_recorders``, ``distill_losses``,
+``connectors``, ``loss_forward_mappings`` with ``from_student``,
+``recorder``, ``connector``, ``record_idx``, ``data_idx``). What differs is
+mapped here, each rule exact or refused with its reason:
+
+- loss argument names: the student-side input (``preds_S``, ``s_feature``,
+  ``logits_S``) becomes ``student``, the teacher side ``teacher``;
+- ``KLDivergence`` is ``KDLoss``; its ``reduction='mean'`` (also over the
+  classes) becomes a ``loss_weight`` divided by the number of classes;
+- MMRazor's ``DKDLoss`` passes ``size_average=False`` to ``F.kl_div``, which
+  makes it sum over the batch whatever ``reduction`` says: the converted
+  ``loss_weight`` is multiplied by the batch per process;
+- ``DISTLoss``'s ``inter_loss_weight``/``intra_loss_weight`` are ``beta``/
+  ``gamma``; ``WSLD`` is ``WSLDLoss``; ``L2Loss``'s sum over each sample
+  (``div_element=False``) is ``reduction='batchmean'`` and ``mult``
+  multiplies ``loss_weight``; ``DistanceWiseRKD``/``AngleWiseRKD`` are
+  ``RKDLoss`` with the other term's weight 0;
+- ``ConvModuleConnector(in_channel, out_channel, norm_cfg)`` is
+  ``ConvBNConnector(in_channels, out_channels, norm=...)``;
+- ``FpnTeacherDistill`` is ``SingleTeacherDistill`` (mmkd's teacher stops
+  after its last recorded module anyway); ``calculate_student_loss=False``
+  is ``student_loss_weight=0``;
+- ``SingleTeacherDistillValLoop`` is MMEngine's ``ValLoop`` plus
+  ``mmkd.EvaluateTeacherHook``; MMRazor's feature-map visualisation hook
+  (``RazorVisualizationHook``) is dropped.
+"""
+import copy
+from typing import Any, Dict, List, Optional
+
+STUDENT_ARGS = ('preds_S', 's_feature', 'logits_S', 's_input', 'feat_S')
+TEACHER_ARGS = ('preds_T', 't_feature', 'logits_T', 't_input', 'feat_T')
+# MMRazor names with no mmkd counterpart (yet), and why
+UNSUPPORTED = {
+    'DataFreeDistillation': 'data-free distillation with an adversarial '
+    'generator (DFAD, ZSKT) has no mmkd algorithm',
+    'DAFLDataFreeDistillation': "DAFL's MMRazor form (generator optimised "
+    "by its own wrapper) differs from mmkd's DAFLDistill arguments",
+    'SelfDistill': "BYOT's BYOTDistiller wiring has no mmkd counterpart "
+    "(mmkd's SelfDistill builds its own heads)",
+    'OverhaulFeatureDistillation': "OFD's OFDDistiller initialises its "
+    "connectors from the teacher's BN; mmkd's OFDLoss takes teacher_bn",
+    'FBKDStudentConnector': "FBKD's MMRazor connectors split the non-local "
+    "modules across both sides; mmkd's FBKDLoss holds them itself",
+    'CRDLoss': 'CRD needs its sample-index dataset (CRDDataset) and memory '
+    'bank wiring, not mapped',
+    'FTLoss': "factor transfer's two-stage (paraphraser pre-training, then "
+    'translator) MMRazor form is not mapped',
+    'ABLoss': "AB's MMRazor connectors and pre-training stage are not "
+    'mapped',
+    'ATLoss': "AT's MMRazor form feeds it through ZSKT's data-free "
+    'distillation',
+    'DeiTClsHead': "DeiT's distillation token head (mmrazor.DeiTClsHead) has "
+    'no mmkd counterpart',
+    'TIMMBackbone': "mmcls's TIMMBackbone wrapper is gone in mmpretrain "
+    '(TimmClassifier replaces it)',
+}
+DROPPED_HOOKS = ('RazorVisualizationHook', )
+
+
+class Unsupported(ValueError):
+    """A config mmkd cannot run, with the reason."""
+
+
+def _name(type_: str) -> str:
+    return type_.split('.', 1)[1] if '.' in type_ else type_
+
+
+def _scale(cfg: dict, factor: float) -> None:
+    cfg['loss_weight'] = float(cfg.get('loss_weight', 1.0)) * factor
+
+
+def convert_loss(cfg: dict, num_classes: Optional[int],
+                 batch_size: Optional[int]) -> dict:
+    """One ``distill_losses`` entry in mmkd's names and arguments."""
+    cfg = dict(cfg)
+    name = _name(cfg.pop('type'))
+    if name in UNSUPPORTED:
+        raise Unsupported(UNSUPPORTED[name])
+    if name == 'KLDivergence':
+        if not cfg.pop('teacher_detach', True):
+            raise Unsupported('KLDivergence(teacher_detach=False): mmkd '
+                              'never back-propagates into the teacher')
+        reduction = cfg.pop('reduction', 'batchmean')
+        if reduction == 'mean':
+            if not num_classes:
+                raise Unsupported("KLDivergence(reduction='mean') needs the "
+                                  "student head's num_classes")
+            _scale(cfg, 1.0 / num_classes)
+        elif reduction == 'sum':
+            _scale(cfg, float(batch_size))
+        elif reduction != 'batchmean':
+            raise Unsupported(f'KLDivergence(reduction={reduction!r})')
+        return dict(type='KDLoss', **cfg)
+    if name == 'DKDLoss':
+        cfg.pop('reduction', None)  # ignored by MMRazor: always a sum
+        if not batch_size:
+            raise Unsupported('DKDLoss needs train_dataloader.batch_size')
+        _scale(cfg, float(batch_size))
+        return dict(type='DKDLoss', **cfg)
+    if name == 'DISTLoss':
+        cfg['beta'] = cfg.pop('inter_loss_weight', 1.0)
+        cfg['gamma'] = cfg.pop('intra_loss_weight', 1.0)
+        return dict(type='DISTLoss', **cfg)
+    if name == 'WSLD':
+        cfg.pop('num_classes', None)
+        return dict(type='WSLDLoss', **cfg)
+    if name == 'L2Loss':
+        if cfg.pop('dist', False):
+            raise Unsupported('L2Loss(dist=True) (an all-reduced loss)')
+        cfg['reduction'] = 'mean' if cfg.pop('div_element',
+                                             False) else 'batchmean'
+        _scale(cfg, float(cfg.pop('mult', 1.0)))
+        cfg.setdefault('normalize', True)  # MMRazor's default
+        return dict(type='L2Loss', **cfg)
+    if name in ('DistanceWiseRKD', 'AngleWiseRKD'):
+        if not cfg.pop('with_l2_norm', True):
+            raise Unsupported(f'{name}(with_l2_norm=False)')
+        weight = float(cfg.pop('loss_weight',
+                               25.0 if name == 'DistanceWiseRKD' else 50.0))
+        distance = weight if name == 'DistanceWiseRKD' else 0.0
+        return dict(type='RKDLoss', distance_weight=distance,
+                    angle_weight=weight - distance, **cfg)
+    if name in ('ChannelWiseDivergence', 'PKDLoss', 'MGDLoss', 'L1Loss'):
+        return dict(type=name, **cfg)
+    raise Unsupported(f'loss {name} is not mapped')
+
+
+def convert_connector(cfg: dict) -> dict:
+    cfg = dict(cfg)
+    name = _name(cfg.pop('type'))
+    if name in UNSUPPORTED:
+        raise Unsupported(UNSUPPORTED[name])
+    if name == 'ConvModuleConnector':
+        out = dict(
+            type='ConvBNConnector',
+            in_channels=cfg.pop('in_channel'),
+            out_channels=cfg.pop('out_channel'),
+            kernel_size=cfg.pop('kernel_size', 1),
+            norm=cfg.pop('norm_cfg', None) is not None,
+            act=cfg.pop('act_cfg', None) is not None)
+        if cfg.pop('conv_cfg', None) is not None or \
+                cfg.pop('padding', 0) not in (0, ) or cfg:
+            raise Unsupported(f'ConvModuleConnector options {sorted(cfg)}')
+        return out
+    if name == 'MGDConnector':
+        return dict(type='MGDConnector', **cfg)
+    raise Unsupported(f'connector {name} is not mapped')
+
+
+def convert_mapping(mapping: Dict[str, Any]) -> Dict[str, Any]:
+    """Rename a loss's student/teacher inputs to ``student``/``teacher``."""
+    out = {}
+    for arg, spec in mapping.items():
+        if arg in STUDENT_ARGS:
+            arg = 'student'
+        elif arg in TEACHER_ARGS:
+            arg = 'teacher'
+        out[arg] = spec
+    return out
+
+
+def _distiller(cfg: dict, num_classes, batch_size) -> dict:
+    cfg = copy.deepcopy(cfg)
+    if _name(cfg.get('type', '')) != 'ConfigurableDistiller':
+        raise Unsupported(f"distiller {cfg.get('type')} is not mapped")
+    cfg['type'] = 'ConfigurableDistiller'
+    cfg['distill_losses'] = {
+        k: convert_loss(v, num_classes, batch_size)
+        for k, v in cfg.get('distill_losses', {}).items()
+    }
+    if cfg.get('connectors'):
+        cfg['connectors'] = {
+            k: convert_connector(v)
+            for k, v in cfg['connectors'].items()
+        }
+    cfg['loss_forward_mappings'] = {
+        k: convert_mapping(v)
+        for k, v in cfg.get('loss_forward_mappings', {}).items()
+    }
+    return cfg
+
+
+def _find_types(node: Any) -> List[str]:
+    if isinstance(node, dict):
+        found = []
+        if isinstance(node.get('type'), str):
+            found.append(_name(node['type']))
+        return found + [t for v in node.values() for t in _find_types(v)]
+    if isinstance(node, (list, tuple)):
+        return [t for v in node for t in _find_types(v)]
+    return []
+
+
+def _rescope(node: Any) -> Any:
+    """``mmcls`` scopes and prefixes as ``mmpretrain``; mmcls 1.0rc's
+    ``PackClsInputs`` as mmpretrain's ``PackInputs``."""
+    if isinstance(node, dict):
+        node = {k: _rescope(v) for k, v in node.items()}
+        if node.get('_scope_') == 'mmcls':
+            node['_scope_'] = 'mmpretrain'
+        if isinstance(node.get('type'), str):
+            t = node['type']
+            if t.startswith('mmcls.'):
+                t = 'mmpretrain.' + t[len('mmcls.'):]
+            node['type'] = {'PackClsInputs': 'PackInputs'}.get(t, t)
+        return node
+    if isinstance(node, (list, tuple)):
+        return type(node)(_rescope(v) for v in node)
+    if isinstance(node, str) and node.startswith('mmcls::'):
+        return 'mmpretrain::' + node[len('mmcls::'):]
+    return node
+
+
+def convert_config(cfg: dict, student_num_classes: Optional[int]) -> dict:
+    """An MMRazor distillation config (merged, as a dict) in mmkd's
+    vocabulary; raises :class:`Unsupported` with the reason when a part has
+    no exact mmkd counterpart."""
+    cfg = _rescope(copy.deepcopy(cfg))
+    model = cfg['model']
+    for name in _find_types(model):
+        if name in UNSUPPORTED:
+            raise Unsupported(UNSUPPORTED[name])
+    algorithm = _name(model.get('type', ''))
+    if algorithm not in ('SingleTeacherDistill', 'FpnTeacherDistill'):
+        raise Unsupported(f'algorithm {algorithm} is not mapped')
+    if not model.pop('student_trainable', True):
+        raise Unsupported('student_trainable=False (a connector-only '
+                          'pre-training stage) is not mapped')
+    batch_size = cfg.get('train_dataloader', {}).get('batch_size')
+    model['distiller'] = _distiller(model['distiller'], student_num_classes,
+                                    batch_size)
+    if not model.pop('calculate_student_loss', True):
+        model['student_loss_weight'] = 0.0
+    model.update(_scope_='mmkd', type='SingleTeacherDistill')
+    for side in ('architecture', 'teacher'):
+        model[side].pop('pretrained', None)
+    cfg.pop('model_wrapper_cfg', None)
+    hooks = [
+        h for h in cfg.get('custom_hooks', [])
+        if _name(h.get('type', '')) not in DROPPED_HOOKS
+    ]
+    val_loop = _name(cfg.get('val_cfg', {}).get('type', ''))
+    if val_loop == 'SingleTeacherDistillValLoop':
+        cfg['val_cfg'] = dict(type='ValLoop')
+        hooks.append(dict(type='mmkd.EvaluateTeacherHook'))
+    elif val_loop not in ('', 'ValLoop'):
+        raise Unsupported(f'val loop {val_loop} is not mapped')
+    cfg['custom_hooks'] = hooks
+    visualization = cfg.get('default_hooks', {}).get('visualization') or {}
+    if _name(visualization.get('type', '')) in DROPPED_HOOKS:
+        del cfg['default_hooks']['visualization']
+    return cfg
