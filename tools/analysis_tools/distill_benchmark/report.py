@@ -97,14 +97,14 @@ class BenchmarkReport:
         weights = sum(
             t.numel() * t.element_size()
             for t in [*teacher.parameters(), *teacher.buffers()]) / 2**20
-        print('peak memory over the student step, in the steady state (the '
-              'first step, which runs the whole teacher once to plan where '
-              'it stops, is left out): ' + ', '.join(
-                  f'{label} {memory[key] / memory["student"]:.3f}x'
-                  for key, label in MEMORY_KEYS if key in memory) +
-              f' (bf16 teacher: the distill step with the teacher in '
-              f'bfloat16; the teacher\'s weights, {weights:.1f} MiB, are '
-              'not counted: they are in every step\'s baseline)')
+        print('peak memory over the student step: ' + ', '.join(
+            f'{label} {memory[key] / memory["student"]:.3f}x'
+            for key, label in MEMORY_KEYS if key in memory) +
+              ' (in the steady state: the first step, which runs the whole '
+              'teacher once to plan where it stops, is left out; bf16 '
+              'teacher: the distill step with the teacher in bfloat16; the '
+              f'teacher\'s weights, {weights:.1f} MiB, are not counted: '
+              'they are in every step\'s baseline)')
 
     def teacher_lines(self, skipped, mmrazor_skipped, low_problem) -> None:
         bench = self.bench
