@@ -48,17 +48,11 @@ def measure_only(step: Callable[[], None], settle: Callable[[], None],
     taken; the peak is followed over ``warmup + 2`` more steps, on CPU as
     the resident set size sampled every millisecond.
     """
+    if torch.cuda.is_available():
+        print(f'PEAK_MIB {measure_peak(step, settle, warmup + 2)}')
+        return
     step()
     settle()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-        base = torch.cuda.memory_allocated()
-        torch.cuda.reset_peak_memory_stats()
-        for _ in range(warmup + 2):
-            step()
-        torch.cuda.synchronize()
-        print(f'PEAK_MIB {(torch.cuda.max_memory_allocated() - base) / 2**20}')
-        return
     base = _rss_bytes()
     peak, done = [base], threading.Event()
 
@@ -76,6 +70,22 @@ def measure_only(step: Callable[[], None], settle: Callable[[], None],
         done.set()
         sampler.join()
     print(f'PEAK_MIB {(max(peak[0], _rss_bytes()) - base) / 2**20:.2f}')
+
+
+def measure_peak(step: Callable[[], None], settle: Callable[[], None],
+                 steps: int = 2) -> float:
+    """MiB of GPU memory ``step`` allocates at its peak in the steady state,
+    over what is allocated before it (the first step, the one-off planning
+    forward, and the gradients it leaves are not counted)."""
+    step()
+    settle()
+    torch.cuda.synchronize()
+    base = torch.cuda.memory_allocated()
+    torch.cuda.reset_peak_memory_stats()
+    for _ in range(steps):
+        step()
+    torch.cuda.synchronize()
+    return (torch.cuda.max_memory_allocated() - base) / 2**20
 
 
 def loader_timing(cfg, batch_size: int, step: Callable[[], None],

@@ -13,6 +13,7 @@ ROWS = (
     ('distill step', 'distill'),
     (f'distill step, teacher ahead ({AHEAD_STEPS}-step run)', 'ahead'),
     ('distill step, bf16 teacher', 'low'),
+    ('cached KD step (teacher output cache)', 'cached'),
     ('teacher ahead, micro-batches of {micro}', 'ahead_micro'),
     ('student train step alone, 2x threads', 'student_wide'),
     ('MMRazor-style step, 2x threads', 'mmrazor_wide'),

@@ -1,6 +1,7 @@
 """The steps the distillation benchmark times, on one batch."""
 import contextlib
 import copy
+import importlib.util
 from typing import Callable, Dict, Optional
 
 import torch
@@ -41,6 +42,10 @@ def make_batch(cfg, algo, batch_size: int, input_size):
     loader_cfg.update(
         batch_size=batch_size, num_workers=0, persistent_workers=False)
     try:
+        if importlib.util.find_spec('mmcv') is None:
+            # the core install: mmkd's data transforms need mmcv
+            raise FileNotFoundError('mmcv, which the data pipeline needs, '
+                                    'is not installed.')
         data = next(iter(Runner.build_dataloader(loader_cfg, seed=0)))
         source = 'a batch of the training data'
     except FileNotFoundError as err:
@@ -57,7 +62,8 @@ def make_batch(cfg, algo, batch_size: int, input_size):
                 ClsDataSample(metainfo=dict(sample_idx=i)).set_gt_label(
                     i % num_classes) for i in range(batch_size)
             ])
-        source = 'random images (the data set is not on disk)'
+        source = 'random images (the data set is not on disk)' if \
+            'mmcv' not in str(err) else 'random images (no mmcv)'
     processed = algo.data_preprocessor(data, True)
     return data, processed['inputs'], processed['data_samples'], source
 
@@ -67,6 +73,16 @@ def _train_step(model, opt, inputs, samples) -> None:
     loss, _ = model.parse_losses(model(inputs, samples, mode='loss'))
     loss.backward()
     opt.step()
+
+
+def _synced(step: Callable[[], None]) -> Callable[[], None]:
+    """``step``, then a wait for the GPU to finish it."""
+
+    def run():
+        step()
+        torch.cuda.synchronize()
+
+    return run
 
 
 def _wide(step: Callable[[], None]) -> Callable[[], None]:
@@ -100,17 +116,23 @@ class BenchmarkSteps:
             the teacher on micro-batches of this size.
         wide (bool): Also time the student, sequential and MMRazor-style
             steps with twice the threads.
+        device (str): Where the models and the batch go. On CUDA each step
+            ends with a synchronize, so its time is the GPU's. Defaults to
+            ``'cpu'``.
     """
 
     def __init__(self, cfg, batch_size: int, input_size,
                  micro_batch: Optional[int] = None,
-                 wide: bool = False) -> None:
+                 wide: bool = False,
+                 device: str = 'cpu') -> None:
         self.cfg = cfg
-        self.algo = build_algorithm(cfg)
+        self.device = torch.device(device)
+        self.algo = build_algorithm(cfg).to(self.device)
         self.low = build_algorithm(
-            cfg, teacher_execution=dict(precision='bf16'))
+            cfg, teacher_execution=dict(precision='bf16')).to(self.device)
         self.micro = None if not micro_batch else build_algorithm(
-            cfg, teacher_execution=dict(micro_batch=micro_batch))
+            cfg, teacher_execution=dict(micro_batch=micro_batch)).to(
+                self.device)
         self.student, self.teacher = self.algo.architecture, self.algo.teacher
         torch.manual_seed(0)
         self.raw, self.inputs, self.samples, self.source = make_batch(
@@ -167,7 +189,32 @@ class BenchmarkSteps:
                 student_wide=_wide(student_step),
                 distill_wide=_wide(distill_step),
                 mmrazor_wide=_wide(self.mmrazor_style_step))
+        if self.device.type == 'cuda':
+            steps = {name: _synced(fn) for name, fn in steps.items()}
         return steps
+
+    def add_cached(self, cached_cfg, topk: int = 10) -> None:
+        """Also time ``cached``: the train step of ``cached_cfg``'s
+        ``CachedTeacherDistill`` on the batch, its data samples carrying the
+        top-``topk`` logits of this benchmark's teacher as the cache's
+        replay would put them there (the teacher never runs in the step)."""
+        cached = build_algorithm(cached_cfg).to(self.device)
+        with torch.no_grad():
+            logits = self.teacher(self.inputs, mode='tensor').float()
+        tau = 4.0
+        values, classes = logits.topk(min(topk, logits.shape[1]), dim=1)
+        tail = torch.softmax(logits / tau, 1).scatter(1, classes, 0.0).sum(1)
+        samples = copy.deepcopy(self.samples)
+        for i, sample in enumerate(samples):
+            sample.set_metainfo(dict(teacher_cache_tau=tau))
+            sample.teacher_topk_logits = values[i].half().float()
+            sample.teacher_topk_classes = classes[i]
+            sample.teacher_tail_mass = tail[i:i + 1]
+        opt = torch.optim.SGD(cached.parameters(), lr=0.0)
+        self.optims.append(opt)
+        step = lambda: _train_step(cached, opt, self.inputs, samples)  # noqa
+        self.steps['cached'] = _synced(step) \
+            if self.device.type == 'cuda' else step
 
     def mmrazor_style_step(self) -> None:
         """The whole teacher in loss mode (no early exit, its own losses
