@@ -4,7 +4,8 @@ For a machine with Python, torch, torchvision and timm, and no mmcv (mmdet
 and mmseg are blocked too: the core path must not need them):
 
 1. checks the imports the core path needs and, with ``--wheels DIR``,
-   installs MMEngine and whatever it lacks from the wheels in ``DIR``
+   installs MMEngine (with its requirements) and pytest from the wheels in
+   ``DIR``
    (``pip install --no-index --find-links DIR``, no network);
 2. runs the tests that skip without CUDA (the teacher ahead on its own CUDA
    stream, the teacher on its own device);
@@ -38,7 +39,7 @@ sys.path.insert(0, ROOT)
 BLOCKED = ('mmcv', 'mmdet', 'mmseg')
 # what the core path imports: MMEngine and the modules it needs itself
 NEEDED = ('torch', 'torchvision', 'numpy', 'mmengine', 'addict', 'yapf',
-          'termcolor', 'rich', 'yaml', 'cv2')
+          'termcolor', 'rich', 'yaml', 'cv2', 'pytest')
 CUDA_TESTS = [
     'tests/test_models/test_distill/test_teacher_ahead.py', '-k',
     'cuda_stream or own_device'
@@ -75,19 +76,19 @@ def missing_modules():
 def check_imports(wheels):
     missing = missing_modules()
     if missing and wheels:
-        print(f'installing from {wheels}: mmengine (missing: {missing})')
+        print(f'installing mmengine and pytest from {wheels} (missing: '
+              f'{missing})')
         subprocess.run([
             sys.executable, '-m', 'pip', 'install', '--no-index',
-            '--find-links', wheels, 'mmengine'
-        ] + (['opencv-python-headless'] if 'cv2' in missing else []),
-                       check=True)
+            '--find-links', wheels, 'mmengine', 'pytest'
+        ], check=True)
         importlib.invalidate_caches()
         missing = missing_modules()
     if missing:
         sys.exit(
             f'missing: {", ".join(missing)}. Put their wheels in a folder '
             '(on a machine with network: pip download mmengine==0.10.7 '
-            'opencv-python-headless -d wheels) and pass --wheels wheels.')
+            'pytest -d wheels) and pass --wheels wheels.')
 
 
 def run_cuda_tests() -> int:
