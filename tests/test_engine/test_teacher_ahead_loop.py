@@ -17,7 +17,7 @@ from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 
 BATCH, BATCHES, EPOCHS = 2, 4, 2
-HOLD_S = 5.0
+HOLD_S = 20.0  # far above a step here; only a stall waits it out
 
 
 def build():
