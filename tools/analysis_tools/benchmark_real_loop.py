@@ -125,7 +125,8 @@ def write_random_teacher(path: str, arch: str) -> str:
 
 def derived_config(work: str, name: str, base: str, ahead: bool) -> str:
     """A config on ``base``: one epoch, no validation, no custom hooks (the
-    teacher's evaluation, the recipe check), a log line per iteration."""
+    teacher's evaluation, the recipe check), no checkpoint, a log line per
+    iteration."""
     loop = "type='TeacherAheadEpochBasedTrainLoop'" if ahead else \
         'by_epoch=True'
     path = osp.join(work, f'{name}.py')
@@ -134,8 +135,9 @@ def derived_config(work: str, name: str, base: str, ahead: bool) -> str:
                 f'train_cfg = dict(_delete_=True, {loop}, max_epochs=1, '
                 'val_interval=1000)\n'
                 'custom_hooks = []\n'
+                'val_cfg = val_dataloader = val_evaluator = None\n'
                 "default_hooks = dict(logger=dict(type='LoggerHook', "
-                'interval=1))\n'
+                'interval=1), checkpoint=None)\n'
                 'randomness = dict(seed=0)\n')
     return path
 
@@ -143,7 +145,6 @@ def derived_config(work: str, name: str, base: str, ahead: bool) -> str:
 def common_options(args, data_root: str, variant: str):
     options = [
         f'train_dataloader.dataset.data_root={data_root}',
-        f'val_dataloader.dataset.data_root={data_root}',
         f'test_dataloader.dataset.data_root={data_root}',
         f'train_dataloader.batch_size={args.batch_size}',
     ]
