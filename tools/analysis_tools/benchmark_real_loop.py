@@ -13,7 +13,10 @@ as a user does, on the resnet56 -> resnet20 CIFAR-100 recipe:
   ``tools/build_teacher_cache.py``).
 
 Each run trains ``--iters`` iterations (one epoch) with the configs' own
-data loaders (``num_workers=2`` unless ``--workers``); the iteration times
+data loaders (``num_workers=2`` unless ``--workers``) and ``--threads``
+torch threads (1: with more, OpenMP's threads wait for each other whenever
+the machine is busy, which slows a step several times over); the
+iteration times
 MMEngine logs (``time``: from one iteration's end to the next, data wait
 included) are read back, the first ``--skip`` left out. The variants run in
 turn, ``--repeats`` times; a variant's ratio to the student is taken within
@@ -62,6 +65,10 @@ def parse_args():
     parser.add_argument('--repeats', type=int, default=3,
                         help='runs of each variant, in turn')
     parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument(
+        '--threads', type=int, default=1,
+        help='torch threads of each run (OMP_NUM_THREADS); the teacher '
+        'running ahead gets as many on its own thread')
     parser.add_argument(
         '--workers', type=int, default=None,
         help="data loader processes (default: the configs' num_workers)")
@@ -136,6 +143,9 @@ def derived_config(work: str, name: str, base: str, ahead: bool) -> str:
                 'val_interval=1000)\n'
                 'custom_hooks = []\n'
                 'val_cfg = val_dataloader = val_evaluator = None\n'
+                # each logged time that iteration's own, not a window mean
+                "log_processor = dict(type='LogProcessor', window_size=1, "
+                'by_epoch=True)\n'
                 "default_hooks = dict(logger=dict(type='LoggerHook', "
                 'interval=1), checkpoint=None)\n'
                 'randomness = dict(seed=0)\n')
@@ -162,10 +172,10 @@ def common_options(args, data_root: str, variant: str):
     return options
 
 
-def run(cmd, what: str) -> None:
+def run(cmd, what: str, threads: int) -> None:
     proc = subprocess.run(
         cmd, cwd=ROOT, capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=ROOT))
+        env=dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS=str(threads)))
     if proc.returncode:
         sys.exit(f'{what} failed ({" ".join(cmd)}):\n'
                  f'{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
@@ -215,10 +225,10 @@ def main():
                 py, 'tools/build_teacher_cache.py', configs['cached'],
                 '--draws', '2', '--topk', '10', '--cfg-options',
                 *options['cached']
-            ], 'building the teacher cache')
+            ], 'building the teacher cache', args.threads)
         # data workers, the main process and the teacher's thread
         workers = 2 if args.workers is None else args.workers
-        load = MachineLoad(2 + workers)
+        load = MachineLoad(2 * args.threads + workers)
         times = {v: [] for v in args.variants}
         data = {v: [] for v in args.variants}
         for rep in range(args.repeats):
@@ -227,7 +237,7 @@ def main():
                 run([
                     py, 'tools/train.py', configs[variant], '--work-dir',
                     work_dir, '--cfg-options', *options[variant]
-                ], f'training {variant}')
+                ], f'training {variant}', args.threads)
                 t, d = iteration_times(work_dir, args.skip)
                 times[variant].append(t)
                 data[variant].append(d)
@@ -242,7 +252,8 @@ def report(args, times, data, load) -> None:
     workers = 'config default (2)' if args.workers is None else args.workers
     print(f'{args.student} <- {args.teacher}, batch {args.batch_size}, '
           f'{args.iters} iterations a run ({args.skip} skipped), '
-          f'{args.repeats} repetition(s), data workers: {workers}; '
+          f'{args.repeats} repetition(s), data workers: {workers}, '
+          f'{args.threads} torch thread(s) a side; '
           f'{load.text().replace("(start, end)", "(start, after each run)")}'
           )
     print(f'| {"variant":<9} | {"ms/iter [spread]":>24} | '
