@@ -11,7 +11,9 @@ class TeacherAheadEpochBasedTrainLoop(EpochBasedTrainLoop):
     ``run_teacher_ahead`` before training on the current one, so the
     frozen teacher's forward for batch k+1 overlaps the student's step on
     batch k (on CPU on its own thread, on GPU on its own CUDA stream or
-    device).
+    device). Each step's own batch is handed first if it is not under way
+    yet (an epoch's first step), so a step waits for its own teacher run
+    only.
 
     The records the losses receive are the same as in the sequential step;
     the teacher only runs earlier. Where the pipeline cannot hold (a teacher
@@ -36,14 +38,23 @@ class TeacherAheadEpochBasedTrainLoop(EpochBasedTrainLoop):
         idx = 0
         while batch is not None:
             following = next(batches, None)
-            if ahead is not None and following is not None:
-                problem = ahead(following)
-                if problem and not getattr(self, '_warned', False):
-                    self._warned = True
-                    self.runner.logger.warning(
-                        f'The teacher runs in sequence with the student: '
-                        f'{problem}.')
+            if ahead is not None:
+                # the step's own batch first (a no-op once under way): were
+                # the next one handed alone (an epoch's first step, the
+                # step after the planning forward), the step would wait for
+                # the next batch's teacher run and then run its own
+                self._hand_ahead(ahead, batch)
+                if following is not None:
+                    self._hand_ahead(ahead, following)
             self.run_iter(idx, batch)
             batch, idx = following, idx + 1
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1
+
+    def _hand_ahead(self, ahead, batch: dict) -> None:
+        """Start the teacher on ``batch``; say once why it cannot."""
+        problem = ahead(batch)
+        if problem and not getattr(self, '_warned', False):
+            self._warned = True
+            self.runner.logger.warning(
+                f'The teacher runs in sequence with the student: {problem}.')

@@ -74,8 +74,9 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
             distiller, dict) else distiller
         self.distiller.prepare(self.student, self.teacher)
         self.frozen_teacher.attach(*self.distiller.teacher_part())
-        # teacher runs started ahead (inputs, future), oldest first
-        self._ahead: Deque[Tuple[torch.Tensor, Future]] = deque()
+        # teacher runs started ahead (data batch, inputs, future), oldest
+        # first
+        self._ahead: Deque[Tuple[dict, torch.Tensor, Future]] = deque()
 
     @property
     def teacher(self) -> nn.Module:
@@ -108,7 +109,9 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
     def run_teacher_ahead(self, data_batch: dict) -> Optional[str]:
         """Start the teacher on ``data_batch`` (the next one) on its own
         thread, so it runs while the student trains on the current batch;
-        :meth:`loss` on that batch then uses its records. Called by
+        :meth:`loss` on that batch then uses its records. A batch already
+        under way (the same object) is not started again, so the loop can
+        hand each step's own batch before the next one. Called by
         ``TeacherAheadEpochBasedTrainLoop``. Returns why it could not, or
         None."""
         problem = self.frozen_teacher.pipeline_problem()
@@ -116,13 +119,16 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
             problem = 'the data preprocessor has random batch augments'
         if self.distillation_stopped or self.distiller.loss_scale == 0:
             problem = 'distillation is switched off'
-        if problem is None and self.frozen_teacher.ready_to_run_ahead:
+        if problem is None and self.frozen_teacher.ready_to_run_ahead and \
+                not any(batch is data_batch for batch, _, _ in self._ahead):
             data = self.data_preprocessor(data_batch, True)
             inputs, samples = data['inputs'], data.get('data_samples')
-            self._ahead.append((inputs, self.frozen_teacher.run_ahead(
-                self._teacher_call(inputs, samples), inputs.device)))
+            self._ahead.append(
+                (data_batch, inputs,
+                 self.frozen_teacher.run_ahead(
+                     self._teacher_call(inputs, samples), inputs.device)))
             while len(self._ahead) > 2:  # never consumed: drop the oldest
-                self._ahead.popleft()[1].result()
+                self._ahead.popleft()[2].result()
         return problem
 
     def _records_ahead(self, inputs: torch.Tensor):
@@ -130,14 +136,14 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
         None; runs started for later batches stay queued. Without a match,
         every run under way is waited for, so the teacher is idle when the
         step runs it itself."""
-        for index, (ahead_inputs, future) in enumerate(self._ahead):
+        for index, (_, ahead_inputs, future) in enumerate(self._ahead):
             if ahead_inputs.shape == inputs.shape and \
                     torch.equal(ahead_inputs, inputs):
                 for _ in range(index):  # older runs nobody will use
-                    self._ahead.popleft()[1].result()
+                    self._ahead.popleft()[2].result()
                 self._ahead.popleft()
                 return future.result()  # also re-raises its errors
-        for _, future in self._ahead:
+        for _, _, future in self._ahead:
             future.result()
         return None
 

@@ -188,10 +188,10 @@ def test_loop_runs_the_teacher_ahead(tmp_path):
     runner = loop_runner(
         algo, tmp_path, default_hooks=dict(checkpoint=None, logger=None))
     runner.train()
-    assert len(calls) == 2 * (4 - 1)  # every batch but the last of an epoch
+    assert len(calls) == 2 * (4 + 3)  # each batch, and each one ahead
     # after the planning step, the teacher's records come from its thread
     # (the first batch of each epoch and the one after planning excepted)
-    assert sum(t.startswith('mmkd-teacher') for t in threads) == 5
+    assert sum(t.startswith('mmkd-teacher') for t in threads) == 7
     assert len(threads) == 8
 
 
