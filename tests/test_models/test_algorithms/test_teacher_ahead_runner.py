@@ -76,9 +76,9 @@ def test_loop_trains_to_the_sequential_weights_and_resumes_exactly(
     ahead.train()
     monkeypatch.undo()
     assert ahead.iter == sequential.iter == 6
-    # 3 batches an epoch: the first step of each epoch, and the step after
-    # the planning step, run the teacher themselves; the other 3 use runs
-    # the teacher's thread made during the step before
+    # 3 batches an epoch: only the planning step (the first) runs the
+    # teacher itself; the other 5 use runs made on the teacher's thread (the
+    # loop hands each step's own batch first, then the next one)
     assert threads.count('mmkd-teacher') == 5, threads
     want, got = model_state(sequential), model_state(ahead)
     for key in want:
@@ -127,8 +127,8 @@ def test_two_processes_ahead_equal_two_processes_sequential(ckpt, tmp_path):
             states[False], states[True]
         assert seq_wrapper == wrapper == 'MMDistributedDataParallel'
         assert seq_iter == iters == 3
-        # step 1 plans, step 2 finds nothing queued; step 3 uses the run
-        # made on the teacher's thread
+        # step 1 plans on the main thread; steps 2 and 3 use runs made on
+        # the teacher's thread
         assert states['teacher_thread_runs'] == 2
         for key in seq:
             assert torch.equal(seq[key], ahead[key]), (rank, key)

@@ -189,8 +189,8 @@ def test_loop_runs_the_teacher_ahead(tmp_path):
         algo, tmp_path, default_hooks=dict(checkpoint=None, logger=None))
     runner.train()
     assert len(calls) == 2 * (4 + 3)  # each batch, and each one ahead
-    # after the planning step, the teacher's records come from its thread
-    # (the first batch of each epoch and the one after planning excepted)
+    # every step's records come from the teacher's thread, except the
+    # planning step's (the first forward, in full, on the main thread)
     assert sum(t.startswith('mmkd-teacher') for t in threads) == 7
     assert len(threads) == 8
 
