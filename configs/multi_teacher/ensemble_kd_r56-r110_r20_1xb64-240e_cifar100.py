@@ -9,8 +9,8 @@
 #   python tools/train.py \
 #       configs/multi_teacher/ensemble_kd_r56-r110_r20_1xb64-240e_cifar100.py
 _base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar_240e.py', '../_base_/default_runtime.py'
+    '../_base_/datasets/cifar100_bs64.py', '../_base_/schedules/cifar_240e.py',
+    '../_base_/default_runtime.py'
 ]
 
 model = dict(
@@ -30,6 +30,10 @@ model = dict(
         teacher_distill_layer=['resnet56/linear', 'resnet110/linear'],
         loss=[dict(type='EnsembleKDLoss', tau=4)],
         weights=[0.9]))
+
+# RecipeHook logs the effective recipe and stops a run that differs from
+# the declared one below (--cfg-options recipe.mismatch=warn to train it)
+custom_hooks = [dict(type='RecipeHook')]
 
 # the setting this config declares (see metafile.yml)
 recipe = dict(

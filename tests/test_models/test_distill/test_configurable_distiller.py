@@ -32,40 +32,37 @@ def run_step(distiller, student, teacher, x):
 def test_compact_and_explicit_forms_give_the_same_losses():
     x = torch.randn(4, 3, 32, 32)
     student, teacher = nets()
-    compact = ConfigurableDistiller(student_distill_layer=['linear', 'layer3'],
-                                    teacher_distill_layer=['linear', 'layer3'],
-                                    loss=[
-                                        dict(type='vanilla_kd', T=4),
-                                        dict(type='vid',
-                                             in_channels=64,
-                                             mid_channels=8,
-                                             out_channels=64)
-                                    ],
-                                    weights=[0.9, 2.0])
+    compact = ConfigurableDistiller(
+        student_distill_layer=['linear', 'layer3'],
+        teacher_distill_layer=['linear', 'layer3'],
+        loss=[
+            dict(type='vanilla_kd', T=4),
+            dict(type='vid', in_channels=64, mid_channels=8, out_channels=64)
+        ],
+        weights=[0.9, 2.0])
     compact.prepare(student, teacher)
     explicit = ConfigurableDistiller(
-        student_recorders=dict(logits=dict(type='ModuleOutputs',
-                                           source='linear'),
-                               feat=dict(type='ModuleOutputs',
-                                         source='layer3')),
-        teacher_recorders=dict(logits=dict(type='ModuleOutputs',
-                                           source='linear'),
-                               feat=dict(type='ModuleOutputs',
-                                         source='layer3')),
-        distill_losses=dict(kd=dict(type='KDLoss', T=4, loss_weight=0.9),
-                            vid=dict(type='VIDLoss',
-                                     in_channels=64,
-                                     mid_channels=8,
-                                     out_channels=64,
-                                     loss_weight=2.0)),
-        loss_forward_mappings=dict(kd=dict(student=dict(recorder='logits',
-                                                        from_student=True),
-                                           teacher=dict(recorder='logits',
-                                                        from_student=False)),
-                                   vid=dict(student=dict(recorder='feat',
-                                                         from_student=True),
-                                            teacher=dict(recorder='feat',
-                                                         from_student=False))))
+        student_recorders=dict(
+            logits=dict(type='ModuleOutputs', source='linear'),
+            feat=dict(type='ModuleOutputs', source='layer3')),
+        teacher_recorders=dict(
+            logits=dict(type='ModuleOutputs', source='linear'),
+            feat=dict(type='ModuleOutputs', source='layer3')),
+        distill_losses=dict(
+            kd=dict(type='KDLoss', T=4, loss_weight=0.9),
+            vid=dict(
+                type='VIDLoss',
+                in_channels=64,
+                mid_channels=8,
+                out_channels=64,
+                loss_weight=2.0)),
+        loss_forward_mappings=dict(
+            kd=dict(
+                student=dict(recorder='logits', from_student=True),
+                teacher=dict(recorder='logits', from_student=False)),
+            vid=dict(
+                student=dict(recorder='feat', from_student=True),
+                teacher=dict(recorder='feat', from_student=False))))
     explicit.prepare(student, teacher)
     explicit.distill_losses['vid'].load_state_dict(
         compact.distill_losses['loss_vid'].state_dict())
@@ -84,24 +81,27 @@ def test_one_loss_over_all_layers_gets_lists():
     # named after IRGLoss.forward's arguments, read from the class
     mapping = cfg['loss_forward_mappings']['loss_irg']
     student_spec, teacher_spec = mapping['student'], mapping['teacher']
-    assert cfg['distill_losses']['loss_irg'] == dict(type='irg',
-                                                     loss_weight=1.0)
-    assert [s['recorder'] for s in student_spec] == [
-        'layer2', 'layer3', 'linear'
-    ]
+    assert cfg['distill_losses']['loss_irg'] == dict(
+        type='irg', loss_weight=1.0)
+    assert [s['recorder']
+            for s in student_spec] == ['layer2', 'layer3', 'linear']
     assert all(s['from_student'] is False for s in teacher_spec)
 
 
 @pytest.mark.parametrize('kwargs,match', [
-    (dict(student_distill_layer=['layer1', 'layer2'],
-          teacher_distill_layer=['layer1'],
-          loss=[dict(type='KDLoss')]), 'student_distill_layer has 2'),
-    (dict(student_distill_layer=['linear'], teacher_distill_layer=['linear'],
-          loss=[dict(type='KDLoss')], weights=[1.0, 2.0]),
-     'weights has 2 values'),
-    (dict(student_distill_layer=['a', 'b', 'c'],
-          teacher_distill_layer=['a', 'b', 'c'],
-          loss=[dict(type='KDLoss')] * 2), 'loss has 2 entries'),
+    (dict(
+        student_distill_layer=['layer1', 'layer2'],
+        teacher_distill_layer=['layer1'],
+        loss=[dict(type='KDLoss')]), 'student_distill_layer has 2'),
+    (dict(
+        student_distill_layer=['linear'],
+        teacher_distill_layer=['linear'],
+        loss=[dict(type='KDLoss')],
+        weights=[1.0, 2.0]), 'weights has 2 values'),
+    (dict(
+        student_distill_layer=['a', 'b', 'c'],
+        teacher_distill_layer=['a', 'b', 'c'],
+        loss=[dict(type='KDLoss')] * 2), 'loss has 2 entries'),
 ])
 def test_inconsistent_lengths_name_the_keys(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -122,14 +122,12 @@ def test_unknown_loss_lists_known_ones():
 
 def test_typo_in_layer_name_suggests_close_matches():
     student, teacher = nets()
-    distiller = ConfigurableDistiller(student_distill_layer=['layer_3'],
-                                      teacher_distill_layer=['layer3'],
-                                      loss=[
-                                          dict(type='vid',
-                                               in_channels=64,
-                                               mid_channels=8,
-                                               out_channels=64)
-                                      ])
+    distiller = ConfigurableDistiller(
+        student_distill_layer=['layer_3'],
+        teacher_distill_layer=['layer3'],
+        loss=[
+            dict(type='vid', in_channels=64, mid_channels=8, out_channels=64)
+        ])
     with pytest.raises(LayerNotFoundError) as info:
         distiller.prepare(student, teacher)
     message = str(info.value)
@@ -187,20 +185,19 @@ def test_shape_mismatch_names_both_layers_and_shapes():
 
 def test_connector_adapts_channels_and_size_and_trains():
     student, teacher = nets()
-    distiller = ConfigurableDistiller(student_distill_layer=['layer2'],
-                                      teacher_distill_layer=['layer3'],
-                                      loss=[
-                                          dict(type='vid',
-                                               in_channels=64,
-                                               mid_channels=8,
-                                               out_channels=64)
-                                      ],
-                                      connectors=[
-                                          dict(type='ConvBNConnector',
-                                               in_channels=32,
-                                               out_channels=64,
-                                               resize=True)
-                                      ])
+    distiller = ConfigurableDistiller(
+        student_distill_layer=['layer2'],
+        teacher_distill_layer=['layer3'],
+        loss=[
+            dict(type='vid', in_channels=64, mid_channels=8, out_channels=64)
+        ],
+        connectors=[
+            dict(
+                type='ConvBNConnector',
+                in_channels=32,
+                out_channels=64,
+                resize=True)
+        ])
     distiller.prepare(student, teacher)
     losses = run_step(distiller, student, teacher, torch.randn(2, 3, 32, 32))
     losses['loss_vid'].backward()
@@ -237,8 +234,9 @@ def test_custom_registered_loss_works_by_name():
 
 
 def test_a_loss_has_one_weight():
-    with pytest.raises(ValueError, match=r'loss_weight=2.0 and weights\[0\] '
-                       'is 0.5'):
+    with pytest.raises(
+            ValueError, match=r'loss_weight=2.0 and weights\[0\] '
+            'is 0.5'):
         ConfigurableDistiller(
             student_distill_layer=['linear'],
             teacher_distill_layer=['linear'],
@@ -317,10 +315,10 @@ class LabelSumLoss(nn.Module):
     def forward(self, student, teacher, labels, indices):
         from mmkd.models.losses.utils import batch_values
         n = student.size(0)
-        return (student.sum() * 0 +
-                batch_values('LabelSumLoss', 'labels', labels, n).sum() +
-                100 * batch_values('LabelSumLoss', 'indices', indices,
-                                   n).sum())
+        return (
+            student.sum() * 0 +
+            batch_values('LabelSumLoss', 'labels', labels, n).sum() +
+            100 * batch_values('LabelSumLoss', 'indices', indices, n).sum())
 
 
 def test_declared_ground_truth_is_mapped_in_the_compact_form():
@@ -375,8 +373,8 @@ def test_compact_form_takes_recorder_configs_with_record_and_data_idx():
     """A compact layer can be a recorder config: here the input of the last
     block's ReLU on its second call (bn2 + shortcut, before activation)."""
     student, teacher = nets()
-    layer = dict(type='ModuleInputs', source='layer3.0.relu', record_idx=1,
-                 data_idx=0)
+    layer = dict(
+        type='ModuleInputs', source='layer3.0.relu', record_idx=1, data_idx=0)
     teacher_layer = dict(layer, source='layer3.1.relu')
     compact = ConfigurableDistiller(
         student_distill_layer=[layer],
@@ -384,8 +382,10 @@ def test_compact_form_takes_recorder_configs_with_record_and_data_idx():
         loss=[dict(type='L2Loss')])
     compact.prepare(student, teacher)
     assert compact.loss_forward_mappings['loss_l2']['student'] == dict(
-        recorder='ModuleInputs:layer3.0.relu', from_student=True,
-        record_idx=1, data_idx=0)
+        recorder='ModuleInputs:layer3.0.relu',
+        from_student=True,
+        record_idx=1,
+        data_idx=0)
     captured = {}
     student.layer3[0].relu.register_forward_pre_hook(
         lambda m, args: captured.setdefault('s', []).append(args[0]))
@@ -451,9 +451,11 @@ class TwoArgumentConnector(OneArgumentConnector):
 
 
 def test_connector_signature_is_checked_when_the_distiller_is_built():
-    cfg = dict(student_distill_layer=['layer3'],
-               teacher_distill_layer=['layer3'],
-               loss=[dict(type='fitnet')], weights=[1.0])
+    cfg = dict(
+        student_distill_layer=['layer3'],
+        teacher_distill_layer=['layer3'],
+        loss=[dict(type='fitnet')],
+        weights=[1.0])
     with pytest.raises(TypeError) as err:
         ConfigurableDistiller(connectors=[OneArgumentConnector()], **cfg)
     message = str(err.value)
@@ -463,21 +465,22 @@ def test_connector_signature_is_checked_when_the_distiller_is_built():
         assert part in message, part
     with pytest.raises(TypeError, match=r"'adapt' \(OneArgumentConnector\)"):
         ConfigurableDistiller(
-            student_recorders=dict(f=dict(type='ModuleOutputs',
-                                          source='layer3')),
-            teacher_recorders=dict(f=dict(type='ModuleOutputs',
-                                          source='layer3')),
+            student_recorders=dict(
+                f=dict(type='ModuleOutputs', source='layer3')),
+            teacher_recorders=dict(
+                f=dict(type='ModuleOutputs', source='layer3')),
             connectors=dict(adapt=OneArgumentConnector()),
             distill_losses=dict(loss_l2=dict(type='L2Loss')),
-            loss_forward_mappings=dict(loss_l2=dict(
-                student=dict(recorder='f', from_student=True,
-                             connector='adapt'),
-                teacher=dict(recorder='f', from_student=False))))
+            loss_forward_mappings=dict(
+                loss_l2=dict(
+                    student=dict(
+                        recorder='f', from_student=True, connector='adapt'),
+                    teacher=dict(recorder='f', from_student=False))))
     # a plain module that takes (feature, reference) works
     student, teacher = nets()
-    distiller = ConfigurableDistiller(connectors=[TwoArgumentConnector()],
-                                      **cfg)
+    distiller = ConfigurableDistiller(
+        connectors=[TwoArgumentConnector()], **cfg)
     distiller.prepare(student, teacher)
     losses = run_step(distiller, student, teacher, torch.randn(2, 3, 32, 32))
-    assert losses['loss_fitnet'] > 0
+    assert losses['loss_l2'] > 0
     distiller.teardown()
