@@ -3,7 +3,8 @@
 ``pip install mmkd`` is the core (torch, MMEngine): the plain-PyTorch
 ``Distiller``, the CIFAR models, the registries and configs. Extras add the
 rest: ``det`` (mmcv with its compiled ops, mmdet), ``seg`` (mmcv,
-mmsegmentation), ``cls`` (mmpretrain, timm), ``demo`` (scikit-learn, matplotlib), ``tests``, ``all``.
+mmsegmentation), ``cls`` (mmpretrain, timm), ``demo`` (scikit-learn,
+matplotlib), ``tests``, ``all``.
 mmcv must be built with its ops first (see README.md); pip then keeps it.
 
 ``pip install -e .`` links ``configs/``, ``tools/`` and ``demo/`` into
@@ -16,7 +17,6 @@ import os
 import os.path as osp
 import shutil
 import sys
-
 from setuptools import find_packages, setup
 from setuptools.command.build_py import build_py
 
@@ -108,7 +108,8 @@ def add_mim_extension() -> None:
             os.symlink(osp.relpath(src, mim_root), dst)
         else:
             shutil.copytree(
-                src, dst,
+                src,
+                dst,
                 ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
     index = osp.join(mim_root, 'model-index.yml')
     if osp.islink(index) or osp.isfile(index):

@@ -31,15 +31,21 @@ RUNS = {
     'teacher cnn64x5': ('cnn64x5_digits.py', {}, {}),
     'teacher cnn32x3': ('cnn32x3_digits.py', {}, {}),
     'cnn8x2 alone': ('cnn8x2_digits.py', {}, {}),
-    'cnn16x2 alone': ('cnn8x2_digits.py', {'model.channels': 16}, {}),
-    'cnn8x4 alone': ('cnn8x2_digits.py', {'model.num_convs': 4}, {}),
-    'cnn8x2 + KD (cnn64x5)': ('kd_cnn64x5_cnn8x2_digits.py', {},
-                              {'model.teacher_ckpt': 'teacher cnn64x5'}),
-    'cnn8x2 + KD (cnn32x3)':
-    ('kd_cnn64x5_cnn8x2_digits.py', {
+    'cnn16x2 alone': ('cnn8x2_digits.py', {
+        'model.channels': 16
+    }, {}),
+    'cnn8x4 alone': ('cnn8x2_digits.py', {
+        'model.num_convs': 4
+    }, {}),
+    'cnn8x2 + KD (cnn64x5)': ('kd_cnn64x5_cnn8x2_digits.py', {}, {
+        'model.teacher_ckpt': 'teacher cnn64x5'
+    }),
+    'cnn8x2 + KD (cnn32x3)': ('kd_cnn64x5_cnn8x2_digits.py', {
         'model.teacher.channels': 32,
         'model.teacher.num_convs': 3
-    }, {'model.teacher_ckpt': 'teacher cnn32x3'}),
+    }, {
+        'model.teacher_ckpt': 'teacher cnn32x3'
+    }),
     'cnn8x2 + KD (both, ensemble)':
     ('multi_teacher_cnn64x5_cnn32x3_cnn8x2_digits.py', {}, {
         'model.teachers.cnn64x5.ckpt': 'teacher cnn64x5',
@@ -47,9 +53,9 @@ RUNS = {
     }),
     'cnn8x4 self-distilled': ('self_distill_cnn8x4_digits.py', {}, {}),
     'DML (cnn8x2 + cnn16x2)': ('dml_cnn8x2_cnn16x2_digits.py', {}, {}),
-    'cnn8x2 DAFL (no real images)': ('dafl_cnn64x5_cnn8x2_digits.py', {},
-                                     {'model.teacher_ckpt':
-                                      'teacher cnn64x5'}),
+    'cnn8x2 DAFL (no real images)': ('dafl_cnn64x5_cnn8x2_digits.py', {}, {
+        'model.teacher_ckpt': 'teacher cnn64x5'
+    }),
 }
 
 
@@ -57,8 +63,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--workers', type=int, default=2)
-    parser.add_argument('--work-dir',
-                        default='work_dirs/beyond_one_teacher_digits')
+    parser.add_argument(
+        '--work-dir', default='work_dirs/beyond_one_teacher_digits')
     return parser.parse_args()
 
 
@@ -91,8 +97,7 @@ def run_one(name: str, seed: int, work_root: str, ckpts: dict) -> dict:
     drop_teacher_evaluation(cfg)
     epochs = cfg.train_cfg.max_epochs
     cfg.train_cfg.val_interval = epochs  # validate once, at the end
-    cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', interval=epochs)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs)
     tic = time.time()
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -104,8 +109,10 @@ def run_one(name: str, seed: int, work_root: str, ckpts: dict) -> dict:
             scores[f'{student} by DML'] = runner.test()['accuracy/top1']
     else:
         scores = {name: runner.test()['accuracy/top1']}
-    return dict(scores=scores, seconds=time.time() - tic,
-                ckpt=osp.join(work_dir, f'epoch_{epochs}.pth'))
+    return dict(
+        scores=scores,
+        seconds=time.time() - tic,
+        ckpt=osp.join(work_dir, f'epoch_{epochs}.pth'))
 
 
 def next_job(todo, ckpts):
@@ -115,8 +122,10 @@ def next_job(todo, ckpts):
              if all((run, seed) in ckpts for run in RUNS[name][2].values())]
     if not ready:
         return None
-    return min(ready, key=lambda job: ('DAFL' not in job[0],
-                                       'teacher' not in job[0], job[1]))
+    return min(
+        ready,
+        key=lambda job:
+        ('DAFL' not in job[0], 'teacher' not in job[0], job[1]))
 
 
 def main():
@@ -125,8 +134,8 @@ def main():
     start = time.time()
     results, ckpts = {}, {}
     todo = [(name, seed) for seed in range(args.seeds) for name in RUNS]
-    with ProcessPoolExecutor(args.workers,
-                             mp_context=get_context('spawn')) as pool:
+    with ProcessPoolExecutor(
+            args.workers, mp_context=get_context('spawn')) as pool:
         running = {}
         while todo or running:
             while len(running) < args.workers:
@@ -144,9 +153,11 @@ def main():
                 ckpts[(name, seed)] = out['ckpt']
                 for label, top1 in out['scores'].items():
                     results.setdefault(label, {})[seed] = top1
-                print(f'seed {seed}, {name}: ' + ', '.join(
-                    f'{v:.2f}' for v in out['scores'].values()) +
-                    f' ({out["seconds"]:.0f} s)', flush=True)
+                print(
+                    f'seed {seed}, {name}: ' +
+                    ', '.join(f'{v:.2f}' for v in out['scores'].values()) +
+                    f' ({out["seconds"]:.0f} s)',
+                    flush=True)
 
     sys.path.insert(0, osp.join(REPO, 'demo'))
     from seed_runs import mean_std
@@ -154,8 +165,10 @@ def main():
           f'{args.workers} workers ({time.time() - start:.0f} s in all; '
           f'each run\'s log: {args.work_dir}/*.log):')
     print('| model | test top-1 (%) |\n| --- | --- |')
-    labels = [label for name in RUNS for label in results
-              if label == name or (name.startswith('DML') and 'DML' in label)]
+    labels = [
+        label for name in RUNS for label in results
+        if label == name or (name.startswith('DML') and 'DML' in label)
+    ]
     for label in dict.fromkeys(labels):
         accs = [results[label][seed] for seed in sorted(results[label])]
         print(f'| {label} | {mean_std(accs)} |')

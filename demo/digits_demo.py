@@ -40,8 +40,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                      'configs', 'digits')
+CONFIG_DIR = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'digits')
 TEACHER = 'teacher (cnn64x5, all 1,200)'
 ALONE = 'student alone (cnn16x2, 30)'
 # key: (row name, config)
@@ -99,12 +99,12 @@ def quiet() -> None:
     logging.getLogger('mmengine').setLevel(logging.ERROR)
 
 
-def train_and_test(config: str,
-                   work_dir: str,
-                   seed: int,
-                   epochs: Optional[int] = None,
-                   teacher_ckpt: Optional[str] = None
-                   ) -> Tuple[float, List[float], str]:
+def train_and_test(
+        config: str,
+        work_dir: str,
+        seed: int,
+        epochs: Optional[int] = None,
+        teacher_ckpt: Optional[str] = None) -> Tuple[float, List[float], str]:
     """Train one config with one seed.
 
     Returns:
@@ -144,7 +144,8 @@ def read_val_curve(log_dir: str) -> List[float]:
     return curve
 
 
-def summarize(top1: Dict[str, List[float]], alone: str = ALONE,
+def summarize(top1: Dict[str, List[float]],
+              alone: str = ALONE,
               teacher: str = TEACHER) -> Dict[str, dict]:
     """Mean, std and, for each distilled row, the gain over ``alone`` and
     whether it is clear: at least ``MIN_GAIN`` points and larger than the
@@ -157,9 +158,7 @@ def summarize(top1: Dict[str, List[float]], alone: str = ALONE,
     rows = {}
     for name, values in top1.items():
         row = dict(
-            values=list(values),
-            mean=statistics.mean(values),
-            std=std(values))
+            values=list(values), mean=statistics.mean(values), std=std(values))
         if name not in (alone, teacher):
             row['gain'] = row['mean'] - base
             row['clear'] = None if min(len(values), len(
@@ -211,14 +210,22 @@ def plot(summary: Dict[str, dict], curves: Dict[str, List[List[float]]],
             continue
         data = np.array([r[:length] for r in runs])
         epochs = np.arange(1, length + 1)
-        left.plot(epochs, data.mean(0), label=name, color=colors(i),
-                  lw=2.2 if name == ALONE else 1.6,
-                  ls='--' if name == ALONE else '-')
-        left.fill_between(epochs, data.min(0), data.max(0),
-                          color=colors(i), alpha=0.08)
+        left.plot(
+            epochs,
+            data.mean(0),
+            label=name,
+            color=colors(i),
+            lw=2.2 if name == ALONE else 1.6,
+            ls='--' if name == ALONE else '-')
+        left.fill_between(
+            epochs, data.min(0), data.max(0), color=colors(i), alpha=0.08)
     if teacher:
-        left.axhline(teacher['mean'], color='k', ls=':', lw=1.2,
-                     label=f'teacher (test), {teacher["mean"]:.1f}')
+        left.axhline(
+            teacher['mean'],
+            color='k',
+            ls=':',
+            lw=1.2,
+            label=f'teacher (test), {teacher["mean"]:.1f}')
     left.set_xlabel('epoch (20 passes over the 30 labelled images)')
     left.set_ylabel('validation top-1 (%)')
     left.set_ylim(40, 100)
@@ -229,8 +236,13 @@ def plot(summary: Dict[str, dict], curves: Dict[str, List[List[float]]],
     xs = np.arange(len(students))
     means = [summary[n]['mean'] for n in students]
     stds = [summary[n]['std'] for n in students]
-    right.bar(xs, means, yerr=stds, capsize=5,
-              color=[colors(i) for i in range(len(students))], alpha=0.75)
+    right.bar(
+        xs,
+        means,
+        yerr=stds,
+        capsize=5,
+        color=[colors(i) for i in range(len(students))],
+        alpha=0.75)
     for x, name in zip(xs, students):
         values = summary[name]['values']
         right.scatter([x] * len(values), values, color='k', s=12, zorder=3)
@@ -241,15 +253,22 @@ def plot(summary: Dict[str, dict], curves: Dict[str, List[List[float]]],
         right.text(x, top + 0.6, label, ha='center', va='bottom', fontsize=8)
     if teacher:
         right.axhline(teacher['mean'], color='k', ls=':', lw=1.2)
-        right.text(len(students) - 0.5, teacher['mean'] - 0.4,
-                   f'teacher {teacher["mean"]:.1f}', ha='right', va='top',
-                   fontsize=8)
+        right.text(
+            len(students) - 0.5,
+            teacher['mean'] - 0.4,
+            f'teacher {teacher["mean"]:.1f}',
+            ha='right',
+            va='top',
+            fontsize=8)
     low = min(min(summary[n]['values']) for n in students)
     right.set_ylim(max(0, low - 8), 100)
     right.set_xticks(xs)
-    right.set_xticklabels(
-        [n.replace('student ', '').replace(' (cnn16x2, 30)', '')
-         for n in students], rotation=20, ha='right')
+    right.set_xticklabels([
+        n.replace('student ', '').replace(' (cnn16x2, 30)', '')
+        for n in students
+    ],
+                          rotation=20,
+                          ha='right')
     right.set_ylabel('test top-1 (%)')
     right.set_title(f'Test top-1, mean +- std over {seeds} seed'
                     f'{"s" if seeds > 1 else ""} (dots: seeds)')
@@ -291,25 +310,29 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
     keys = ['teacher', 'alone'] + args.methods
     runs = [MODELS[k] for k in keys]
-    print(f'Digits demo: teacher cnn64x5 on all 1,200 training digits; '
-          f'student cnn16x2 on 3 labelled images per digit (30), alone and '
-          f'with {", ".join(MODELS[m][0][10:] for m in args.methods)}; '
-          f'{len(runs)} runs x {args.seeds} seed'
-          f'{"s" if args.seeds > 1 else ""}, {args.threads} thread'
-          f'{"s" if args.threads > 1 else ""} each.', flush=True)
+    print(
+        f'Digits demo: teacher cnn64x5 on all 1,200 training digits; '
+        f'student cnn16x2 on 3 labelled images per digit (30), alone and '
+        f'with {", ".join(MODELS[m][0][10:] for m in args.methods)}; '
+        f'{len(runs)} runs x {args.seeds} seed'
+        f'{"s" if args.seeds > 1 else ""}, {args.threads} thread'
+        f'{"s" if args.threads > 1 else ""} each.',
+        flush=True)
     start = time.time()
 
     def run(name, config, seed, teacher_ckpt):
         top1, curve, ckpt = train_and_test(
             config,
-            osp.join(args.work_dir, f'{osp.splitext(config)[0]}_seed{seed}'),
-            seed, args.epochs,
-            None if name in (TEACHER, ALONE) else teacher_ckpt)
+            osp.join(args.work_dir,
+                     f'{osp.splitext(config)[0]}_seed{seed}'), seed,
+            args.epochs, None if name in (TEACHER, ALONE) else teacher_ckpt)
         return (top1, curve), ckpt
 
     # relative durations measured on 2 cores, for the first time estimates
-    costs = {name: RELATIVE_COST.get(key, RELATIVE_COST['method'])
-             for key, (name, _) in zip(keys, runs)}
+    costs = {
+        name: RELATIVE_COST.get(key, RELATIVE_COST['method'])
+        for key, (name, _) in zip(keys, runs)
+    }
     results = run_seeds(runs, args.seeds, TEACHER, run,
                         lambda scores: f'top-1 {scores[0]:.2f}%', costs)
     elapsed = time.time() - start
@@ -334,8 +357,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         seconds=round(elapsed, 1),
         rows=summary,
         curves=curves,
-        configs={name: config
-                 for name, config in runs})
+        configs={
+            name: config
+            for name, config in runs
+        })
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(out, f, indent=1)
     print(f'\nPlot: {path}\nNumbers: '

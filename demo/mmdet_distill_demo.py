@@ -74,14 +74,15 @@ sys.path.insert(
 
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
-from seed_runs import (drop_teacher_evaluation, load_run_cfg,  # noqa: E402
-                       mean_std, run_seeds)
+from seed_runs import load_run_cfg  # noqa: E402
+from seed_runs import drop_teacher_evaluation, mean_std, run_seeds
 from tiny_coco import make_tiny_coco  # noqa: E402
 
 from mmkd.utils import install_safe_checkpoint_loader  # noqa: E402
 
-CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                      'configs', 'mmdet', 'tiny')
+CONFIG_DIR = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'mmdet',
+    'tiny')
 STUDENT_CONFIG = 'mask-rcnn_r18_fpn_tiny-coco.py'
 TEACHER = 'teacher (R34)'
 RUNS = (
@@ -92,8 +93,11 @@ RUNS = (
 METRICS = ('coco/bbox_mAP', 'coco/segm_mAP')
 # a run's duration relative to the student's (12-epoch R34 teacher, 8-epoch
 # R18 with PKD), measured on 2 cores; for the first time-left estimates
-RELATIVE_COST = {TEACHER: 1.8, 'student alone (R18)': 1.0,
-                 'student + PKD (R18)': 1.2}
+RELATIVE_COST = {
+    TEACHER: 1.8,
+    'student alone (R18)': 1.0,
+    'student + PKD (R18)': 1.2
+}
 IMG_SIZE = 128
 LR = 0.01
 CLIP_GRAD = dict(max_norm=10, norm_type=2)
@@ -144,14 +148,17 @@ def prepare_data(root: str, num_train: int, num_val: int) -> Tuple[int, int]:
     ann = osp.join(root, 'annotations', 'instances_val2017.json')
     if osp.isfile(ann):
         num_train, num_val = count_images(root)
-        print(f'Using the data set in {root} ({num_train} training and '
-              f'{num_val} validation images; delete it to generate another)',
-              flush=True)
+        print(
+            f'Using the data set in {root} ({num_train} training and '
+            f'{num_val} validation images; delete it to generate another)',
+            flush=True)
     else:
         make_tiny_coco(
             root, num_train=num_train, num_val=num_val, img_size=IMG_SIZE)
-        print(f'Generated {num_train} training and {num_val} validation '
-              f'images in {root}', flush=True)
+        print(
+            f'Generated {num_train} training and {num_val} validation '
+            f'images in {root}',
+            flush=True)
     return num_train, num_val
 
 
@@ -252,8 +259,10 @@ def main():
         lambda scores: f'bbox mAP {scores[METRICS[0]]:.3f}, segm mAP '
         f'{scores[METRICS[1]]:.3f}', RELATIVE_COST)
     results = {
-        name: {key: [s[key] for s in per_seed]
-               for key in METRICS}
+        name: {
+            key: [s[key] for s in per_seed]
+            for key in METRICS
+        }
         for name, per_seed in runs.items()
     }
 

@@ -65,14 +65,15 @@ sys.path.insert(
 
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
-from seed_runs import (drop_teacher_evaluation, load_run_cfg,  # noqa: E402
-                       mean_std, run_seeds)
+from seed_runs import load_run_cfg  # noqa: E402
+from seed_runs import drop_teacher_evaluation, mean_std, run_seeds
 from tiny_seg import make_tiny_seg  # noqa: E402
 
 from mmkd.utils import install_safe_checkpoint_loader  # noqa: E402
 
-CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                      'configs', 'mmseg', 'tiny')
+CONFIG_DIR = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'mmseg',
+    'tiny')
 TEACHER = 'teacher (R34)'
 RUNS = (
     (TEACHER, 'pspnet_r34_tiny-seg.py'),
@@ -118,14 +119,17 @@ def prepare_data(root: str, num_train: int, num_val: int) -> Tuple[int, int]:
     if osp.isdir(val_dir) and os.listdir(val_dir):
         num_train = len(os.listdir(osp.join(root, 'img_dir', 'train')))
         num_val = len(os.listdir(val_dir))
-        print(f'Using the data set in {root} ({num_train} training and '
-              f'{num_val} validation images; delete it to generate another)',
-              flush=True)
+        print(
+            f'Using the data set in {root} ({num_train} training and '
+            f'{num_val} validation images; delete it to generate another)',
+            flush=True)
     else:
         make_tiny_seg(
             root, num_train=num_train, num_val=num_val, img_size=IMG_SIZE)
-        print(f'Generated {num_train} training and {num_val} validation '
-              f'images in {root}', flush=True)
+        print(
+            f'Generated {num_train} training and {num_val} validation '
+            f'images in {root}',
+            flush=True)
     return num_train, num_val
 
 
@@ -144,7 +148,9 @@ def build_cfg(config: str,
     cfg.train_cfg.val_interval = iters
     cfg.param_scheduler[0].end = iters
     cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', by_epoch=False, interval=iters,
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=iters,
         max_keep_ckpts=1)
     cfg.default_hooks.logger.interval = 100
     if teacher_ckpt is not None:

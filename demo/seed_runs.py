@@ -19,8 +19,7 @@ def format_duration(seconds: float) -> str:
 
 def estimate_left(durations: Dict[str, List[float]],
                   remaining: Sequence[str],
-                  costs: Optional[Dict[str, float]] = None
-                  ) -> Optional[float]:
+                  costs: Optional[Dict[str, float]] = None) -> Optional[float]:
     """Seconds the ``remaining`` runs (their names, repeats allowed) should
     take.
 
@@ -41,15 +40,17 @@ def estimate_left(durations: Dict[str, List[float]],
     per_cost = sum(measured.values()) / sum(
         costs.get(name, 1.0) for name in measured)
     return sum(
-        measured.get(name, costs.get(name, 1.0) * per_cost)
-        for name in remaining)
+        measured.get(name,
+                     costs.get(name, 1.0) * per_cost) for name in remaining)
 
 
-def run_seeds(runs: Sequence[Tuple[str, str]], seeds: int, teacher: str,
-              run: RunFn,
-              describe: Callable[[Any], str],
-              costs: Optional[Dict[str, float]] = None
-              ) -> Dict[str, List[Any]]:
+def run_seeds(
+        runs: Sequence[Tuple[str, str]],
+        seeds: int,
+        teacher: str,
+        run: RunFn,
+        describe: Callable[[Any], str],
+        costs: Optional[Dict[str, float]] = None) -> Dict[str, List[Any]]:
     """Run every ``(name, config)`` of ``runs`` for each seed, in order.
 
     The run named ``teacher`` must come first; its checkpoint is passed to
@@ -75,14 +76,14 @@ def run_seeds(runs: Sequence[Tuple[str, str]], seeds: int, teacher: str,
             teacher_ckpt = ckpt
         results[name].append(scores)
         durations[name].append(time.time() - tic)
-        left = estimate_left(durations, [n for _, n, _ in order[done:]],
-                             costs)
+        left = estimate_left(durations, [n for _, n, _ in order[done:]], costs)
         eta = f'; about {format_duration(left)} left' if done < len(
             order) else ''
-        print(f'[{done}/{len(order)}] seed {seed}, {name}: '
-              f'{describe(scores)} ({format_duration(durations[name][-1])}'
-              f'{eta})',
-              flush=True)
+        print(
+            f'[{done}/{len(order)}] seed {seed}, {name}: '
+            f'{describe(scores)} ({format_duration(durations[name][-1])}'
+            f'{eta})',
+            flush=True)
     return results
 
 

@@ -4,8 +4,9 @@ This is the training loop users of the seed toolkit already have; the only
 mmkd line is ``Distiller(config)``. Pick the method with ``--method`` and
 the recipe with ``--recipe``:
 
-- ``seed`` (default): the seed toolkit's own recipe (docs/migrating_from_seed.md): the
-  student starts from its pretrained checkpoint (``--student-ckpt``),
+- ``seed`` (default): the seed toolkit's own recipe
+  (docs/migrating_from_seed.md): the student starts from its pretrained
+  checkpoint (``--student-ckpt``),
   0.8 x CE + the seed's loss config (KD weight 0.2 at T 4; VID weights
   [1, 1, 1]; IRG weight 1), SGD lr 0.01, momentum 0.9, wd 5e-4, batch 256,
   200 epochs, x0.2 at epochs 60/120/160, RandomRotation(15) on top of
@@ -42,16 +43,32 @@ from mmkd.registry import MODELS  # noqa: E402
 MEAN = torch.tensor([0.5071, 0.4867, 0.4408]).view(3, 1, 1)
 STD = torch.tensor([0.2675, 0.2565, 0.2761]).view(3, 1, 1)
 
-
 RECIPES = {
     # lr, batch, epochs, milestones, gamma, CE weight, KD weight, rotation
-    'seed': dict(lr=0.01, batch_size=256, epochs=200,
-                 milestones=[60, 120, 160], gamma=0.2, ce_weight=0.8,
-                 kd_weight=0.2, rotation=15, pretrained=True, report='best'),
-    'repdistiller': dict(lr=0.05, batch_size=64, epochs=240,
-                         milestones=[150, 180, 210], gamma=0.1,
-                         ce_weight=None, kd_weight=0.9, rotation=0,
-                         pretrained=False, report='last'),
+    'seed':
+    dict(
+        lr=0.01,
+        batch_size=256,
+        epochs=200,
+        milestones=[60, 120, 160],
+        gamma=0.2,
+        ce_weight=0.8,
+        kd_weight=0.2,
+        rotation=15,
+        pretrained=True,
+        report='best'),
+    'repdistiller':
+    dict(
+        lr=0.05,
+        batch_size=64,
+        epochs=240,
+        milestones=[150, 180, 210],
+        gamma=0.1,
+        ce_weight=None,
+        kd_weight=0.9,
+        rotation=0,
+        pretrained=False,
+        report='last'),
 }
 
 
@@ -80,18 +97,20 @@ def seed_config(method, student, teacher, device, kd_weight=0.2):
             loss=[dict(type='vanilla_kd', T=4)],
             weights=[kd_weight])
     if method == 'vid':
-        return dict(common,
-                    student_distill_layer=['layer1', 'layer2', 'layer3'],
-                    teacher_distill_layer=['layer1', 'layer2', 'layer3'],
-                    loss=[
-                        dict(type='vid',
-                             in_channels=c,
-                             mid_channels=c,
-                             out_channels=c,
-                             init_pred_var=5.0,
-                             eps=1e-5) for c in (16, 32, 64)
-                    ],
-                    weights=[1, 1, 1])
+        return dict(
+            common,
+            student_distill_layer=['layer1', 'layer2', 'layer3'],
+            teacher_distill_layer=['layer1', 'layer2', 'layer3'],
+            loss=[
+                dict(
+                    type='vid',
+                    in_channels=c,
+                    mid_channels=c,
+                    out_channels=c,
+                    init_pred_var=5.0,
+                    eps=1e-5) for c in (16, 32, 64)
+            ],
+            weights=[1, 1, 1])
     return dict(
         common,
         student_distill_layer=['layer2', 'layer3', 'linear'],
@@ -107,10 +126,10 @@ def rotate(img, max_degrees):
     angle = np.deg2rad(np.random.uniform(-max_degrees, max_degrees))
     cos, sin = float(np.cos(angle)), float(np.sin(angle))
     theta = torch.tensor([[cos, -sin, 0.0], [sin, cos, 0.0]])[None]
-    grid = nn.functional.affine_grid(theta, (1, ) + tuple(img.shape),
-                                     align_corners=False)
-    return nn.functional.grid_sample(img[None], grid, mode='nearest',
-                                     align_corners=False)[0]
+    grid = nn.functional.affine_grid(
+        theta, (1, ) + tuple(img.shape), align_corners=False)
+    return nn.functional.grid_sample(
+        img[None], grid, mode='nearest', align_corners=False)[0]
 
 
 class CIFARTensors(Dataset):
@@ -119,6 +138,7 @@ class CIFARTensors(Dataset):
 
     def __init__(self, data_root, split, rotation=0):
         from mmkd.datasets import CIFAR100
+
         # mmengine datasets serialize their items: read them through
         # get_data_info (data_list is emptied once the dataset is built)
         self.dataset = CIFAR100(data_root=data_root, split=split)
@@ -153,8 +173,8 @@ def loaders(args, recipe):
         CIFARTensors(args.data_root, 'train', recipe['rotation']),
         batch_size=recipe['batch_size'],
         shuffle=True,
-        num_workers=2), DataLoader(
-            CIFARTensors(args.data_root, 'test'), batch_size=256))
+        num_workers=2),
+            DataLoader(CIFARTensors(args.data_root, 'test'), batch_size=256))
 
 
 def evaluate(model, loader, device):
@@ -171,23 +191,27 @@ def evaluate(model, loader, device):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--method', choices=['kd', 'vid', 'irg'],
-                        default='kd')
+    parser.add_argument('--method', choices=['kd', 'vid', 'irg'], default='kd')
     parser.add_argument('--data-root', default='data/cifar100')
-    parser.add_argument('--recipe', choices=sorted(RECIPES), default='seed',
-                        help='seed: the seed toolkit\'s recipe; '
-                        'repdistiller: the one behind the published '
-                        'numbers (see the module docstring)')
+    parser.add_argument(
+        '--recipe',
+        choices=sorted(RECIPES),
+        default='seed',
+        help='seed: the seed toolkit\'s recipe; '
+        'repdistiller: the one behind the published '
+        'numbers (see the module docstring)')
     parser.add_argument('--teacher-ckpt', default=None)
-    parser.add_argument('--student-ckpt', default=None,
-                        help='the pretrained student (the seed recipe '
-                        'starts from it)')
-    parser.add_argument('--epochs', type=int, default=None,
-                        help="default: the recipe's")
-    parser.add_argument('--smoke', action='store_true',
-                        help='a few steps on generated data')
-    parser.add_argument('--out', default=None,
-                        help='where to save the distilled student')
+    parser.add_argument(
+        '--student-ckpt',
+        default=None,
+        help='the pretrained student (the seed recipe '
+        'starts from it)')
+    parser.add_argument(
+        '--epochs', type=int, default=None, help="default: the recipe's")
+    parser.add_argument(
+        '--smoke', action='store_true', help='a few steps on generated data')
+    parser.add_argument(
+        '--out', default=None, help='where to save the distilled student')
     args = parser.parse_args()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     recipe = RECIPES[args.recipe]

@@ -117,8 +117,8 @@ def detection_loss(raw, cls, centres):
         offset = torch.stack([centres[:, 0] * w - gx, centres[:, 1] * h - gy],
                              1).unsqueeze(1).expand(-1, na, -1)
         loss = loss + F.mse_loss(cell[..., :2].sigmoid(), offset)
-        loss = loss + F.cross_entropy(
-            cell[..., 5:].reshape(b * na, -1), cls.repeat_interleave(na))
+        loss = loss + F.cross_entropy(cell[..., 5:].reshape(b * na, -1),
+                                      cls.repeat_interleave(na))
     return loss
 
 
@@ -131,12 +131,13 @@ def train(model, steps, lr, device, distiller=None, log=None):
     generator = torch.Generator().manual_seed(
         dist.get_rank() if dist.is_initialized() else 0)
     for step in range(steps):
-        images, cls, centres = make_batch(8, model_nc(model), generator=generator)
+        images, cls, centres = make_batch(
+            8, model_nc(model), generator=generator)
         images, cls, centres = images.to(device), cls.to(device), centres.to(
             device)
-        with torch.autocast(device.type,
-                            dtype=torch.float16 if use_cuda else
-                            torch.bfloat16):
+        with torch.autocast(
+                device.type,
+                dtype=torch.float16 if use_cuda else torch.bfloat16):
             if distiller is not None:
                 raw, kd_loss = distiller.forward(images)
             else:
@@ -158,10 +159,14 @@ def model_nc(model):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--smoke', action='store_true',
-                        help='few steps (the default data is generated)')
-    parser.add_argument('--ddp', action='store_true',
-                        help='run under torchrun with DDP (gloo on CPU)')
+    parser.add_argument(
+        '--smoke',
+        action='store_true',
+        help='few steps (the default data is generated)')
+    parser.add_argument(
+        '--ddp',
+        action='store_true',
+        help='run under torchrun with DDP (gloo on CPU)')
     parser.add_argument('--steps', type=int, default=200)
     args = parser.parse_args()
     steps = 12 if args.smoke else args.steps
@@ -187,8 +192,8 @@ def main():
     student = TinyYOLO(nc, width=4).to(device)
     if args.ddp:
         student = nn.parallel.DistributedDataParallel(
-            student, device_ids=[device.index] if device.type == 'cuda'
-            else None)
+            student,
+            device_ids=[device.index] if device.type == 'cuda' else None)
     # the seed toolkit's YOLO config; names resolve on the unwrapped model
     distiller = Distiller(
         dict(
@@ -197,8 +202,13 @@ def main():
             student_distill_layer=['model.4'],
             teacher_distill_layer=['model.4'],
             loss=[
-                dict(type='YoloKDLoss', nc=nc, giou=0.05, dist=1.0, obj=0.7,
-                     cls=0.3)
+                dict(
+                    type='YoloKDLoss',
+                    nc=nc,
+                    giou=0.05,
+                    dist=1.0,
+                    obj=0.7,
+                    cls=0.3)
             ],
             weights=[1.0],
             student_out_layer=['model.4'],

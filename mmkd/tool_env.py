@@ -38,8 +38,9 @@ def prepare_tool(tool: str) -> None:
     cwd = os.getcwd()
     if cwd not in sys.path:
         sys.path.insert(1, cwd)
-    missing = [name for name in REQUIRED if importlib.util.find_spec(name)
-               is None]
+    missing = [
+        name for name in REQUIRED if importlib.util.find_spec(name) is None
+    ]
     if not missing:
         return
     python = environment_python()
@@ -49,8 +50,9 @@ def prepare_tool(tool: str) -> None:
     else:
         how = ('Set the environment up first (make test, or bash '
                f'tools/setup_env.sh in {REPO}), then run:\n  {command}')
-    print(f'{tool}: error: this Python ({sys.executable}) has no '
-          f'{" and no ".join(missing)}; mmkd\'s tools run in the '
-          f'environment that make demo / make test set up. {how}',
-          file=sys.stderr)
+    print(
+        f'{tool}: error: this Python ({sys.executable}) has no '
+        f'{" and no ".join(missing)}; mmkd\'s tools run in the '
+        f'environment that make demo / make test set up. {how}',
+        file=sys.stderr)
     sys.exit(1)

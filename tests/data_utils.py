@@ -32,8 +32,8 @@ sys.path.insert(
 
 from tiny_coco import TINY_COCO_CLASSES, make_tiny_coco  # noqa: E402,F401
 from tiny_imagenet import make_tiny_imagenet  # noqa: E402,F401
-from tiny_seg import (IGNORE_INDEX, TINY_SEG_CLASSES,  # noqa: E402,F401
-                      TINY_SEG_METAINFO, make_tiny_seg)
+from tiny_seg import TINY_SEG_CLASSES  # noqa: E402,F401
+from tiny_seg import IGNORE_INDEX, TINY_SEG_METAINFO, make_tiny_seg
 
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog',
                    'frog', 'horse', 'ship', 'truck')

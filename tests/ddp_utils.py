@@ -13,13 +13,16 @@ def init_gloo(rank: int, world: int, port: int, env_ranks: bool = False):
     (MMEngine's ``launcher='pytorch'`` reads them)."""
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     if env_ranks:
-        os.environ.update(RANK=str(rank), WORLD_SIZE=str(world),
-                          LOCAL_RANK=str(rank))
+        os.environ.update(
+            RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank))
     torch.set_num_threads(1)
     dist.init_process_group('gloo', rank=rank, world_size=world)
 
 
-def spawn_and_wait(worker, args, what: str, nprocs: int = 2,
+def spawn_and_wait(worker,
+                   args,
+                   what: str,
+                   nprocs: int = 2,
                    timeout: float = 120) -> None:
     """``worker(rank, *args)`` in ``nprocs`` processes; kill them and fail
     naming ``what`` if they have not finished within ``timeout`` s."""

@@ -18,13 +18,12 @@ import os.path as osp
 import sys
 
 import torch
+from data_utils import make_tiny_cifar
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 from mmkd.registry import MODELS
-
-from data_utils import make_tiny_cifar
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 KD_DIR = osp.join(REPO, 'configs', 'kd')
@@ -59,12 +58,11 @@ def alias_target(path: str):
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assign):
         return None
     node = tree.body[0]
-    if [t.id for t in node.targets if isinstance(t, ast.Name)] != [
-            '_base_'
-    ] or not isinstance(node.value, ast.Constant):
+    names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+    if names != ['_base_'] or not isinstance(node.value, ast.Constant):
         return None
-    return rel(osp.normpath(osp.join(REPO, osp.dirname(path),
-                                     node.value.value)))
+    return rel(
+        osp.normpath(osp.join(REPO, osp.dirname(path), node.value.value)))
 
 
 CARDS = recipe_cards.cards_by_config(REPO)
@@ -75,8 +73,9 @@ ALIASES = {
 }
 # one RepDistiller-style resnet56 -> resnet20 config per method: the smoke
 # training runs
-SMOKE = sorted(p for p in CARDED
-               if p.endswith('_resnet56_resnet20_1xb64-240e_cifar100.py'))
+SMOKE = sorted(
+    p for p in CARDED
+    if p.endswith('_resnet56_resnet20_1xb64-240e_cifar100.py'))
 
 
 def card_of(path: str) -> dict:

@@ -18,9 +18,8 @@ from tool_utils import REPO
 from mmkd.utils.config_check import register_config_scope
 
 CONFIGS = sorted(
-    osp.relpath(path, osp.join(REPO, 'configs'))
-    for path in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                          recursive=True))
+    osp.relpath(path, osp.join(REPO, 'configs')) for path in glob.glob(
+        osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -116,9 +115,9 @@ def test_mmseg_config_builds_and_infers_through_an_mmkd_base(tmp_path):
     dataset = built_in_scope(
         cfg, DATASETS, dict(cfg.train_dataloader.dataset, lazy_init=True))
     assert type(dataset).__module__.startswith('mmseg.')
-    assert [type(t).__module__.split('.')[0]
-            for t in dataset.pipeline.transforms] == ['mmcv', 'mmseg',
-                                                      'mmseg', 'mmseg']
+    assert [
+        type(t).__module__.split('.')[0] for t in dataset.pipeline.transforms
+    ] == ['mmcv', 'mmseg', 'mmseg', 'mmseg']
     built_in_scope(cfg, VISUALIZERS, dict(cfg.visualizer, name='mmkd-base'))
     hook = built_in_scope(cfg, HOOKS, cfg.default_hooks.visualization)
     assert type(hook).__name__ == 'SegVisualizationHook'

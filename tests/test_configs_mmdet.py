@@ -132,8 +132,8 @@ def test_config_parses_and_states_its_numbers(path, tmp_path):
     assert {'type': 'mmkd.EvaluateTeacherHook'} in cfg.custom_hooks
     text = header(path)
     for number in PUBLISHED[name]:
-        assert re.search(rf'(?<![\d.]){re.escape(number)}(?!\d)', text), (
-            f'{name}: header does not state {number}')
+        assert re.search(rf'(?<![\d.]){re.escape(number)}(?!\d)',
+                         text), (f'{name}: header does not state {number}')
     for word in ('Paper:', 'Student:', 'Teacher:', 'Train', 'dist_train.sh',
                  f'configs/mmdet/{osp.basename(osp.dirname(path))}/{name}'):
         assert word in text, f'{name}: header lacks {word!r}'
@@ -212,8 +212,9 @@ def test_yolox_mode_switch_hook_reaches_the_student():
     path = osp.join(REPO, 'configs', 'mmdet', 'yolox_kd',
                     'yolox-kd_head_yolox-l-s_8xb8-300e_coco.py')
     cfg = load(path)
-    hook_cfg = [h for h in cfg.custom_hooks
-                if h.type == 'YOLOXModeSwitchHook'][0]
+    hook_cfg = [
+        h for h in cfg.custom_hooks if h.type == 'YOLOXModeSwitchHook'
+    ][0]
     algorithm = build(cfg)
     hook = YOLOXModeSwitchHook(num_last_epochs=hook_cfg.num_last_epochs)
     skipped = []

@@ -17,8 +17,7 @@ from mmkd.registry import MODELS
 from mmkd.utils.config_check import check_top_level_keys, resolve_config_path
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = sorted(
-    glob.glob(osp.join(REPO, 'configs', 'mmseg', 'cwd', '*.py')))
+CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'mmseg', 'cwd', '*.py')))
 # numbers each header has to state: MMRazor's CWD README (PSPNet) and
 # mmseg's metafiles (the plain students and teachers)
 PUBLISHED = {
@@ -58,8 +57,8 @@ def test_config_parses_and_states_its_numbers(path):
     assert cfg.val_evaluator.type == 'IoUMetric'
     text = header(path)
     for number in PUBLISHED[osp.basename(path)]:
-        assert re.search(rf'(?<![\d.]){re.escape(number)}(?!\d)', text), (
-            f'header does not state {number}')
+        assert re.search(rf'(?<![\d.]){re.escape(number)}(?!\d)',
+                         text), (f'header does not state {number}')
     for word in ('Paper:', 'Student:', 'Teacher:', 'Teacher checkpoint:',
                  'dist_train.sh', f'configs/mmseg/cwd/{osp.basename(path)}'):
         assert word in text, f'header lacks {word!r}'
@@ -67,8 +66,8 @@ def test_config_parses_and_states_its_numbers(path):
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_build_and_one_loss_step(path):
-    from mmseg.structures import SegDataSample
     from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
     torch.manual_seed(0)
     cfg = Config.fromfile(path)
     cfg.model.teacher_ckpt = None

@@ -24,10 +24,12 @@ def check_output(out, work_dir, seeds):
     # a progress line per run, with the time left until the last one
     runs = len(ROWS) * seeds
     for i in range(1, runs):
-        assert re.search(rf'^\[{i}/{runs}\] seed \d, .*: top-1 [\d.]+% '
-                         r'\(\d+ s; about .+ left\)$', out, re.M), (i, out)
-    assert re.search(rf'^\[{runs}/{runs}\] seed {seeds - 1}, student \+ '
-                     r'CRD: top-1 [\d.]+% \(\d+ s\)$', out, re.M), out
+        assert re.search(
+            rf'^\[{i}/{runs}\] seed \d, .*: top-1 [\d.]+% '
+            r'\(\d+ s; about .+ left\)$', out, re.M), (i, out)
+    assert re.search(
+        rf'^\[{runs}/{runs}\] seed {seeds - 1}, student \+ '
+        r'CRD: top-1 [\d.]+% \(\d+ s\)$', out, re.M), out
     # readable: the demo's own lines only, no MMEngine log or warnings
     assert 'WARNING' not in out and 'deprecat' not in out.lower()
     assert 'mmengine' not in out
@@ -56,16 +58,16 @@ def check_output(out, work_dir, seeds):
 def test_digits_demo_reduced_run(tmp_path):
     work = tmp_path / 'work'
     proc = run_tool([
-        sys.executable, 'demo/digits_demo.py', '--seeds', '1', '--epochs',
-        '1', '--work-dir',
+        sys.executable, 'demo/digits_demo.py', '--seeds', '1', '--epochs', '1',
+        '--work-dir',
         str(work)
     ],
                     timeout=300)
     results = check_output(proc.stdout, str(work), 1)
     # one validation per epoch
-    assert results['curves']['student + KD'] == [
-        [results['rows']['student + KD']['values'][0]]
-    ]
+    assert results['curves']['student + KD'] == [[
+        results['rows']['student + KD']['values'][0]
+    ]]
     # the students learnt from 3 labelled images per digit and loaded the
     # teacher trained just before
     run = work / 'kd_cnn64x5_cnn16x2_digits-3shot_seed0'
@@ -114,11 +116,10 @@ def test_clear_gain_rule():
     os.environ.get('MMKD_FULL_DEMO') != '1',
     reason='the full demo takes minutes; set MMKD_FULL_DEMO=1 to run it')
 def test_full_demo_meets_the_gain_criterion(tmp_path):
-    proc = run_tool([
-        sys.executable, 'demo/digits_demo.py', '--work-dir',
-        str(tmp_path)
-    ],
-                    timeout=1800)
+    proc = run_tool(
+        [sys.executable, 'demo/digits_demo.py', '--work-dir',
+         str(tmp_path)],
+        timeout=1800)
     results = check_output(proc.stdout, str(tmp_path), 3)
     rows = results['rows']
     assert rows[digits_demo.TEACHER]['mean'] > 99

@@ -7,8 +7,8 @@ from tool_utils import REPO
 
 sys.path.insert(0, osp.join(REPO, 'demo'))
 
-from seed_runs import (drop_teacher_evaluation, load_run_cfg,  # noqa: E402
-                       mean_std, run_seeds)
+from seed_runs import load_run_cfg  # noqa: E402
+from seed_runs import drop_teacher_evaluation, mean_std, run_seeds
 
 
 def test_run_seeds_hands_each_seeds_teacher_checkpoint_on(capsys):
@@ -39,9 +39,8 @@ def test_load_run_cfg_and_drop_teacher_evaluation(tmp_path):
     assert cfg.experiment_name == \
         'kd_resnet56_resnet20_1xb64-240e_cifar100_seed3'
     assert cfg.randomness.seed == 3 and cfg.work_dir == str(tmp_path)
-    assert [h['type'] for h in cfg.custom_hooks] == [
-        'EvaluateTeacherHook', 'RecipeHook'
-    ]
+    assert [h['type'] for h in cfg.custom_hooks
+            ] == ['EvaluateTeacherHook', 'RecipeHook']
     drop_teacher_evaluation(cfg)
     assert [h['type'] for h in cfg.custom_hooks] == ['RecipeHook']
 
@@ -51,8 +50,13 @@ def test_progress_lines_say_the_time_left(capsys, monkeypatch):
     clock = iter(range(0, 1000, 5))  # every run takes 5 s
     monkeypatch.setattr(seed_runs.time, 'time', lambda: next(clock))
     runs = (('teacher', 't.py'), ('student', 's.py'), ('kd', 'kd.py'))
-    run_seeds(runs, 2, 'teacher', lambda *a: (1, 'x.pth'), str,
-              costs=dict(teacher=2.0, student=1.0, kd=1.0))
+    run_seeds(
+        runs,
+        2,
+        'teacher',
+        lambda *a: (1, 'x.pth'),
+        str,
+        costs=dict(teacher=2.0, student=1.0, kd=1.0))
     out = capsys.readouterr().out.splitlines()
     # after the teacher: 5 s per 2 units of cost, so 2.5 s for a student
     # not seen yet: 2.5 + 2.5 + 5 + 2.5 + 2.5

@@ -2,8 +2,8 @@
 import os.path as osp
 import re
 
-DOC = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'docs',
-               'distillation.md')
+DOC = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'docs', 'distillation.md')
 
 
 def python_blocks(text):

@@ -29,8 +29,8 @@ def test_yolo_example_smoke_learns():
 
 def test_yolo_example_under_ddp_with_torchrun():
     proc = run_tool([
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
-        '2', '--master_port',
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+        '--master_port',
         str(free_port()), 'examples/yolo_distill.py', '--smoke', '--ddp'
     ],
                     timeout=180)

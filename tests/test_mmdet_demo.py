@@ -21,8 +21,9 @@ def test_mmdet_distill_demo_runs_and_reports(tmp_path):
     assert '| model' in out and 'bbox mAP' in out and 'segm mAP' in out
     assert '1 seed ' in out
     # a progress line per run, with the time left; no MMEngine warnings
-    assert re.search(r'^\[1/3\] seed 0, teacher \(R34\): bbox mAP .* '
-                     r'\(.+; about .+ left\)$', out, re.MULTILINE), out
+    assert re.search(
+        r'^\[1/3\] seed 0, teacher \(R34\): bbox mAP .* '
+        r'\(.+; about .+ left\)$', out, re.MULTILINE), out
     assert 'WARNING' not in out and 'deprecat' not in out.lower()
     number = r'\d+\.\d{3}'  # one seed: no spread
     for row in ROWS:

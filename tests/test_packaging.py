@@ -117,10 +117,16 @@ def _run(args, cwd, timeout=300):
         for k, v in os.environ.items()
         if not k.startswith(('PIP_', 'PYTHON', 'VIRTUAL_ENV'))
     }
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK='1',
-               OMP_NUM_THREADS='1')
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_DISABLE_PIP_VERSION_CHECK='1',
+        OMP_NUM_THREADS='1')
     proc = subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True,
+        args,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=timeout)
     if proc.returncode != 0:
         raise AssertionError(f'{args} failed ({proc.returncode}):\n'
@@ -206,12 +212,14 @@ def test_wheel_core_without_mmcv_then_mmdets_train_tool_with_the_det_extra(
         '--no-index', '-w',
         str(tmp_path / 'dist'),
         str(source)
-    ], cwd=tmp_path)
+    ],
+         cwd=tmp_path)
     wheel, = (tmp_path / 'dist').glob('mmkd-*.whl')
     with zipfile.ZipFile(wheel) as whl:
         names = whl.namelist()
-        meta = whl.read(next(n for n in names
-                             if n.endswith('.dist-info/METADATA'))).decode()
+        meta = whl.read(
+            next(n for n in names
+                 if n.endswith('.dist-info/METADATA'))).decode()
     assert 'mmkd_config_scope.pth' in names
     assert '_mmkd_config_scope.py' in names
     assert 'mmkd/.mim/configs/mmdet/tiny/cwd_fpn_retinanet_r34-r18_' \
@@ -236,25 +244,29 @@ def test_wheel_core_without_mmcv_then_mmdets_train_tool_with_the_det_extra(
     site_packages = _run([
         env_python, '-c',
         'import sysconfig; print(sysconfig.get_paths()["purelib"])'
-    ], cwd=tmp_path).strip()
+    ],
+                         cwd=tmp_path).strip()
     core_dists = _closure(core)
     assert not set(core_dists) & {'mmcv', 'mmdet', 'mmsegmentation'}
     _expose(core_dists.values(), str(tmp_path / 'core'), site_packages,
             'offered_core.pth')
-    pip = [python, '-m', 'pip', '--python', env_python, 'install',
-           '--no-index']
+    pip = [
+        python, '-m', 'pip', '--python', env_python, 'install', '--no-index'
+    ]
     _run([*pip, str(wheel)], cwd=tmp_path)
     out = _run([
         env_python, '-c',
         CORE_STEP.format(repo=REPO, forbidden=set(CORE_FORBIDDEN))
-    ], cwd=tmp_path)
+    ],
+               cwd=tmp_path)
     assert 'core step ok' in out and site_packages in out
 
     # 3. the det extra, then mmdet's own train tool on a user config
     det_dists = {k: v for k, v in _closure(det).items() if k not in core_dists}
     _expose(det_dists.values(), str(tmp_path / 'det'), site_packages,
             'offered_det.pth')
-    out = _run([*pip, '--find-links', str(wheel.parent), 'mmkd[det]'],
+    out = _run([*pip, '--find-links',
+                str(wheel.parent), 'mmkd[det]'],
                cwd=tmp_path)
     assert 'Requirement already satisfied: mmcv' in out
     mim = osp.join(site_packages, 'mmkd', '.mim')
@@ -263,7 +275,8 @@ def test_wheel_core_without_mmcv_then_mmdets_train_tool_with_the_det_extra(
         env_python,
         osp.join(mim, 'tools', 'dataset_converters', 'make_tiny_coco.py'),
         str(data), '--num-train', '4', '--num-val', '2'
-    ], cwd=tmp_path)
+    ],
+         cwd=tmp_path)
     teacher = tmp_path / 'teacher.pth'
     _run([env_python, '-c', TEACHER_CKPT, str(teacher)], cwd=tmp_path)
     project = tmp_path / 'project'
@@ -273,11 +286,15 @@ def test_wheel_core_without_mmcv_then_mmdets_train_tool_with_the_det_extra(
     mmdet_train = _run([
         env_python, '-c', 'import mmdet, os.path as p; '
         'print(p.join(p.dirname(mmdet.__file__), ".mim/tools/train.py"))'
-    ], cwd=tmp_path).strip().splitlines()[-1]
+    ],
+                       cwd=tmp_path).strip().splitlines()[-1]
     out = _run([
         env_python, mmdet_train, 'my_distill.py', '--work-dir',
         str(tmp_path / 'work_dir')
-    ], cwd=project, timeout=600)
-    assert 'distill.loss_channelwisedivergence' in out and 'student.loss_cls' in out
+    ],
+               cwd=project,
+               timeout=600)
+    assert 'distill.loss_channelwisedivergence' in out
+    assert 'student.loss_cls' in out
     assert re.search(r'Epoch\(train\) \[1\]\[2/2\]', out), out[-3000:]
     assert (tmp_path / 'work_dir' / 'epoch_1.pth').is_file()

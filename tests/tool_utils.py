@@ -14,7 +14,8 @@ def tiny_options(data_root, epochs=2, **model_types):
     ``model.teacher``) to the small network to use instead.
     """
     opts = [
-        f'train_cfg.max_epochs={epochs}', 'default_hooks.logger.interval=1',
+        f'train_cfg.max_epochs={epochs}',
+        'default_hooks.logger.interval=1',
         'randomness.seed=0',
         'recipe.mismatch=warn'  # a shorter run than the declared recipe
     ]

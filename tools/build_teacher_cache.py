@@ -20,8 +20,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmkd.cli import (add_common_arguments, read_config,  # noqa: E402
-                            run_cli)
+from mmkd.cli import read_config  # noqa: E402
+from mmkd.cli import add_common_arguments, run_cli
 
 
 def parse_args():
@@ -29,30 +29,43 @@ def parse_args():
         description='Build the teacher output cache of a config')
     parser.add_argument('config', help='teacher-cache training config')
     parser.add_argument(
-        '--out', help='cache folder (default: the cache_dir of the '
+        '--out',
+        help='cache folder (default: the cache_dir of the '
         "config's TeacherCacheReplay step)")
     parser.add_argument(
-        '--draws', type=int, default=10,
+        '--draws',
+        type=int,
+        default=10,
         help='augmentation draws stored per image (K)')
     parser.add_argument(
-        '--topk', type=int, default=10,
+        '--topk',
+        type=int,
+        default=10,
         help='teacher logits kept per draw (at most the number of classes)')
     parser.add_argument(
-        '--tau', type=float, default=None,
+        '--tau',
+        type=float,
+        default=None,
         help='temperature of the stored mass outside the top k (default: '
         "the config's CachedKDLoss tau)")
     parser.add_argument(
-        '--batch-size', type=int, default=None,
+        '--batch-size',
+        type=int,
+        default=None,
         help='teacher batch size (default: the training batch size)')
-    parser.add_argument('--workers', type=int, default=0,
-                        help='data loading processes')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the augmentation draws')
     parser.add_argument(
-        '--value-dtype', choices=['float16', 'float32'], default='float16',
+        '--workers', type=int, default=0, help='data loading processes')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of the augmentation draws')
+    parser.add_argument(
+        '--value-dtype',
+        choices=['float16', 'float32'],
+        default='float16',
         help='dtype of the stored logits')
-    parser.add_argument('--force', action='store_true',
-                        help='rebuild even if the cache is up to date')
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='rebuild even if the cache is up to date')
     add_common_arguments(parser)
     return parser.parse_args()
 

@@ -22,10 +22,10 @@ from mmkd.tool_env import prepare_tool  # noqa: E402
 
 prepare_tool('tools/test.py')  # the user's cwd; a Python without torch
 
-from mmkd.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
-                      build_runner, read_config, run_cli)
-from mmkd.cli.run_setup import (strict_checkpoint_loading,  # noqa: E402
-                                  usable_checkpoint)
+from mmkd.cli import apply_common_args  # noqa: E402,E501
+from mmkd.cli import add_common_arguments, build_runner, read_config, run_cli
+from mmkd.cli.run_setup import strict_checkpoint_loading  # noqa: E402
+from mmkd.cli.run_setup import usable_checkpoint
 
 
 def parse_args():
@@ -111,10 +111,12 @@ def _test_time_augmentation(cfg) -> None:
                 '--tta needs tta_model and tta_pipeline in the config (mmdet '
                 'and mmseg configs for TTA define them).')
         # mmdet's defaults: horizontal flip, boxes merged by NMS
-        cfg.setdefault('tta_model', dict(
-            type='DetTTAModel',
-            tta_cfg=dict(
-                nms=dict(type='nms', iou_threshold=0.5), max_per_img=100)))
+        cfg.setdefault(
+            'tta_model',
+            dict(
+                type='DetTTAModel',
+                tta_cfg=dict(
+                    nms=dict(type='nms', iou_threshold=0.5), max_per_img=100)))
         if 'tta_pipeline' not in cfg:
             pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
             pipeline[-1] = dict(
@@ -122,13 +124,15 @@ def _test_time_augmentation(cfg) -> None:
                 transforms=[[
                     dict(type='RandomFlip', prob=1.),
                     dict(type='RandomFlip', prob=0.)
-                ], [
-                    dict(
-                        type='PackDetInputs',
-                        meta_keys=('img_id', 'img_path', 'ori_shape',
-                                   'img_shape', 'scale_factor', 'flip',
-                                   'flip_direction'))
-                ]])
+                ],
+                            [
+                                dict(
+                                    type='PackDetInputs',
+                                    meta_keys=('img_id', 'img_path',
+                                               'ori_shape', 'img_shape',
+                                               'scale_factor', 'flip',
+                                               'flip_direction'))
+                            ]])
             cfg.tta_pipeline = pipeline
     cfg.model = dict(**cfg.tta_model, module=cfg.model)
     cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
@@ -166,8 +170,10 @@ def student_checkpoint(path: str, work_dir: str) -> str:
     prefix = 'architecture.'
     if not any(k.startswith(prefix) for k in state):
         return path
-    student = {k[len(prefix):]: v for k, v in state.items()
-               if k.startswith(prefix)}
+    student = {
+        k[len(prefix):]: v
+        for k, v in state.items() if k.startswith(prefix)
+    }
     os.makedirs(work_dir, exist_ok=True)
     out = osp.join(work_dir, 'student_of_' + osp.basename(path))
     torch.save(dict(meta=ckpt.get('meta', {}), state_dict=student), out)

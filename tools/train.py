@@ -2,8 +2,9 @@
 
 Examples:
     python tools/train.py configs/baselines/resnet20_cifar100.py
-    python tools/train.py configs/kd/vid_r20.py --work-dir work_dirs/vid --amp
-    python tools/train.py CONFIG --resume             # newest intact checkpoint
+    python tools/train.py configs/kd/vid_r20.py --work-dir work_dirs/vid \\
+        --amp
+    python tools/train.py CONFIG --resume           # newest intact checkpoint
     python tools/train.py CONFIG --resume PATH.pth    # a given checkpoint
     bash tools/dist_train.sh CONFIG 8                 # 8 processes
 """
@@ -16,14 +17,14 @@ from mmkd.tool_env import prepare_tool  # noqa: E402
 
 prepare_tool('tools/train.py')  # the user's cwd; a Python without torch
 
+from mmkd.cli import apply_common_args  # noqa: E402,E501
+from mmkd.cli import add_common_arguments, build_runner, read_config, run_cli
+from mmkd.cli.run_setup import check_work_dir  # noqa: E402,E501
+from mmkd.cli.run_setup import (add_run_safety, strict_checkpoint_loading,
+                                usable_checkpoint)
 from mmkd.engine.hooks.recipe_layout import \
     apply_total_batch_size  # noqa: E402
 from mmkd.engine.resume import find_resumable_checkpoint  # noqa: E402
-from mmkd.cli import (add_common_arguments, apply_common_args,  # noqa: E402,E501
-                      build_runner, read_config, run_cli)
-from mmkd.cli.run_setup import (add_run_safety, check_work_dir,  # noqa: E402,E501
-                                  strict_checkpoint_loading,
-                                  usable_checkpoint)
 
 
 def parse_args():

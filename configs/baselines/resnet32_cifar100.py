@@ -2,9 +2,8 @@
 # Published: 71.14 top-1 (RepDistiller, last epoch of the 240-epoch recipe).
 #   python tools/train.py configs/baselines/resnet32_cifar100.py
 _base_ = [
-    '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar_240e.py', '../_base_/default_runtime.py',
-    '../_base_/recipes/repdistiller_teacher.py'
+    '../_base_/datasets/cifar100_bs64.py', '../_base_/schedules/cifar_240e.py',
+    '../_base_/default_runtime.py', '../_base_/recipes/repdistiller_teacher.py'
 ]
 
 model = dict(type='resnet32', num_classes=100)

@@ -51,8 +51,7 @@ optim_wrapper = dict(
 param_scheduler = dict(
     generator=[],
     architecture=dict(
-        type='MultiStepLR', by_epoch=True, milestones=[800, 1600],
-        gamma=0.1))
+        type='MultiStepLR', by_epoch=True, milestones=[800, 1600], gamma=0.1))
 train_cfg = dict(by_epoch=True, max_epochs=2000, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()

@@ -5,7 +5,7 @@ _base_ = [
     '../_base_/default_runtime.py'
 ]
 
-model = dict(type='SimpleCNN', in_channels=1, channels=8, num_convs=2,
-             num_classes=10)
+model = dict(
+    type='SimpleCNN', in_channels=1, channels=8, num_convs=2, num_classes=10)
 
 default_hooks = dict(logger=dict(interval=10))

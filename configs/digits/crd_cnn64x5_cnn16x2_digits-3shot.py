@@ -19,7 +19,14 @@ model = dict(
         # n_data: the 30 images of the training set (indices are
         # sample_idx, which RepeatDataset keeps)
         loss=[
-            dict(type='CRDLoss', in_channels=16, out_channels=64, n_data=30,
-                 feat_dim=128, nce_k=256, tau=0.07, nce_m=0.5)
+            dict(
+                type='CRDLoss',
+                in_channels=16,
+                out_channels=64,
+                n_data=30,
+                feat_dim=128,
+                nce_k=256,
+                tau=0.07,
+                nce_m=0.5)
         ],
         weights=[0.8]))

@@ -11,9 +11,7 @@
 # lr_S 2e-3, 200 x 120 steps) does not fit a CPU-minutes budget: here 20 x 40
 # steps of batch 64 with lr_G 1e-3, lr_S 0.03 and a cosine schedule, chosen
 # on this data (lr_G 0.2 stalled at ~20-30% test top-1 in 400-600 steps).
-_base_ = [
-    '../_base_/datasets/digits_bs64.py', '../_base_/default_runtime.py'
-]
+_base_ = ['../_base_/datasets/digits_bs64.py', '../_base_/default_runtime.py']
 
 teacher_ckpt = 'work_dirs/cnn64x5_digits/epoch_30.pth'
 steps_per_epoch = 40  # 800 steps in all
@@ -21,14 +19,20 @@ steps_per_epoch = 40  # 800 steps in all
 model = dict(
     type='DAFLDistill',
     architecture=dict(
-        type='SimpleCNN', in_channels=1, channels=8, num_convs=2,
+        type='SimpleCNN',
+        in_channels=1,
+        channels=8,
+        num_convs=2,
         num_classes=10),
     teacher=dict(
-        type='SimpleCNN', in_channels=1, channels=64, num_convs=5,
+        type='SimpleCNN',
+        in_channels=1,
+        channels=64,
+        num_convs=5,
         num_classes=10),
     teacher_ckpt=teacher_ckpt,
-    generator=dict(type='DAFLGenerator', latent_dim=100, img_size=8,
-                   channels=1),
+    generator=dict(
+        type='DAFLGenerator', latent_dim=100, img_size=8, channels=1),
     batch_size=64,
     one_hot_weight=1.0,
     activation_weight=0.1,

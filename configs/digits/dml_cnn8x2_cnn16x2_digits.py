@@ -12,10 +12,18 @@ _base_ = [
 model = dict(
     type='MutualLearning',
     students=[
-        dict(type='SimpleCNN', in_channels=1, channels=8, num_convs=2,
-             num_classes=10),
-        dict(type='SimpleCNN', in_channels=1, channels=16, num_convs=2,
-             num_classes=10),
+        dict(
+            type='SimpleCNN',
+            in_channels=1,
+            channels=8,
+            num_convs=2,
+            num_classes=10),
+        dict(
+            type='SimpleCNN',
+            in_channels=1,
+            channels=16,
+            num_convs=2,
+            num_classes=10),
     ],
     kl_loss=dict(type='KDLoss', tau=1.0))
 

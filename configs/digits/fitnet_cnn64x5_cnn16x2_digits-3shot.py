@@ -18,8 +18,13 @@ model = dict(
         student_distill_layer=['avgpool'],
         teacher_distill_layer=['avgpool'],
         connectors=[
-            dict(type='ConvBNConnector', in_channels=16, out_channels=64,
-                 kernel_size=1, norm=True, act=False)
+            dict(
+                type='ConvBNConnector',
+                in_channels=16,
+                out_channels=64,
+                kernel_size=1,
+                norm=True,
+                act=False)
         ],
         loss=[dict(type='FitNetLoss')],
         weights=[10.0]))

@@ -18,10 +18,16 @@ teacher_ckpt = 'work_dirs/cnn64x5_digits/epoch_30.pth'
 model = dict(
     type='SingleTeacherDistill',
     architecture=dict(
-        type='SimpleCNN', in_channels=1, channels=16, num_convs=2,
+        type='SimpleCNN',
+        in_channels=1,
+        channels=16,
+        num_convs=2,
         num_classes=10),
     teacher=dict(
-        type='SimpleCNN', in_channels=1, channels=64, num_convs=5,
+        type='SimpleCNN',
+        in_channels=1,
+        channels=64,
+        num_convs=5,
         num_classes=10),
     teacher_ckpt=teacher_ckpt,
     student_loss_weight=0.1,

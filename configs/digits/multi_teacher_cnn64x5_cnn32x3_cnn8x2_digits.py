@@ -15,16 +15,27 @@ _base_ = [
 model = dict(
     type='MultiTeacherDistill',
     architecture=dict(
-        type='SimpleCNN', in_channels=1, channels=8, num_convs=2,
+        type='SimpleCNN',
+        in_channels=1,
+        channels=8,
+        num_convs=2,
         num_classes=10),
     teachers=dict(
         cnn64x5=dict(
-            model=dict(type='SimpleCNN', in_channels=1, channels=64,
-                       num_convs=5, num_classes=10),
+            model=dict(
+                type='SimpleCNN',
+                in_channels=1,
+                channels=64,
+                num_convs=5,
+                num_classes=10),
             ckpt='work_dirs/cnn64x5_digits/epoch_30.pth'),
         cnn32x3=dict(
-            model=dict(type='SimpleCNN', in_channels=1, channels=32,
-                       num_convs=3, num_classes=10),
+            model=dict(
+                type='SimpleCNN',
+                in_channels=1,
+                channels=32,
+                num_convs=3,
+                num_classes=10),
             ckpt='work_dirs/cnn32x3_digits/epoch_30.pth')),
     student_loss_weight=0.1,
     distiller=dict(

@@ -15,7 +15,10 @@ _base_ = [
 model = dict(
     type='SelfDistill',
     architecture=dict(
-        type='SimpleCNN', in_channels=1, channels=8, num_convs=4,
+        type='SimpleCNN',
+        in_channels=1,
+        channels=8,
+        num_convs=4,
         num_classes=10),
     # layer1/2 run at 8x8, layer3/4 at 4x4; the deepest feature at 2x2
     aux_heads=[

@@ -33,10 +33,7 @@ auto_scale_lr = dict(enable=False, base_batch_size=64)
 
 # RecipeHook logs the effective recipe and stops a run that differs from
 # the declared one below (--cfg-options recipe.mismatch=warn to train it)
-custom_hooks = [
-    dict(type='EvaluateEachStudentHook'),
-    dict(type='RecipeHook')
-]
+custom_hooks = [dict(type='EvaluateEachStudentHook'), dict(type='RecipeHook')]
 
 # the setting this config declares (see metafile.yml)
 recipe = dict(

@@ -3,6 +3,7 @@ import contextlib
 import copy
 import io
 from typing import Optional, Tuple
+
 from mmkd.structures import ClsDataSample
 
 

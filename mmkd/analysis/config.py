@@ -4,9 +4,9 @@ import copy
 import os.path as osp
 
 from mmkd.cli.cli import merge_cfg_options, read_config
-from mmkd.utils.config_check import resolve_config_path
 from mmkd.models.distillers import compact_to_explicit
 from mmkd.registry import MODELS
+from mmkd.utils.config_check import resolve_config_path
 
 
 def _abs_config_path(path: str) -> str:
@@ -35,8 +35,7 @@ def load_distill_config(args):
         model = cfg.get('model')
         if not isinstance(model, dict) or not all(
                 key in model for key in ('architecture', 'teacher')):
-            model_type = model.get('type') if isinstance(model,
-                                                         dict) else None
+            model_type = model.get('type') if isinstance(model, dict) else None
             raise ValueError(
                 f'{args.config} is not a distillation config: its model '
                 f'(type={model_type!r}) has no architecture and teacher. '
@@ -80,7 +79,8 @@ def build_models(cfg):
     # (assigned, not merged: the config's distiller is replaced)
     model_cfg['distiller'] = dict(type='mmkd.ConfigurableDistiller')
     model_cfg.update(
-        teacher_ckpt=None, teacher_ckpt_optional=True,
+        teacher_ckpt=None,
+        teacher_ckpt_optional=True,
         teacher_early_stop=False)
     if cfg.get('data_preprocessor') is not None:  # as the Runner does
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)

@@ -6,11 +6,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from mmkd.models.distillers.loss_signature import (declared_ground_truth,
+                                                   loss_class)
+from mmkd.models.recorders import RecorderManager
+from mmkd.registry import MODELS
 from .rules import LOSS_RULES
 from .suggest import _connector, format_cfg
-from mmkd.models.distillers.loss_signature import declared_ground_truth, loss_class
-from mmkd.registry import MODELS
-from mmkd.models.recorders import RecorderManager
 
 
 @dataclass
@@ -106,10 +107,11 @@ def _endpoint(spec: dict, recorders: DistillRecorders) -> Endpoint:
     side = 'student' if spec.get('from_student') else 'teacher'
     name = spec.get('recorder')
     cfg = recorders.cfgs.get((side, name), {})
-    point = Endpoint(
-        side, name, cfg.get('source', '?'), cfg.get('type', 'ModuleOutputs'),
-        _module_of(cfg) if cfg else None, spec.get('record_idx', 0),
-        spec.get('data_idx'), spec.get('connector'))
+    point = Endpoint(side, name, cfg.get('source', '?'),
+                     cfg.get('type', 'ModuleOutputs'),
+                     _module_of(cfg) if cfg else None,
+                     spec.get('record_idx', 0), spec.get('data_idx'),
+                     spec.get('connector'))
     if (side, name) in recorders.problems:
         point.problem = 'see "Problems with the distilled layers" above'
     elif (side, name) not in recorders.managers:
@@ -120,23 +122,22 @@ def _endpoint(spec: dict, recorders: DistillRecorders) -> Endpoint:
 def loss_edges(explicit: dict, recorders: DistillRecorders) -> List[LossEdge]:
     """Each loss with the tensors it reads, their shapes and what its
     connectors make of them."""
-    from mmengine.registry import DefaultScope
-
     import torch
+    from mmengine.registry import DefaultScope
     edges = []
     for name, loss_cfg in explicit['distill_losses'].items():
         try:
             cls = loss_class(name, loss_cfg)
             type_name = cls.__name__
             declared = declared_ground_truth(cls)
-            default = inspect.signature(cls.__init__).parameters.get(
-                'loss_weight')
+            default = inspect.signature(
+                cls.__init__).parameters.get('loss_weight')
             weight = loss_cfg.get(
-                'loss_weight', default.default if default is not None and
-                default.default is not inspect.Parameter.empty else None)
+                'loss_weight', default.default if default is not None
+                and default.default is not inspect.Parameter.empty else None)
         except (KeyError, TypeError, ValueError):
-            type_name, weight = str(loss_cfg.get('type')), loss_cfg.get(
-                'loss_weight')
+            type_name, weight = str(
+                loss_cfg.get('type')), loss_cfg.get('loss_weight')
             declared = {}
         edge = LossEdge(name, type_name, weight)
         mapping = dict(explicit['loss_forward_mappings'].get(name, {}))
@@ -151,8 +152,8 @@ def loss_edges(explicit: dict, recorders: DistillRecorders) -> List[LossEdge]:
                                        f'{one["data_samples"]}')
                     continue
                 point = _endpoint(one, recorders)
-                (edge.students if point.side == 'student' else
-                 edge.teachers).append(point)
+                (edge.students
+                 if point.side == 'student' else edge.teachers).append(point)
                 if point.problem:
                     continue
                 manager = recorders.managers[point.side, point.recorder]

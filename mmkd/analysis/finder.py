@@ -2,6 +2,7 @@
 what the config distills and what a loss could pair."""
 import os.path as osp
 
+from mmkd.utils import install_safe_checkpoint_loader
 from .batch import make_batch
 from .config import build_models, explicit_form, load_distill_config
 from .edges import DistillRecorders, loss_edges
@@ -11,7 +12,6 @@ from .report import (fmt_shape, marks_by_module, print_distillation,
                      print_modules, print_suggestions)
 from .rules import _DEFAULT_RULE, LOSS_RULES
 from .suggest import candidates, resolve_loss_type, suggest
-from mmkd.utils import install_safe_checkpoint_loader
 
 
 def find_layers(args) -> None:
@@ -30,8 +30,8 @@ def find_layers(args) -> None:
     import torch
     torch.manual_seed(0)
     install_safe_checkpoint_loader()
-    explicit = explicit_form(cfg.model.get('distiller') if has_distiller
-                             else None)
+    explicit = explicit_form(
+        cfg.model.get('distiller') if has_distiller else None)
     student, teacher, preprocessor = build_models(cfg)
     inputs, samples, source = make_batch(cfg, student, preprocessor, args)
     print(f'config: {args.config or f"{args.student} + {args.teacher}"}')
@@ -57,8 +57,8 @@ def find_layers(args) -> None:
         print_modules(runs[side], args.depth,
                       marks_by_module(edges, recorders, side), suggested,
                       recorders.module_names(side, 'ModuleInputs'))
-    legend = (['* distilled by the config'] if has_distiller else []) + (
-        [f'+ suggested for --loss {args.loss}'] if pairs else [])
+    legend = (['* distilled by the config'] if has_distiller else
+              []) + ([f'+ suggested for --loss {args.loss}'] if pairs else [])
     if legend:
         print('\n' + ', '.join(legend))
     if recorders.problems:
@@ -70,9 +70,8 @@ def find_layers(args) -> None:
     if loss_cls is not None:
         models = None
         if args.student is not None:  # the snippet is the whole model
-            models = tuple(
-                path if '::' in path else osp.abspath(path)
-                for path in (args.student, args.teacher))
+            models = tuple(path if '::' in path else osp.abspath(path)
+                           for path in (args.student, args.teacher))
         print_suggestions(args.loss, loss_cls, rule, pairs, notes, models)
     if args.out_graph:
         draw_graph(args.out_graph, runs['student'], runs['teacher'], edges,

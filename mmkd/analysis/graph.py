@@ -2,11 +2,10 @@
 import math
 from typing import Dict, List, Optional, Sequence
 
-from .recording import ModelRun
 from .edges import Endpoint, LossEdge
-from .suggest import Suggestion
+from .recording import ModelRun
 from .report import fmt_shape
-
+from .suggest import Suggestion
 
 NOT_RUN = "did not run ('tensor' mode)"
 # characters of 7-point monospace that fit a box (0.24 of a 13-inch figure)
@@ -38,10 +37,10 @@ def _graph_boxes(run: ModelRun, extra: Sequence[str]) -> List[tuple]:
     boxes = []
     for top in sorted(finished, key=finished.get):
         boxes.append((top, _box_label(run, top), 0))
-        inner = sorted((n for n in set(extra)
-                        if n.split('.')[0] == top and n != top),
-                       key=lambda n: run.records[n].order
-                       if n in run.records else math.inf)
+        inner = sorted(
+            (n for n in set(extra) if n.split('.')[0] == top and n != top),
+            key=lambda n: run.records[n].order
+            if n in run.records else math.inf)
         boxes += [(n, _box_label(run, n), 1) for n in inner]
     known = {b[0] for b in boxes}
     boxes += [(n, _box_label(run, n), 0) for n in extra if n not in known]
@@ -72,8 +71,8 @@ def _box_label(run: ModelRun, name: str) -> str:
 
 def draw_graph(path: str, student: ModelRun, teacher: ModelRun,
                edges: List[LossEdge], explicit: dict,
-               suggestions: List[Suggestion], loss_name: Optional[str]
-               ) -> None:
+               suggestions: List[Suggestion],
+               loss_name: Optional[str]) -> None:
     """Student and teacher stages side by side, the recorded tensors, the
     connectors and the losses with their weights."""
     import matplotlib
@@ -97,20 +96,20 @@ def draw_graph(path: str, student: ModelRun, teacher: ModelRun,
                 t_text = _shape_text(t)
                 if t is not None and t.connector and t_text:
                     t_text += f' via {t.connector}'
-                links.append((s.module if s else None, conn, label,
-                              t.module if t else None, '-',
-                              _shape_text(s), t_text))
+                links.append(
+                    (s.module if s else None, conn, label,
+                     t.module if t else None, '-', _shape_text(s), t_text))
     if not edges:
         for pair in suggestions:
             if pair.note:
                 continue
             conn = pair.connector and (
                 pair.connector['type'] + '\n' +
-                ', '.join(f'{k}={v}' for k, v in pair.connector.items()
-                          if k != 'type'))
-            links.append((pair.student.name, conn,
-                          f'{loss_name}\n(suggested)', pair.teacher.name,
-                          '--', pair.student.label, pair.teacher.label))
+                ', '.join(f'{k}={v}'
+                          for k, v in pair.connector.items() if k != 'type'))
+            links.append((pair.student.name, conn, f'{loss_name}\n(suggested)',
+                          pair.teacher.name, '--', pair.student.label,
+                          pair.teacher.label))
 
     s_boxes = _graph_boxes(student, [lk[0] for lk in links if lk[0]])
     t_boxes = _graph_boxes(teacher, [lk[3] for lk in links if lk[3]])
@@ -125,23 +124,37 @@ def draw_graph(path: str, student: ModelRun, teacher: ModelRun,
     recorded_t = {lk[3] for lk in links}
 
     def place(boxes, x, recorded, title):
-        ax.text(x + box_w / 2, -0.6, title, ha='center', va='center',
-                fontsize=11, weight='bold')
+        ax.text(
+            x + box_w / 2,
+            -0.6,
+            title,
+            ha='center',
+            va='center',
+            fontsize=11,
+            weight='bold')
         pos = {}
         for i, (name, label, indent) in enumerate(boxes):
             y = i * rows / max(len(boxes), 1) + 0.1
             bx = x + 0.02 * indent
             color = '#f6c177' if name in recorded else '#dfe7f2'
             idle = label.endswith(NOT_RUN)
-            ax.add_patch(FancyBboxPatch(
-                (bx, y), box_w - 0.02 * indent, 0.7,
-                boxstyle='round,pad=0.005', fc='#f2f2f2' if idle else color,
-                ec='#999999' if idle else '#555555', lw=0.8,
-                ls='--' if idle else '-'))
-            ax.text(bx + 0.008, y + 0.35,
-                    _fit(label, BOX_CHARS - 2 * indent), va='center',
-                    fontsize=7, family='monospace',
-                    color='#777777' if idle else 'black')
+            ax.add_patch(
+                FancyBboxPatch((bx, y),
+                               box_w - 0.02 * indent,
+                               0.7,
+                               boxstyle='round,pad=0.005',
+                               fc='#f2f2f2' if idle else color,
+                               ec='#999999' if idle else '#555555',
+                               lw=0.8,
+                               ls='--' if idle else '-'))
+            ax.text(
+                bx + 0.008,
+                y + 0.35,
+                _fit(label, BOX_CHARS - 2 * indent),
+                va='center',
+                fontsize=7,
+                family='monospace',
+                color='#777777' if idle else 'black')
             pos[name] = (bx, y + 0.35, box_w - 0.02 * indent)
         return pos
 
@@ -149,12 +162,22 @@ def draw_graph(path: str, student: ModelRun, teacher: ModelRun,
                   f'student: {type(student.model).__name__}')
     t_pos = place(t_boxes, t_x, recorded_t,
                   f'teacher: {type(teacher.model).__name__}')
-    ax.text(l_x + 0.06, -0.6, 'connectors and losses', ha='center',
-            va='center', fontsize=11, weight='bold')
+    ax.text(
+        l_x + 0.06,
+        -0.6,
+        'connectors and losses',
+        ha='center',
+        va='center',
+        fontsize=11,
+        weight='bold')
 
     def arrow(start, end, style, text=None):
-        ax.annotate('', xy=end, xytext=start, arrowprops=dict(
-            arrowstyle='->', lw=0.9, ls=style, color='#444444'))
+        ax.annotate(
+            '',
+            xy=end,
+            xytext=start,
+            arrowprops=dict(
+                arrowstyle='->', lw=0.9, ls=style, color='#444444'))
         if text:  # the recorded shape, on the arrow near the loss it
             # reaches: arrows that leave one box (per-level pairs) end at
             # different losses, so their labels do not pile up
@@ -162,9 +185,15 @@ def draw_graph(path: str, student: ModelRun, teacher: ModelRun,
             x = end[0] + (-0.012 if left else 0.012)
             y = end[1] + (start[1] - end[1]) * 0.012 / max(
                 abs(end[0] - start[0]), 1e-6) - 0.08
-            ax.text(x, y, text, fontsize=6, ha='right' if left else 'left',
-                    va='bottom', color='#333333',
-                    bbox=dict(fc='white', ec='none', pad=0.5))
+            ax.text(
+                x,
+                y,
+                text,
+                fontsize=6,
+                ha='right' if left else 'left',
+                va='bottom',
+                color='#333333',
+                bbox=dict(fc='white', ec='none', pad=0.5))
 
     # losses: near their inputs, at least one row apart
     wanted = []
@@ -180,17 +209,27 @@ def draw_graph(path: str, student: ModelRun, teacher: ModelRun,
     for i, lk in enumerate(links):
         s_mod, conn, label, t_mod, style, s_text, t_text = lk
         y = placed[i]
-        ax.add_patch(FancyBboxPatch((l_x, y - 0.3), 0.16, 0.6,
-                                    boxstyle='round,pad=0.005', fc='#e8d5f2',
-                                    ec='#555555', lw=0.8))
+        ax.add_patch(
+            FancyBboxPatch((l_x, y - 0.3),
+                           0.16,
+                           0.6,
+                           boxstyle='round,pad=0.005',
+                           fc='#e8d5f2',
+                           ec='#555555',
+                           lw=0.8))
         ax.text(l_x + 0.08, y, label, ha='center', va='center', fontsize=7)
         target = (l_x, y)
         if conn:
-            ax.add_patch(FancyBboxPatch((c_x, y - 0.3), 0.14, 0.6,
-                                        boxstyle='round,pad=0.005',
-                                        fc='#cfe8cf', ec='#555555', lw=0.8))
-            ax.text(c_x + 0.07, y, conn, ha='center', va='center',
-                    fontsize=6.5)
+            ax.add_patch(
+                FancyBboxPatch((c_x, y - 0.3),
+                               0.14,
+                               0.6,
+                               boxstyle='round,pad=0.005',
+                               fc='#cfe8cf',
+                               ec='#555555',
+                               lw=0.8))
+            ax.text(
+                c_x + 0.07, y, conn, ha='center', va='center', fontsize=6.5)
             arrow((c_x + 0.14, y), target, style)
             target = (c_x, y)
         if s_mod in s_pos:

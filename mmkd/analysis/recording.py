@@ -3,7 +3,6 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-
 Shape = Tuple[int, ...]
 
 
@@ -94,9 +93,10 @@ def run_model(model, role: str, inputs, data_samples) -> ModelRun:
                 return
             ref = weakref.ref(output) if isinstance(output,
                                                     torch.Tensor) else None
-            records[name] = ModuleRecord(name, type(module).__name__,
-                                         counter[0], flatten_output(output),
-                                         ref, flatten_output(args))
+            records[name] = ModuleRecord(name,
+                                         type(module).__name__, counter[0],
+                                         flatten_output(output), ref,
+                                         flatten_output(args))
 
         return record
 
@@ -118,8 +118,10 @@ def run_model(model, role: str, inputs, data_samples) -> ModelRun:
     run = ModelRun(role, model, tuple(inputs.shape), records,
                    flatten_output(output))
     if isinstance(output, torch.Tensor):
-        hits = [r.name for r in records.values()
-                if r.ref is not None and r.ref() is output]
+        hits = [
+            r.name for r in records.values()
+            if r.ref is not None and r.ref() is output
+        ]
         if hits:
             run.logits = max(hits, key=lambda n: n.count('.'))
     for record in records.values():

@@ -2,9 +2,9 @@
 the suggestions."""
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .rules import LossRule
-from .recording import ModelRun
 from .edges import DistillRecorders, Endpoint, LossEdge, _module_of
+from .recording import ModelRun
+from .rules import LossRule
 from .suggest import Suggestion, format_cfg, snippet
 
 
@@ -42,19 +42,23 @@ def marks_by_module(edges: List[LossEdge], recorders: DistillRecorders,
     return marks
 
 
-def print_modules(run: ModelRun, depth: int, marks: Dict[str, List[str]],
-                  suggested: Sequence[str] = (),
-                  input_names: Sequence[str] = ()) -> None:
+def print_modules(
+    run: ModelRun,
+    depth: int,
+    marks: Dict[str, List[str]],
+    suggested: Sequence[str] = (),
+    input_names: Sequence[str] = ()
+) -> None:
     model = run.model
     params = sum(p.numel() for p in model.parameters()) / 1e6
     print(f'\n{run.role}: {type(model).__name__} ({params:.2f} M parameters)'
-          f', input {fmt_shape(run.input_shape)}, output '
-          + ', '.join(fmt_shape(s) for _, s in run.output[:4]) +
+          f', input {fmt_shape(run.input_shape)}, output ' +
+          ', '.join(fmt_shape(s) for _, s in run.output[:4]) +
           (' ...' if len(run.output) > 4 else ''))
     names = [
         n for n, _ in model.named_modules()
-        if n and not n.startswith('data_preprocessor')
-        and (n.count('.') < depth or n in marks or n in suggested)
+        if n and not n.startswith('data_preprocessor') and (
+            n.count('.') < depth or n in marks or n in suggested)
     ]
     width = min(max([len(n) for n in names] + [6]) + 2, 48)
     print(f'  {"module":<{width}}{"type":<22}{"output":<28}{"C":>5}'

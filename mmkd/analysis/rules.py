@@ -27,47 +27,67 @@ _LOGITS = LossRule('logits with logits; shapes must match', ('logits', ),
                    'same')
 _MAPS = LossRule('feature maps of the same shape (a connector adapts them)',
                  ('stages', 'levels', 'dense_logits'), 'shape')
-_FEATURES = LossRule(
-    'features of the same shape (a connector adapts them)',
-    ('stages', 'levels', 'embedding'), 'shape')
+_FEATURES = LossRule('features of the same shape (a connector adapts them)',
+                     ('stages', 'levels', 'embedding'), 'shape')
 _ATTENTION = LossRule(
     'feature maps of the same size; channel counts may differ',
     ('stages', 'levels'), 'size')
-_RELATION = LossRule(
-    'per-sample features of any shape (batch relations)',
-    ('stages', 'embedding'), 'none')
+_RELATION = LossRule('per-sample features of any shape (batch relations)',
+                     ('stages', 'embedding'), 'none')
 _EMBEDDING = LossRule('per-sample embeddings of any size', ('embedding', ),
                       'none')
 
 LOSS_RULES: Dict[str, LossRule] = {
-    'KDLoss': _LOGITS,
-    'DKDLoss': _LOGITS,
-    'DISTLoss': _LOGITS,
-    'WSLDLoss': _LOGITS,
-    'LogitStandardKDLoss': _LOGITS,
-    'PixelWiseKDLoss': LossRule(
-        'segmentation logits with logits; class counts must match',
-        ('dense_logits', ), 'size'),
-    'ChannelWiseDivergence': _MAPS,
-    'PKDLoss': LossRule(_MAPS.kind, ('levels', 'stages'), 'shape'),
-    'ABLoss': LossRule(_MAPS.kind, ('stages', ), 'shape'),
-    'OFDLoss': LossRule(_MAPS.kind, ('stages', ), 'shape'),
-    'FBKDLoss': LossRule(_MAPS.kind, ('stages', 'levels'), 'shape'),
-    'ICKDLoss': LossRule(_MAPS.kind, ('stages', 'levels'), 'shape'),
-    'MGDLoss': LossRule('feature maps of the same size, through MGDConnector',
-                        ('levels', 'stages'), 'mgd'),
-    'L2Loss': _FEATURES,
-    'L1Loss': _FEATURES,
-    'ATLoss': _ATTENTION,
-    'NSTLoss': _ATTENTION,
-    'VIDLoss': LossRule(
+    'KDLoss':
+    _LOGITS,
+    'DKDLoss':
+    _LOGITS,
+    'DISTLoss':
+    _LOGITS,
+    'WSLDLoss':
+    _LOGITS,
+    'LogitStandardKDLoss':
+    _LOGITS,
+    'PixelWiseKDLoss':
+    LossRule('segmentation logits with logits; class counts must match',
+             ('dense_logits', ), 'size'),
+    'ChannelWiseDivergence':
+    _MAPS,
+    'PKDLoss':
+    LossRule(_MAPS.kind, ('levels', 'stages'), 'shape'),
+    'ABLoss':
+    LossRule(_MAPS.kind, ('stages', ), 'shape'),
+    'OFDLoss':
+    LossRule(_MAPS.kind, ('stages', ), 'shape'),
+    'FBKDLoss':
+    LossRule(_MAPS.kind, ('stages', 'levels'), 'shape'),
+    'ICKDLoss':
+    LossRule(_MAPS.kind, ('stages', 'levels'), 'shape'),
+    'MGDLoss':
+    LossRule('feature maps of the same size, through MGDConnector',
+             ('levels', 'stages'), 'mgd'),
+    'L2Loss':
+    _FEATURES,
+    'L1Loss':
+    _FEATURES,
+    'ATLoss':
+    _ATTENTION,
+    'NSTLoss':
+    _ATTENTION,
+    'VIDLoss':
+    LossRule(
         'feature maps of the same size; the loss maps the channels '
         '(in_channels, mid_channels, out_channels)', ('stages', ), 'size'),
-    'SPLoss': _RELATION,
-    'RKDLoss': _EMBEDDING,
-    'PKTLoss': _EMBEDDING,
-    'CCLoss': _EMBEDDING,
-    'CRDLoss': _EMBEDDING,
+    'SPLoss':
+    _RELATION,
+    'RKDLoss':
+    _EMBEDDING,
+    'PKTLoss':
+    _EMBEDDING,
+    'CCLoss':
+    _EMBEDDING,
+    'CRDLoss':
+    _EMBEDDING,
 }
 _DEFAULT_RULE = LossRule(
     'no rule for this loss: feature pairs by the FitNet rule are shown',

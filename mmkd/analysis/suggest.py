@@ -5,11 +5,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from .rules import LossRule, _STUDENT_WIDTH_ARGS, _TEACHER_WIDTH_ARGS
-from .recording import ModelRun
-from mmkd.registry import MODELS
-from mmkd.models.distillers import known_loss_names
 import mmkd.models  # noqa: F401  registers the losses
+from mmkd.models.distillers import known_loss_names
+from mmkd.registry import MODELS
+from .recording import ModelRun
+from .rules import _STUDENT_WIDTH_ARGS, _TEACHER_WIDTH_ARGS, LossRule
 
 
 @dataclass
@@ -26,8 +26,8 @@ class Feature:
     def layer(self):
         """The compact form's layer entry."""
         if self.inputs:
-            return dict(type='ModuleInputs', source=self.name,
-                        data_idx=self.data_idx)
+            return dict(
+                type='ModuleInputs', source=self.name, data_idx=self.data_idx)
         if self.data_idx is None:
             return self.name
         return dict(source=self.name, data_idx=self.data_idx)
@@ -49,16 +49,17 @@ class Candidates:
 
 
 def _is_vector(shape) -> bool:
-    return isinstance(shape, tuple) and (len(shape) == 2 or (
-        len(shape) == 4 and shape[2:] == (1, 1)))
+    return isinstance(shape,
+                      tuple) and (len(shape) == 2 or
+                                  (len(shape) == 4 and shape[2:] == (1, 1)))
 
 
 def _is_stem(name: str, containers: set) -> bool:
     """A stem output, not a stage: a module named ``stem*``, or, next to
     stages that are blocks of layers (``layer1``), a single layer
     (``conv1``, ``bn1``, ``relu``, ``maxpool``)."""
-    return name.split('.')[-1].startswith('stem') or bool(
-        containers) and name not in containers
+    return name.split('.')[-1].startswith(
+        'stem') or bool(containers) and name not in containers
 
 
 def candidates(run: ModelRun) -> Candidates:
@@ -75,7 +76,8 @@ def candidates(run: ModelRun) -> Candidates:
         and '.' not in r.name[len(root):] and r.name != run.logits
     ]
     containers = {
-        name for name in children
+        name
+        for name in children
         if name in modules and any(True for _ in modules[name].children())
     }
     for rec in once:
@@ -105,8 +107,12 @@ def candidates(run: ModelRun) -> Candidates:
             len(logits_in[0][1]) == 2:  # a classifier's (N, D) features
         return Candidates(
             stages, levels, logits,
-            Feature(run.logits, 'embedding', logits_in[0][1], data_idx=0,
-                    inputs=True))
+            Feature(
+                run.logits,
+                'embedding',
+                logits_in[0][1],
+                data_idx=0,
+                inputs=True))
     limit = run.records[run.logits].order if run.logits else math.inf
     for rec in once:
         shape = rec.tensor_shape
@@ -141,10 +147,14 @@ def _connector(fix: str, s_shape, t_shape) -> Tuple[Optional[dict], str]:
             return None, 'MGD needs feature maps of the same size'
         names = inspect.signature(MODELS.get('MGDConnector')).parameters
         if 'in_channels' in names:  # the one vocabulary
-            return dict(type='MGDConnector', in_channels=s_shape[1],
-                        out_channels=t_shape[1]), ''
-        return dict(type='MGDConnector', student_channels=s_shape[1],
-                    teacher_channels=t_shape[1]), ''
+            return dict(
+                type='MGDConnector',
+                in_channels=s_shape[1],
+                out_channels=t_shape[1]), ''
+        return dict(
+            type='MGDConnector',
+            student_channels=s_shape[1],
+            teacher_channels=t_shape[1]), ''
     if fix == 'size':
         if both_maps and s_shape[2:] != t_shape[2:]:
             return dict(type='ResizeConnector'), ''
@@ -152,14 +162,18 @@ def _connector(fix: str, s_shape, t_shape) -> Tuple[Optional[dict], str]:
     # fix == 'shape'; LinearEmbedConnector gives (N, D): for a 2-D teacher
     if _is_vector(s_shape) and len(t_shape) == 2 and \
             _width(s_shape) != t_shape[1]:
-        return dict(type='LinearEmbedConnector', in_channels=_width(s_shape),
-                    out_channels=t_shape[1]), ''
+        return dict(
+            type='LinearEmbedConnector',
+            in_channels=_width(s_shape),
+            out_channels=t_shape[1]), ''
     if not both_maps:
         return None, (f'not comparable: a {len(s_shape)}-D and a '
                       f'{len(t_shape)}-D tensor')
     if s_shape[1] != t_shape[1]:
-        cfg = dict(type='ConvBNConnector', in_channels=s_shape[1],
-                   out_channels=t_shape[1])
+        cfg = dict(
+            type='ConvBNConnector',
+            in_channels=s_shape[1],
+            out_channels=t_shape[1])
         if s_shape[2:] != t_shape[2:]:
             cfg['resize'] = True
         return cfg, ''
@@ -178,9 +192,7 @@ def _pair(rule: LossRule, s: Feature, t: Feature) -> List[Suggestion]:
     if s.kind != 'levels':
         cfg, note = _connector(rule.fix, s.shape, t.shape)
         return [Suggestion(s, t, cfg, note)]
-    per_level = [
-        _connector(rule.fix, a, b) for a, b in zip(s.shape, t.shape)
-    ]
+    per_level = [_connector(rule.fix, a, b) for a, b in zip(s.shape, t.shape)]
     if all(cfg is None and not note for cfg, note in per_level):
         return [Suggestion(s, t, None)]
     # a connector adapts one tensor: one pair per level
@@ -258,16 +270,16 @@ def loss_init_args(cls, pair: Suggestion) -> Dict[str, Any]:
     for param in params:
         # required, or one of the channel names given as None (a loss that
         # still accepts the deprecated spellings in their place)
-        wanted = param.default is param.empty or (
-            param.default is None and param.name in _CHANNEL_ARGS)
+        wanted = param.default is param.empty or (param.default is None and
+                                                  param.name in _CHANNEL_ARGS)
         if not wanted or param.kind in (param.VAR_POSITIONAL,
                                         param.VAR_KEYWORD):
             continue
         s_shape, t_shape = pair.student.shape, pair.teacher.shape
         if param.name in student_args and isinstance(s_shape, tuple):
             out[param.name] = _width(s_shape)
-        elif (param.name in _TEACHER_WIDTH_ARGS or param.name
-              == 'in_channels') and isinstance(t_shape, tuple):
+        elif (param.name in _TEACHER_WIDTH_ARGS
+              or param.name == 'in_channels') and isinstance(t_shape, tuple):
             out[param.name] = _width(t_shape)
         else:
             out[param.name] = None

@@ -57,9 +57,11 @@ def _data_samples(targets: Optional[torch.Tensor],
     label-taking losses read (``gt_label``, ``sample_idx``)."""
     if targets is None and indices is None:
         return None
-    sizes = {name: len(value) for name, value in (('targets', targets),
-                                                  ('indices', indices))
-             if value is not None}
+    sizes = {
+        name: len(value)
+        for name, value in (('targets', targets), ('indices', indices))
+        if value is not None
+    }
     if len(set(sizes.values())) > 1:
         raise ValueError(f'targets and indices differ in length: {sizes}.')
     samples = []
@@ -292,11 +294,12 @@ class Distiller(FrozenTeacherHolder, nn.Module):
         return list(self.student.parameters()) + list(
             self.distiller.parameters())
 
-    def forward(self,
-                data: Any,
-                targets: Optional[torch.Tensor] = None,
-                indices: Optional[torch.Tensor] = None
-                ) -> Tuple[Any, torch.Tensor]:
+    def forward(
+            self,
+            data: Any,
+            targets: Optional[torch.Tensor] = None,
+            indices: Optional[torch.Tensor] = None
+    ) -> Tuple[Any, torch.Tensor]:
         """Run teacher and student on ``data``.
 
         Args:
@@ -347,13 +350,15 @@ class Distiller(FrozenTeacherHolder, nn.Module):
     def show_student_net(self) -> None:
         """Print the student's layer names, marking the distilled ones."""
         layers = [
-            r.source for r in self.distiller.student_recorders.recorders.values()
+            r.source
+            for r in self.distiller.student_recorders.recorders.values()
         ]
         self._show(self.student, layers, 'Student')
 
     def show_teacher_net(self) -> None:
         """Print the teacher's layer names, marking the distilled ones."""
         layers = [
-            r.source for r in self.distiller.teacher_recorders.recorders.values()
+            r.source
+            for r in self.distiller.teacher_recorders.recorders.values()
         ]
         self._show(self.teacher, layers, 'Teacher')

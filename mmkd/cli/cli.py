@@ -28,9 +28,8 @@ from .torchrun import REPORTED_EXIT
 # mistakes in the config or the files it names: reported in one paragraph
 # when they happen while the run is set up (a RuntimeError while training is
 # a real runtime error, e.g. out of memory, and keeps its traceback)
-USER_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
-               ImportError, pickle.UnpicklingError, RuntimeError,
-               PermissionError)
+USER_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError, ImportError,
+               pickle.UnpicklingError, RuntimeError, PermissionError)
 
 
 class Phase:
@@ -176,9 +175,10 @@ def report_and_exit(tool: str, err: BaseException) -> None:
     if processes > 1 and rank != 0:
         time.sleep(OTHER_RANKS_WAIT_S)
     where = f' (rank {rank})' if processes > 1 and rank != 0 else ''
-    print(f'{tool}: error{where}: {type(err).__name__}: {err}\n'
-          '(set MMKD_TRACEBACK=1 for the full traceback)',
-          file=sys.stderr)
+    print(
+        f'{tool}: error{where}: {type(err).__name__}: {err}\n'
+        '(set MMKD_TRACEBACK=1 for the full traceback)',
+        file=sys.stderr)
     if processes == 1:
         sys.exit(1)
     logging.shutdown()

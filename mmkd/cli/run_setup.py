@@ -11,9 +11,9 @@ from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
 
 from mmkd.engine.resume import checkpoint_problem
 from mmkd.models.recorders import unwrap_model
-from mmkd.registry import LOOPS
 from mmkd.models.teacher.checkpoint import (checkpoint_state_dict,
                                             describe_mismatch)
+from mmkd.registry import LOOPS
 from mmkd.utils.checkpoint_loader import load_checkpoint_safely
 from mmkd.utils.config_check import ConfigKeyError, expression_uses
 from mmkd.utils.errors import CheckpointError
@@ -29,8 +29,8 @@ def add_run_safety(cfg: Config) -> None:
     (``FiniteLossHook``, unless the config adds its own) and rank 0's
     buffers for validation under DDP (``BroadcastBuffersHook``)."""
     checkpoint = cfg.get('default_hooks', {}).get('checkpoint')
-    if checkpoint is not None and str(checkpoint.get('type')).split(
-            '.')[-1] == 'CheckpointHook':
+    if checkpoint is not None and str(
+            checkpoint.get('type')).split('.')[-1] == 'CheckpointHook':
         checkpoint.type = 'mmkd.AtomicCheckpointHook'
     hooks = list(cfg.get('custom_hooks', None) or [])
     names = [t.split('.')[-1] for t in _hook_types(hooks)]
@@ -142,8 +142,7 @@ def strict_checkpoint_loading(runner, cfg: Config) -> None:
                 'the one the checkpoint was trained with. Only if you want '
                 'the weights listed above left at their random initial '
                 'values: load_strict=False (--cfg-options '
-                'load_strict=False) loads what matches.'
-            ) from None
+                'load_strict=False) loads what matches.') from None
 
     runner.load_checkpoint = strict_load
 

@@ -81,8 +81,8 @@ class Digits(BaseDataset):
                 f'but got {num_train!r}.')
         if num_per_class is not None:
             if (isinstance(num_per_class, bool)
-                    or not isinstance(num_per_class, (int, np.integer))
-                    or num_per_class < 1):
+                    or not isinstance(num_per_class,
+                                      (int, np.integer)) or num_per_class < 1):
                 raise ValueError('Digits: num_per_class must be a positive '
                                  f'int or None, but got {num_per_class!r}.')
             if split != 'train':
@@ -92,8 +92,8 @@ class Digits(BaseDataset):
         self.split = split
         self.num_train = int(num_train)
         self.seed = seed
-        self.num_per_class = (None if num_per_class is None else
-                              int(num_per_class))
+        self.num_per_class = (None
+                              if num_per_class is None else int(num_per_class))
         super().__init__(
             metainfo=metainfo,
             pipeline=list(pipeline),

@@ -30,7 +30,6 @@ own unpickler with the same allow-list, remains for
 Hooking this into MMEngine's ``CheckpointLoader`` is in
 :mod:`mmkd.utils.checkpoint_loader`.
 """
-import _compat_pickle
 import codecs
 import importlib
 import io
@@ -42,6 +41,7 @@ from contextlib import contextmanager
 from typing import (Any, Callable, Dict, Iterator, List, Optional, Set, Tuple,
                     Union)
 
+import _compat_pickle
 import torch
 from packaging.version import Version
 
@@ -241,9 +241,9 @@ def _refusal(message: str) -> str:
         reason = message.split('WeightsUnpickler error:', 1)[1]
     else:  # e.g. "... blocked." between torch's advice paragraphs
         paragraphs = [
-            p.strip() for p in message.split('\n\n') if p.strip()
-            and not p.strip().startswith(('Weights only load failed',
-                                          'Check the documentation'))
+            p.strip() for p in message.split('\n\n')
+            if p.strip() and not p.strip().startswith(
+                ('Weights only load failed', 'Check the documentation'))
         ]
         reason = paragraphs[0] if paragraphs else message
     reason = reason.strip().split('\n', 1)[0].split(' Please use `torch')[0]

@@ -79,10 +79,12 @@ def load_from_local(filename: str, map_location: Any = None) -> Any:
     return safe_load(filename, map_location=map_location)
 
 
-def load_from_http(filename: str,
-                   map_location: Any = None,
-                   model_dir: Optional[str] = None,
-                   progress: bool = os.isatty(0)) -> Any:
+def load_from_http(
+    filename: str,
+    map_location: Any = None,
+    model_dir: Optional[str] = None,
+    progress: bool = os.isatty(0)
+) -> Any:  # noqa: E125 (yapf's layout)
     """An http(s) URL, downloaded once into ``model_dir`` (default: torch
     hub's ``checkpoints`` folder) under a name keyed by the whole URL
     (:func:`download_cache_path`). In a distributed run rank 0 downloads
@@ -94,8 +96,7 @@ def load_from_http(filename: str,
     if world_size > 1:
         torch.distributed.barrier()
         if rank > 0:
-            checkpoint = _load_url(filename, model_dir, map_location,
-                                   progress)
+            checkpoint = _load_url(filename, model_dir, map_location, progress)
     return checkpoint
 
 
@@ -233,10 +234,10 @@ def safe_checkpoint_loading() -> Iterator[None]:
         })
 
 
-def load_checkpoint_safely(filename: str,
-                           map_location: Any = 'cpu',
-                           logger: Optional[Union[logging.Logger,
-                                                  str]] = None) -> Any:
+def load_checkpoint_safely(
+        filename: str,
+        map_location: Any = 'cpu',
+        logger: Optional[Union[logging.Logger, str]] = None) -> Any:
     """Load a checkpoint from any source MMEngine knows, safely.
 
     A local path, an ``http(s)://`` URL (cached; rank 0 downloads first in

@@ -6,17 +6,17 @@ from typing import Dict, Iterable, List, Optional
 from mmengine.config import Config
 
 # keys MMEngine's Runner.from_cfg and mmkd's tools read
-RUNNER_KEYS = (
-    'model', 'work_dir', 'train_dataloader', 'val_dataloader',
-    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr',
-    'optim_wrapper', 'param_scheduler', 'val_evaluator', 'test_evaluator',
-    'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
-    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
-    'visualizer', 'default_scope', 'randomness', 'experiment_name',
-    'model_wrapper_cfg', 'compile', 'find_unused_parameters', 'sync_bn',
-    'runner_type', 'vis_backends', 'train_pipeline', 'test_pipeline',
-    'tta_pipeline', 'tta_model', 'dataset_type', 'data_root', 'load_strict',
-    'recipe')
+RUNNER_KEYS = ('model', 'work_dir', 'train_dataloader', 'val_dataloader',
+               'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg',
+               'auto_scale_lr', 'optim_wrapper', 'param_scheduler',
+               'val_evaluator', 'test_evaluator', 'default_hooks',
+               'custom_hooks', 'data_preprocessor', 'load_from', 'resume',
+               'launcher', 'env_cfg', 'log_processor', 'log_level',
+               'visualizer', 'default_scope', 'randomness', 'experiment_name',
+               'model_wrapper_cfg', 'compile', 'find_unused_parameters',
+               'sync_bn', 'runner_type', 'vis_backends', 'train_pipeline',
+               'test_pipeline', 'tta_pipeline', 'tta_model', 'dataset_type',
+               'data_root', 'load_strict', 'recipe')
 
 
 class ConfigKeyError(KeyError):
@@ -32,8 +32,9 @@ def _edit_distance(a: str, b: str) -> int:
     for i, ca in enumerate(a, 1):
         row = [i]
         for j, cb in enumerate(b, 1):
-            row.append(min(rows[-1][j] + 1, row[j - 1] + 1,
-                           rows[-1][j - 1] + (ca != cb)))
+            row.append(
+                min(rows[-1][j] + 1, row[j - 1] + 1,
+                    rows[-1][j - 1] + (ca != cb)))
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 row[j] = min(row[j], rows[-2][j - 2] + 1)
         rows.append(row)
@@ -184,8 +185,7 @@ def expression_uses(config_path: str) -> Dict[str, List[str]]:
                 continue
             if value is None:
                 continue
-            assigned = ', '.join(
-                ast.unparse(t) for t in targets) or '?'
+            assigned = ', '.join(ast.unparse(t) for t in targets) or '?'
             where = f'{osp.basename(path)}:{node.lineno} ({assigned})'
             for name in ast.walk(value):
                 if isinstance(name, ast.Name) and \

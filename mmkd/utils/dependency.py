@@ -94,8 +94,8 @@ def mmcv_ops_problem() -> Optional[str]:
 
 
 def _missing(modules: Tuple[str, ...]) -> Tuple[str, ...]:
-    return tuple(name for name in modules
-                 if importlib.util.find_spec(name) is None)
+    return tuple(
+        name for name in modules if importlib.util.find_spec(name) is None)
 
 
 def check_core_dependencies() -> None:
@@ -152,4 +152,3 @@ def _check_task_once(scope: str) -> None:
     # the package's version only: importing mmdet.models takes seconds
     package = importlib.import_module(scope)
     check_version(scope, package, *SUPPORTED[scope])
-

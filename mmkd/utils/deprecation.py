@@ -35,7 +35,8 @@ def renamed_args(**renames: str) -> Callable[[F], F]:
                                     f'{new!r}, give only {new!r}.')
                 warnings.warn(
                     f'{owner}: {old!r} is deprecated, use {new!r}.',
-                    DeprecationWarning, stacklevel=2)
+                    DeprecationWarning,
+                    stacklevel=2)
                 kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 

@@ -41,8 +41,7 @@ def _slurm_env_to_torch_env(port: str = '29500') -> None:
     node_list = os.environ['SLURM_NODELIST']
     os.environ.setdefault(
         'MASTER_ADDR',
-        subprocess.getoutput(
-            f'scontrol show hostname {node_list} | head -n1'))
+        subprocess.getoutput(f'scontrol show hostname {node_list} | head -n1'))
     os.environ.setdefault('MASTER_PORT', port)
     os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
     os.environ['RANK'] = os.environ['SLURM_PROCID']
@@ -80,14 +79,14 @@ def setup_distributed(cfg: Config, launcher: str) -> None:
     if launcher == 'slurm':
         _slurm_env_to_torch_env(str(dist_cfg.get('port', '29500')))
     elif launcher == 'mpi':
-        os.environ.setdefault('RANK',
-                              os.environ['OMPI_COMM_WORLD_RANK'])
-        os.environ.setdefault('WORLD_SIZE',
-                              os.environ['OMPI_COMM_WORLD_SIZE'])
+        os.environ.setdefault('RANK', os.environ['OMPI_COMM_WORLD_RANK'])
+        os.environ.setdefault('WORLD_SIZE', os.environ['OMPI_COMM_WORLD_SIZE'])
         os.environ.setdefault('LOCAL_RANK',
                               os.environ['OMPI_COMM_WORLD_LOCAL_RANK'])
-    missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
-               if k not in os.environ]
+    missing = [
+        k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+        if k not in os.environ
+    ]
     if missing:
         raise RuntimeError(
             f'--launcher {launcher} needs the environment variables '

@@ -33,10 +33,7 @@ def test_stem_outputs_are_not_stages_and_unrun_heads_are_marked():
                     torch.randn(2, 3, 32, 32), None)
     stages = candidates(run).stages
     # relu (stride 2) and maxpool (stride 4) are the stem
-    assert {s: f.name for s, f in stages.items()} == {
-        4: 'layer1',
-        8: 'layer2'
-    }
+    assert {s: f.name for s, f in stages.items()} == {4: 'layer1', 8: 'layer2'}
     boxes = {name: label for name, label, _ in _graph_boxes(run, [])}
     assert boxes['aux_head'].endswith(NOT_RUN)
     assert not boxes['layer1'].endswith(NOT_RUN)
@@ -55,8 +52,12 @@ def test_loss_channel_arguments_use_the_one_vocabulary():
 
     class Mapping:  # student -> teacher, deprecated spelling still taken
 
-        def __init__(self, in_channels=None, mid_channels=None,
-                     out_channels=None, inC=None, init_pred_var=5.0):
+        def __init__(self,
+                     in_channels=None,
+                     mid_channels=None,
+                     out_channels=None,
+                     inC=None,
+                     init_pred_var=5.0):
             pass
 
     class OneWidth:

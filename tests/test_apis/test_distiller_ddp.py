@@ -13,25 +13,28 @@ pytestmark = pytest.mark.numeric
 
 def _worker(rank, world, port, out_file):
     init_gloo(rank, world, port)
-    from mmkd import Distiller
-    from mmkd.utils import teardown_distributed
-    from mmkd.registry import MODELS
     import mmkd.models  # noqa: F401
+    from mmkd import Distiller
+    from mmkd.registry import MODELS
+    from mmkd.utils import teardown_distributed
 
     torch.manual_seed(0)  # same initial weights on every rank
     student = MODELS.build(dict(type='resnet8', num_classes=10))
     teacher = MODELS.build(dict(type='resnet14', num_classes=10))
     ddp_student = torch.nn.parallel.DistributedDataParallel(student)
     distiller = Distiller({
-        'student_model': ddp_student,
-        'teacher_model': teacher,
+        'student_model':
+        ddp_student,
+        'teacher_model':
+        teacher,
         'student_distill_layer': ['layer1', 'layer2', 'layer3'],
         'teacher_distill_layer': ['layer1', 'layer2', 'layer3'],
-        'loss': [dict(type='vid', inC=c, midC=c, outC=c)
-                 for c in (16, 32, 64)],
+        'loss':
+        [dict(type='vid', inC=c, midC=c, outC=c) for c in (16, 32, 64)],
         'weights': [1, 1, 1],
         'student_out_layer': ['linear'],
-        'device': 'cpu',
+        'device':
+        'cpu',
     })
     optimizer = torch.optim.SGD(distiller.get_learnable_params(), lr=0.05)
     torch.manual_seed(100 + rank)  # different data on each rank
@@ -83,12 +86,16 @@ def _yolo_worker(rank, world, port, out_file):
         student, teacher = TinyYOLO(width=4), TinyYOLO(width=8)
         initial = [p.detach().clone() for p in student.parameters()]
         wrapped = DDP(student) if order == 'wrapped_first' else student
-        distiller = Distiller(dict(
-            student_model=wrapped, teacher_model=teacher,
-            student_distill_layer=['model.4'],
-            teacher_distill_layer=['model.4'],
-            loss=[dict(type='YoloKDLoss', nc=3)], weights=[1.0],
-            student_out_layer=['model.4'], device='cpu'))
+        distiller = Distiller(
+            dict(
+                student_model=wrapped,
+                teacher_model=teacher,
+                student_distill_layer=['model.4'],
+                teacher_distill_layer=['model.4'],
+                loss=[dict(type='YoloKDLoss', nc=3)],
+                weights=[1.0],
+                student_out_layer=['model.4'],
+                device='cpu'))
         generator = torch.Generator().manual_seed(100 + rank)  # rank's data
         images = torch.rand(2, 3, 32, 32, generator=generator)
         if order == 'wrapped_late':
@@ -98,8 +105,8 @@ def _yolo_worker(rank, world, port, out_file):
             except RuntimeError as err:
                 result['refused'] = str(err)
             distiller.use_wrapped_student(DDP(student))
-        optimizer = torch.optim.SGD(distiller.get_learnable_params(),
-                                    lr=0.1, momentum=0.9)
+        optimizer = torch.optim.SGD(
+            distiller.get_learnable_params(), lr=0.1, momentum=0.9)
         for _ in range(4):
             raw, kd_loss = distiller.forward(images)
             loss = detection_loss(raw) + kd_loss
@@ -117,15 +124,15 @@ def _yolo_worker(rank, world, port, out_file):
                     for p, p0 in zip(student.parameters(), initial))
         result[order] = dict(
             identical=all(torch.equal(gathered[0], g) for g in gathered),
-            moved=moved, kd_losses=[float(k) for k in kd_losses])
+            moved=moved,
+            kd_losses=[float(k) for k in kd_losses])
     if rank == 0:
         with open(out_file, 'w') as f:
             json.dump(result, f)
     teardown_distributed()
 
 
-def test_yolo_student_stays_in_sync_whether_wrapped_before_or_after(
-        tmp_path):
+def test_yolo_student_stays_in_sync_whether_wrapped_before_or_after(tmp_path):
     import json
     out_file = str(tmp_path / 'result.json')
     spawn_and_wait(_yolo_worker, (2, free_port(), out_file),

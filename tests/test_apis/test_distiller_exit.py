@@ -57,16 +57,21 @@ def test_ddp_distiller_processes_exit_cleanly(tmp_path):
     helpers = osp.dirname(osp.abspath(__file__))
     failures = []
     for run in range(6):
-        env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1',
-                   MASTER_ADDR='127.0.0.1', MASTER_PORT=str(free_port()),
-                   WORLD_SIZE='2')
+        env = dict(
+            os.environ,
+            PYTHONPATH=REPO,
+            OMP_NUM_THREADS='1',
+            MASTER_ADDR='127.0.0.1',
+            MASTER_PORT=str(free_port()),
+            WORLD_SIZE='2')
         mode = 'teardown' if run % 2 else 'no-teardown'
         procs = [
             subprocess.Popen(
                 [sys.executable, str(script), helpers, mode],
                 env=dict(env, RANK=str(rank), LOCAL_RANK=str(rank)),
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for rank in range(2)
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True) for rank in range(2)
         ]
         for rank, proc in enumerate(procs):
             out, err = proc.communicate(timeout=300)

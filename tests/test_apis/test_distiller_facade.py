@@ -17,10 +17,12 @@ def resnet(name):
 
 
 def seed_config(method, student, teacher, device='cpu'):
-    """The README snippets of the seed toolkit (docs/migrating_from_seed.md)."""
+    """The README snippets of the seed toolkit
+    (docs/migrating_from_seed.md)."""
     if method == 'kd':
         return {
-            'student_model': student, 'teacher_model': teacher,
+            'student_model': student,
+            'teacher_model': teacher,
             'student_distill_layer': ['linear'],
             'teacher_distill_layer': ['linear'],
             'loss': [dict(type='vanilla_kd', T=4)],
@@ -30,23 +32,43 @@ def seed_config(method, student, teacher, device='cpu'):
         }
     if method == 'vid':
         return {
-            'student_model': student, 'teacher_model': teacher,
+            'student_model':
+            student,
+            'teacher_model':
+            teacher,
             'student_distill_layer': ['layer1', 'layer2', 'layer3'],
             'teacher_distill_layer': ['layer1', 'layer2', 'layer3'],
             'loss': [
-                dict(type='vid', inC=16, midC=16, outC=16,
-                     init_pred_var=5.0, eps=1e-5),
-                dict(type='vid', inC=32, midC=32, outC=32,
-                     init_pred_var=5.0, eps=1e-5),
-                dict(type='vid', inC=64, midC=64, outC=64,
-                     init_pred_var=5.0, eps=1e-5),
+                dict(
+                    type='vid',
+                    inC=16,
+                    midC=16,
+                    outC=16,
+                    init_pred_var=5.0,
+                    eps=1e-5),
+                dict(
+                    type='vid',
+                    inC=32,
+                    midC=32,
+                    outC=32,
+                    init_pred_var=5.0,
+                    eps=1e-5),
+                dict(
+                    type='vid',
+                    inC=64,
+                    midC=64,
+                    outC=64,
+                    init_pred_var=5.0,
+                    eps=1e-5),
             ],
             'weights': [1, 1, 1],
             'student_out_layer': ['linear'],
-            'device': device,
+            'device':
+            device,
         }
     return {
-        'student_model': student, 'teacher_model': teacher,
+        'student_model': student,
+        'teacher_model': teacher,
         'student_distill_layer': ['layer2', 'layer3', 'linear'],
         'teacher_distill_layer': ['layer2', 'layer3', 'linear'],
         'loss': [dict(type='irg', vert=0.1, edge=5.0, tran=5.0)],
@@ -69,7 +91,9 @@ def test_seed_snippets_train(method, pair):
     student, teacher = resnet(pair[0]), resnet(pair[1])
     distiller = Distiller(seed_config(method, student, teacher))
     optimizer = torch.optim.SGD(
-        distiller.get_learnable_params(), lr=0.01, momentum=0.9,
+        distiller.get_learnable_params(),
+        lr=0.01,
+        momentum=0.9,
         weight_decay=5e-4)
     criterion = nn.CrossEntropyLoss()
     data, target = torch.randn(8, 3, 32, 32), torch.randint(0, 100, (8, ))
@@ -168,8 +192,10 @@ def test_bad_configs_fail_before_the_first_step():
     with pytest.raises(KeyError, match="did you mean 'weights'"):
         Distiller(bad)
     bad = dict(config, teacher_model=resnet('resnet14').to('meta'))
-    with pytest.raises(ValueError, match='student_model is on cpu but '
-                       'teacher_model is on meta'):
+    with pytest.raises(
+            ValueError,
+            match='student_model is on cpu but '
+            'teacher_model is on meta'):
         Distiller(bad)
 
 

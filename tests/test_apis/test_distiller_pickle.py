@@ -56,20 +56,28 @@ print('loaded without mmkd')
 def _build():
     torch.manual_seed(0)
     student, teacher = TinyYOLO(width=4), TinyYOLO(width=8)
-    distiller = Distiller(dict(
-        student_model=student, teacher_model=teacher,
-        # a forward hook, and a patched method (MethodOutputs)
-        student_distill_layer=[
-            'model.4', dict(type='MethodOutputs', source='model.3.forward')
-        ],
-        teacher_distill_layer=[
-            'model.4', dict(type='MethodOutputs', source='model.3.forward')
-        ],
-        loss=[dict(type='YoloKDLoss', nc=3),
-              dict(type='fitnet')],
-        connectors=[None, dict(type='ConvBNConnector', in_channels=32,
-                               out_channels=64)],
-        weights=[1.0, 0.5], student_out_layer=['model.4'], device='cpu'))
+    distiller = Distiller(
+        dict(
+            student_model=student,
+            teacher_model=teacher,
+            # a forward hook, and a patched method (MethodOutputs)
+            student_distill_layer=[
+                'model.4',
+                dict(type='MethodOutputs', source='model.3.forward')
+            ],
+            teacher_distill_layer=[
+                'model.4',
+                dict(type='MethodOutputs', source='model.3.forward')
+            ],
+            loss=[dict(type='YoloKDLoss', nc=3),
+                  dict(type='fitnet')],
+            connectors=[
+                None,
+                dict(type='ConvBNConnector', in_channels=32, out_channels=64)
+            ],
+            weights=[1.0, 0.5],
+            student_out_layer=['model.4'],
+            device='cpu'))
     return student, teacher, distiller
 
 
@@ -98,8 +106,12 @@ def test_whole_model_pickles_load_without_mmkd_and_without_hooks(tmp_path):
     assert 'forward' in vars(student.model[3])
 
     proc = subprocess.run(
-        [sys.executable, '-c', LOADER, osp.dirname(__file__),
-         str(tmp_path)], capture_output=True, text=True, timeout=300)
+        [sys.executable, '-c', LOADER,
+         osp.dirname(__file__),
+         str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'loaded without mmkd' in proc.stdout
 

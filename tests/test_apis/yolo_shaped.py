@@ -34,8 +34,8 @@ class Detect(nn.Module):
             raw.append(out.permute(0, 1, 3, 4, 2).contiguous())
         if self.training:
             return raw
-        return torch.cat([r.sigmoid().view(r.size(0), -1, self.no)
-                          for r in raw], 1), raw
+        return torch.cat(
+            [r.sigmoid().view(r.size(0), -1, self.no) for r in raw], 1), raw
 
 
 class TinyYOLO(nn.Module):

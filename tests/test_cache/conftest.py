@@ -9,10 +9,10 @@ from mmkd.registry import DATASETS, MODELS
 @pytest.fixture(autouse=True)
 def cache_registry():
     init_default_scope('mmkd')
-    DATASETS.register_module(name='_CacheTinyImages', module=TinyImages,
-                             force=True)
-    MODELS.register_module(name='_CacheExplodingTeacher',
-                           module=ExplodingTeacher, force=True)
+    DATASETS.register_module(
+        name='_CacheTinyImages', module=TinyImages, force=True)
+    MODELS.register_module(
+        name='_CacheExplodingTeacher', module=ExplodingTeacher, force=True)
     yield
     DATASETS.module_dict.pop('_CacheTinyImages', None)
     MODELS.module_dict.pop('_CacheExplodingTeacher', None)

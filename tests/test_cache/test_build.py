@@ -32,8 +32,8 @@ def _teacher(ckpt):
 def built(tmp_path, teacher_ckpt, quiet):
     cache_dir = str(tmp_path / 'cache')
     cfg = tiny_cfg(cache_dir, teacher_ckpt)
-    build_teacher_cache(cfg, draws=DRAWS, topk=4, value_dtype='float32',
-                        log=quiet[0])
+    build_teacher_cache(
+        cfg, draws=DRAWS, topk=4, value_dtype='float32', log=quiet[0])
     return cfg, cache_dir
 
 
@@ -58,29 +58,31 @@ def test_round_trip_gives_the_teachers_top_k_on_the_replayed_image(built):
             # the image is the one the teacher saw at build time
             _, _, at_build = recorded[index * DRAWS + draw]
             assert torch.equal(packed['inputs'], at_build['inputs'])
-            data = preprocessor(dict(inputs=[packed['inputs']],
-                                     data_samples=[sample]))
+            data = preprocessor(
+                dict(inputs=[packed['inputs']], data_samples=[sample]))
             with torch.no_grad():
                 logits = teacher(data['inputs'], mode='tensor')[0]
             values, classes = logits.topk(4)
             # numpy arrays: cheap to hand over from dataloader workers
             assert sample.teacher_topk_classes.dtype == np.int64
-            assert torch.equal(torch.from_numpy(sample.teacher_topk_classes),
-                               classes)
+            assert torch.equal(
+                torch.from_numpy(sample.teacher_topk_classes), classes)
             assert torch.allclose(
-                torch.from_numpy(sample.teacher_topk_logits), values,
+                torch.from_numpy(sample.teacher_topk_logits),
+                values,
                 atol=1e-5)
             probs = torch.softmax(logits.double() / 4.0, dim=0)
             tail = 1 - probs[classes].sum()
             assert torch.allclose(
                 torch.from_numpy(sample.teacher_tail_mass).double(),
-                tail.reshape(1), atol=1e-6)
+                tail.reshape(1),
+                atol=1e-6)
             assert sample.teacher_cache_tau == 4.0
     assert draws_seen == set(range(DRAWS))
 
 
-def test_float16_cache_keeps_logits_to_half_precision(tmp_path,
-                                                      teacher_ckpt, quiet):
+def test_float16_cache_keeps_logits_to_half_precision(tmp_path, teacher_ckpt,
+                                                      quiet):
     cache_dir = str(tmp_path / 'half')
     cfg = tiny_cfg(cache_dir, teacher_ckpt)
     build_teacher_cache(cfg, draws=2, topk=NUM_CLASSES, log=quiet[0])
@@ -94,8 +96,8 @@ def test_float16_cache_keeps_logits_to_half_precision(tmp_path,
     assert list(entry['params']) == ['crop_top', 'crop_left', 'flip']
 
 
-def test_a_changed_teacher_pipeline_or_data_set_is_named(built, tmp_path,
-                                                         quiet):
+def test_a_changed_teacher_pipeline_or_data_set_is_named(
+        built, tmp_path, quiet):
     cfg, cache_dir = built
     check_teacher_cache(cfg, warn=quiet[0])  # as built: fine
     # the same weights, saved elsewhere with other metadata: still fine
@@ -116,13 +118,14 @@ def test_a_changed_teacher_pipeline_or_data_set_is_named(built, tmp_path,
     assert f'build_teacher_cache.py my_config.py --out {cache_dir}' in message
 
     changed_pipeline = tiny_cfg(cache_dir, same, padding=2)
-    with pytest.raises(TeacherCacheError,
-                       match=r'training pipeline.*transforms\[0\]'
-                       r'.padding: 1 -> 2'):
+    with pytest.raises(
+            TeacherCacheError,
+            match=r'training pipeline.*transforms\[0\]'
+            r'.padding: 1 -> 2'):
         check_teacher_cache(changed_pipeline)
     changed_data = tiny_cfg(cache_dir, same, num_samples=10)
-    with pytest.raises(TeacherCacheError,
-                       match='data set config.*num_samples: 12 -> 10'):
+    with pytest.raises(
+            TeacherCacheError, match='data set config.*num_samples: 12 -> 10'):
         check_teacher_cache(changed_data)
     # moving the cache (only cache_dir differs) changes nothing
     moved = tiny_cfg(cache_dir, same)
@@ -135,15 +138,15 @@ def test_builder_keeps_an_up_to_date_cache_and_rebuilds_a_stale_one(
     cfg, cache_dir = built
     log, lines = quiet
     first = TeacherCache(cache_dir).header['build_id']
-    build_teacher_cache(cfg, draws=DRAWS, topk=4, value_dtype='float32',
-                        log=log)
+    build_teacher_cache(
+        cfg, draws=DRAWS, topk=4, value_dtype='float32', log=log)
     assert 'up to date' in lines[-1]
     assert TeacherCache(cache_dir).header['build_id'] == first
     other = str(tmp_path / 'other.pth')
     save_teacher(other, seed=2)
     cfg.model.teacher_ckpt = other
-    build_teacher_cache(cfg, draws=DRAWS, topk=4, value_dtype='float32',
-                        log=log)
+    build_teacher_cache(
+        cfg, draws=DRAWS, topk=4, value_dtype='float32', log=log)
     assert any('fingerprints changed' in line for line in lines)
     assert TeacherCache(cache_dir).header['build_id'] != first
     check_teacher_cache(cfg)
@@ -165,15 +168,22 @@ def test_two_ranks_cover_every_sample_once_and_match_one_rank(
     cfg, single_dir = built
     shard_dir = str(tmp_path / 'shards')
     for rank in (1, 0):  # rank 0, last, writes the header
-        build_teacher_cache(cfg, out_dir=shard_dir, draws=DRAWS, topk=4,
-                            value_dtype='float32', rank=rank, world_size=2,
-                            build_id='simulated', log=quiet[0])
+        build_teacher_cache(
+            cfg,
+            out_dir=shard_dir,
+            draws=DRAWS,
+            topk=4,
+            value_dtype='float32',
+            rank=rank,
+            world_size=2,
+            build_id='simulated',
+            log=quiet[0])
     header = TeacherCache(shard_dir).header
-    assert header['shards'] == ['shard-00000-of-00002',
-                                'shard-00001-of-00002']
+    assert header['shards'] == ['shard-00000-of-00002', 'shard-00001-of-00002']
     coverage = shard_coverage(shard_dir)
-    assert [c.tolist() for c in coverage] == [list(range(0, 12, 2)),
-                                              list(range(1, 12, 2))]
+    assert [c.tolist() for c in coverage
+            ] == [list(range(0, 12, 2)),
+                  list(range(1, 12, 2))]
     merged = np.concatenate(coverage)
     assert sorted(merged.tolist()) == list(range(12)) and len(merged) == 12
     single, sharded = TeacherCache(single_dir), TeacherCache(shard_dir)
@@ -186,8 +196,7 @@ def test_two_ranks_cover_every_sample_once_and_match_one_rank(
     assert osp.isfile(osp.join(shard_dir, 'header.json'))
 
 
-def test_builder_says_what_the_tail_mass_means(tmp_path, teacher_ckpt,
-                                               quiet):
+def test_builder_says_what_the_tail_mass_means(tmp_path, teacher_ckpt, quiet):
     from mmkd.datasets.teacher_cache.build import LARGE_TAIL, tail_note
     large = tail_note(0.63, 3, 10, 4.0)
     assert 'Mean tail mass 0.6300' in large and '63.0%' in large
@@ -206,8 +215,13 @@ def test_rebuild_command_carries_the_builds_options(built):
     from mmkd.datasets.teacher_cache.hint import rebuild_command
     _, cache_dir = built
     header = dict(TeacherCache(cache_dir).header)
-    header['built_from'] = dict(header['built_from'], config='my cfg.py',
-                                cfg_options={'a.b': [1, 2], 'c': 'x y'})
+    header['built_from'] = dict(
+        header['built_from'],
+        config='my cfg.py',
+        cfg_options={
+            'a.b': [1, 2],
+            'c': 'x y'
+        })
     command = rebuild_command(cache_dir, header, teacher_ckpt='new.pth')
     assert f"'my cfg.py' --out {cache_dir} --draws {DRAWS} --topk 4" \
         in command

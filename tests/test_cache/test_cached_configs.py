@@ -36,8 +36,10 @@ def test_digits_config_trains_from_its_cache(tmp_path, quiet):
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.num_train = 40
     cfg.train_dataloader.batch_size = 20
-    cfg.update(work_dir=str(tmp_path / 'work'), log_level='WARNING',
-               train_cfg=dict(by_epoch=True, max_epochs=1, val_interval=10),
-               randomness=dict(seed=0))
+    cfg.update(
+        work_dir=str(tmp_path / 'work'),
+        log_level='WARNING',
+        train_cfg=dict(by_epoch=True, max_epochs=1, val_interval=10),
+        randomness=dict(seed=0))
     runner = _train(cfg, str(tmp_path / 'cache'), quiet[0])
     assert runner.iter == 2

@@ -61,8 +61,7 @@ def test_cached_batches_carry_no_more_tensors_and_the_same_loss(
         data = model.data_preprocessor(data, True)
         losses = model(data['inputs'], data['data_samples'], mode='loss')
         sum(losses.values()).backward()
-        results.append((losses, [p.grad.clone()
-                                 for p in model.parameters()]))
+        results.append((losses, [p.grad.clone() for p in model.parameters()]))
     (new, new_grads), (old, old_grads) = results
     assert set(new) == set(old) and 'distill.loss_kd' in new
     assert all(torch.equal(new[k], old[k]) for k in new)

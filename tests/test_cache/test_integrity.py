@@ -12,8 +12,8 @@ import torch
 from cache_utils import save_teacher, tiny_cfg
 from mmengine.runner import Runner
 
-from mmkd.datasets.teacher_cache import TeacherCache, TeacherCacheError
-from mmkd.datasets.teacher_cache import build_teacher_cache, integrity
+from mmkd.datasets.teacher_cache import (TeacherCache, TeacherCacheError,
+                                         build_teacher_cache, integrity)
 from mmkd.registry import DATASETS
 
 SHARD = 'shard-00000-of-00001'
@@ -32,7 +32,8 @@ def _runner(cfg, tmp_path, hooks=()):
         work_dir=str(tmp_path / 'work'),
         train_cfg=dict(by_epoch=True, max_epochs=1),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        custom_hooks=list(hooks), log_level='WARNING',
+        custom_hooks=list(hooks),
+        log_level='WARNING',
         randomness=dict(seed=0))
     return Runner.from_cfg(cfg)
 
@@ -42,8 +43,8 @@ def test_a_truncated_shard_names_its_file(built):
     path = osp.join(cache_dir, SHARD, 'topk_logits.npy')
     with open(path, 'r+b') as f:
         f.truncate(os.path.getsize(path) - 16)
-    with pytest.raises(TeacherCacheError,
-                       match=f'{path} is .* bytes, the build wrote'):
+    with pytest.raises(
+            TeacherCacheError, match=f'{path} is .* bytes, the build wrote'):
         TeacherCache(cache_dir)
 
 
@@ -61,14 +62,15 @@ def test_labels_shuffled_in_place_are_refused(built, monkeypatch):
     assert clone.lookup(3, 1)['classes'].shape == (4, )
     assert hashed == []
 
-    classes = np.load(osp.join(cache_dir, SHARD, 'topk_classes.npy'),
-                      mmap_mode='r+')
+    classes = np.load(
+        osp.join(cache_dir, SHARD, 'topk_classes.npy'), mmap_mode='r+')
     classes[:] = classes[::-1].copy()  # same size, other labels
     classes.flush()
     del classes
     monkeypatch.setattr(integrity, '_VERIFIED', set())  # a new process
-    with pytest.raises(TeacherCacheError,
-                       match='topk_classes.npy does not match the checksum'):
+    with pytest.raises(
+            TeacherCacheError,
+            match='topk_classes.npy does not match the checksum'):
         TeacherCache(cache_dir)
     assert len(hashed) >= 1
 
@@ -95,9 +97,10 @@ def test_another_augmentation_is_refused_when_the_cache_is_opened(
         built, tmp_path):
     cfg, cache_dir = built
     changed = tiny_cfg(cache_dir, cfg.model.teacher_ckpt, padding=2)
-    with pytest.raises(TeacherCacheError,
-                       match=r'other augmentations.*transforms\[0\]'
-                       r'.padding: 1 -> 2'):
+    with pytest.raises(
+            TeacherCacheError,
+            match=r'other augmentations.*transforms\[0\]'
+            r'.padding: 1 -> 2'):
         DATASETS.build(copy.deepcopy(changed.train_dataloader.dataset))
     # the same through a run whose config lists its own hooks: refused
     # while the run is set up, before any step
@@ -109,7 +112,7 @@ def test_another_data_preprocessor_stops_training(built, tmp_path):
     cfg, _ = built
     cfg.data_preprocessor.std = [32.0] * 3
     runner = _runner(cfg, tmp_path)
-    with pytest.raises(TeacherCacheError,
-                       match=r'another data preprocessor.*std'):
+    with pytest.raises(
+            TeacherCacheError, match=r'another data preprocessor.*std'):
         runner.train()
     assert runner.iter == 0

@@ -11,13 +11,15 @@ from mmkd.registry import TRANSFORMS
 
 
 def _image(seed):
-    return np.random.default_rng(seed).integers(0, 256, (8, 8, 3),
-                                                dtype=np.uint8)
+    return np.random.default_rng(seed).integers(
+        0, 256, (8, 8, 3), dtype=np.uint8)
 
 
 def _crop_flip():
-    return [RecordedRandomCrop(crop_size=8, padding=2),
-            RecordedRandomFlip(prob=0.5, direction='horizontal')]
+    return [
+        RecordedRandomCrop(crop_size=8, padding=2),
+        RecordedRandomFlip(prob=0.5, direction='horizontal')
+    ]
 
 
 def _apply(transforms, img, params=None):
@@ -52,8 +54,9 @@ def test_recorded_crop_draws_like_the_plain_crop():
         np.random.seed(seed)
         plain = RandomCrop(crop_size=8, padding=2)(dict(img=img.copy()))
         np.random.seed(seed)
-        recorded = RecordedRandomCrop(crop_size=8, padding=2)(
-            dict(img=img.copy()))
+        recorded = RecordedRandomCrop(
+            crop_size=8, padding=2)(
+                dict(img=img.copy()))
         np.testing.assert_array_equal(plain['img'], recorded['img'])
 
 
@@ -75,20 +78,21 @@ def test_replay_step_refuses_unrecordable_random_transforms():
             dict(type='RecordedRandomCrop', crop_size=8),
             dict(type='PackClsInputs')
         ])
-    step = TeacherCacheReplay(transforms=[
-        dict(type='RecordedRandomCrop', crop_size=8)
-    ])
+    step = TeacherCacheReplay(
+        transforms=[dict(type='RecordedRandomCrop', crop_size=8)])
     with pytest.raises(TypeError, match='pack'):
         step(dict(img=_image(0), sample_idx=0))
 
 
 def test_record_mode_puts_draw_and_image_hash_into_the_sample():
     step = TRANSFORMS.build(
-        dict(type='TeacherCacheReplay', transforms=[
-            dict(type='RecordedRandomCrop', crop_size=8, padding=2),
-            dict(type='RecordedRandomFlip', prob=0.5),
-            dict(type='PackClsInputs')
-        ]))
+        dict(
+            type='TeacherCacheReplay',
+            transforms=[
+                dict(type='RecordedRandomCrop', crop_size=8, padding=2),
+                dict(type='RecordedRandomFlip', prob=0.5),
+                dict(type='PackClsInputs')
+            ]))
     img = _image(3)
     np.random.seed(5)
     packed = step(dict(img=img.copy(), sample_idx=0, gt_label=1))

@@ -5,8 +5,8 @@ import math
 
 import pytest
 from cache_utils import TinyImages, tiny_cfg
-from mmengine.runner import Runner
 from ddp_utils import init_gloo, spawn_and_wait
+from mmengine.runner import Runner
 from tool_utils import free_port
 
 from mmkd.datasets.teacher_cache import TeacherCache, build_teacher_cache
@@ -23,8 +23,7 @@ def test_training_from_the_cache_never_builds_the_teacher(
     cfg.update(
         work_dir=str(tmp_path / 'work'),
         train_cfg=dict(by_epoch=True, max_epochs=2),
-        optim_wrapper=dict(
-            optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
         default_hooks=dict(logger=dict(type='LoggerHook', interval=1)),
         custom_hooks=[dict(type='TeacherCacheCheckHook')],
         log_level='WARNING',
@@ -33,8 +32,8 @@ def test_training_from_the_cache_never_builds_the_teacher(
     algorithm = runner.model
     assert type(algorithm).__name__ == 'CachedTeacherDistill'
     assert list(algorithm.frozen_teachers()) == []
-    assert all(key.startswith('architecture.')
-               for key in algorithm.state_dict())
+    assert all(
+        key.startswith('architecture.') for key in algorithm.state_dict())
     runner.train()
     kd = runner.message_hub.get_scalar('train/distill.loss_kd')
     assert runner.iter == 8 and math.isfinite(kd.current()) and \
@@ -62,10 +61,10 @@ def _build_rank(rank, world, port, cfg, out_dir):
     from mmkd.registry import DATASETS
     from mmkd.utils import teardown_distributed
     init_default_scope('mmkd')
-    DATASETS.register_module(name='_CacheTinyImages', module=TinyImages,
-                             force=True)
-    build_teacher_cache(cfg, out_dir=out_dir, draws=2, topk=4,
-                        log=lambda line: None)
+    DATASETS.register_module(
+        name='_CacheTinyImages', module=TinyImages, force=True)
+    build_teacher_cache(
+        cfg, out_dir=out_dir, draws=2, topk=4, log=lambda line: None)
     teardown_distributed()
 
 

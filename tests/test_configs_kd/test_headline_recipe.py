@@ -29,8 +29,10 @@ def test_headline_command_trains_the_card_recipe_on_two_processes(tmp_path):
         dict(type='resnet56', num_classes=100), str(tmp_path / 't.pth'))
     work_dir = tmp_path / 'work'
     options = [
-        f'model.teacher_ckpt={teacher}', 'train_cfg.max_epochs=1',
-        'recipe.max_epochs=1', 'default_hooks.logger.interval=1',
+        f'model.teacher_ckpt={teacher}',
+        'train_cfg.max_epochs=1',
+        'recipe.max_epochs=1',
+        'default_hooks.logger.interval=1',
         # CPU processes have no SyncBN: BN statistics per process are the
         # one difference, which stops a run unless accepted
         'recipe.mismatch=warn'
@@ -40,8 +42,10 @@ def test_headline_command_trains_the_card_recipe_on_two_processes(tmp_path):
             f'{loader}.dataset.data_root={data_root}',
             f'{loader}.num_workers=0', f'{loader}.persistent_workers=False'
         ]
-    proc = run_tool(['bash', 'tools/dist_train.sh', CONFIG, '2',
-                     '--work-dir', str(work_dir), '--cfg-options', *options],
+    proc = run_tool([
+        'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
+        str(work_dir), '--cfg-options', *options
+    ],
                     env=dict(PYTHON=sys.executable, PORT=str(free_port())))
     output = proc.stdout + proc.stderr
     recipe = card_of(CONFIG)['Metadata']['Recipe']

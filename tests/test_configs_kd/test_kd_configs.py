@@ -95,8 +95,10 @@ def test_committed_metafiles_are_the_generated_ones():
     for meta_path, models in by_file.items():
         sources = recipe_cards.load_sources(osp.dirname(meta_path))
         assert [m['Name'] for m in models] == list(sources['Models'])
-        entries = [{k: v for k, v in m.items() if not k.startswith('_')}
-                   for m in models]
+        entries = [{
+            k: v
+            for k, v in m.items() if not k.startswith('_')
+        } for m in models]
         with open(osp.join(REPO, meta_path)) as f:
             assert f.read() == recipe_cards.render_metafile(
                 sources, entries), (
@@ -142,5 +144,5 @@ def test_mmengine_reads_the_model_index_of_an_installed_mmkd(tmp_path):
     name = 'kd/vid/vid_resnet56_resnet20_1xb64-240e_cifar100.py'
     meta = _get_cfg_metainfo(str(tmp_path), name)
     assert meta['Config'] == f'configs/{name}'
-    assert _get_external_cfg_base_path(str(tmp_path), name) == str(
-        mim / 'configs' / name)
+    assert _get_external_cfg_base_path(str(tmp_path),
+                                       name) == str(mim / 'configs' / name)

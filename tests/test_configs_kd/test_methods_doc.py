@@ -3,9 +3,8 @@ tools/misc/gen_methods_doc.py writes from the recipe cards: run it after
 changing a metafile."""
 import os.path as osp
 
-from kd_config_utils import REPO
-
 import gen_methods_doc
+from kd_config_utils import REPO
 
 
 def test_docs_are_generated_from_the_recipe_cards():

@@ -111,40 +111,38 @@ def mutations(cfg, card):
     """``(card field, function that changes it in a config)`` pairs."""
     recipe = card['Metadata']['Recipe']
     found = [
-        ('total_batch_size (dataloader)', lambda c: _set(
-            c, ['train_dataloader', 'batch_size'], 2 * recipe[
-                'total_batch_size'])),
-        ('total_batch_size (declared)', lambda c: _set(
-            c, ['recipe', 'total_batch_size'], 2 * recipe[
-                'total_batch_size'])),
+        ('total_batch_size (dataloader)',
+         lambda c: _set(c, ['train_dataloader', 'batch_size'], 2 * recipe[
+             'total_batch_size'])),
+        ('total_batch_size (declared)',
+         lambda c: _set(c, ['recipe', 'total_batch_size'], 2 * recipe[
+             'total_batch_size'])),
         ('lr', lambda c: _set(c, ['optim_wrapper', 'optimizer', 'lr'],
                               changed(recipe['optimizer']['lr']))),
         ('lr (declared)', lambda c: _set(c, ['recipe', 'lr'],
                                          changed(recipe['optimizer']['lr']))),
-        ('momentum', lambda c: _set(
-            c, ['optim_wrapper', 'optimizer', 'momentum'], 0.8)),
+        ('momentum',
+         lambda c: _set(c, ['optim_wrapper', 'optimizer', 'momentum'], 0.8)),
         ('weight_decay', lambda c: _set(
             c, ['optim_wrapper', 'optimizer', 'weight_decay'], 1e-4)),
-        ('optimizer type', lambda c: _set(
-            c, ['optim_wrapper', 'optimizer', 'type'], 'AdamW')),
-        ('schedule milestones', lambda c: _set(
-            c, ['param_scheduler', 'milestones'],
-            changed(recipe['schedule'][0]['milestones']))),
-        ('schedule gamma', lambda c: _set(
-            c, ['param_scheduler', 'gamma'],
-            changed(recipe['schedule'][0]['gamma']))),
-        ('epochs', lambda c: _set(c, ['train_cfg', 'max_epochs'],
-                                  recipe['epochs'] + 1)),
-        ('epochs (declared)', lambda c: _set(c, ['recipe', 'max_epochs'],
-                                             recipe['epochs'] + 1)),
-        ('augmentation', lambda c: c.train_dataloader.dataset.pipeline.pop(
-            1)),
+        ('optimizer type',
+         lambda c: _set(c, ['optim_wrapper', 'optimizer', 'type'], 'AdamW')),
+        ('schedule milestones',
+         lambda c: _set(c, ['param_scheduler', 'milestones'],
+                        changed(recipe['schedule'][0]['milestones']))),
+        ('schedule gamma',
+         lambda c: _set(c, ['param_scheduler', 'gamma'],
+                        changed(recipe['schedule'][0]['gamma']))),
+        ('epochs',
+         lambda c: _set(c, ['train_cfg', 'max_epochs'], recipe['epochs'] + 1)),
+        ('epochs (declared)',
+         lambda c: _set(c, ['recipe', 'max_epochs'], recipe['epochs'] + 1)),
+        ('augmentation', lambda c: c.train_dataloader.dataset.pipeline.pop(1)),
         ('crop padding', lambda c: _set(
-            c, ['train_dataloader', 'dataset', 'pipeline', 0, 'padding'],
-            8)),
+            c, ['train_dataloader', 'dataset', 'pipeline', 0, 'padding'], 8)),
         ('student_init', lambda c: _set(
-            c, ['model', 'architecture', 'init_cfg'],
-            None if recipe['student_init'] == 'pretrained' else dict(
+            c, ['model', 'architecture', 'init_cfg'], None
+            if recipe['student_init'] == 'pretrained' else dict(
                 type='Pretrained', checkpoint='student.pth'))),
         ('ce_weight', lambda c: _set(c, ['model', 'student_loss_weight'],
                                      changed(recipe['ce_weight']))),
@@ -155,15 +153,15 @@ def mutations(cfg, card):
         found += loss_mutations(i, want, site)
     for i, hook in enumerate(recipe['hooks']):
         found.append((f'hooks[{i}] dropped', lambda c, t=hook['type']: _set(
-            c, ['custom_hooks'],
-            [h for h in c.custom_hooks if h['type'] != t])))
+            c, ['custom_hooks'], [h for h in c.custom_hooks
+                                  if h['type'] != t])))
         for key, value in hook.items():
             if key == 'type' or isinstance(value, (dict, list)):
                 continue
-            found.append((f'hooks[{i}].{key}', lambda c, t=hook['type'], k=key,
-                          v=value: [
-                              h.update({k: changed(v)})
-                              for h in c.custom_hooks if h['type'] == t
+            found.append((f'hooks[{i}].{key}',
+                          lambda c, t=hook['type'], k=key, v=value: [
+                              h.update({k: changed(v)}) for h in c.custom_hooks
+                              if h['type'] == t
                           ]))
     return found
 
@@ -177,15 +175,16 @@ def loss_mutations(i, want, site):
             owner[0][owner[1]][owner[2]] *= 2
         else:
             site['loss']['loss_weight'] = 2 * want['weight']
+
     found.append((f'losses[{i}].weight', weight))
     for key, value in (want.get('params') or {}).items():
-        found.append((f'losses[{i}].params.{key}',
-                      lambda c, k=key, v=value: site['loss'].update(
-                          {k: changed(v)})))
-    found.append((f'losses[{i}].student',
-                  lambda c: _set_layer(site['student'])))
-    found.append((f'losses[{i}].teacher',
-                  lambda c: _set_layer(site['teacher'])))
+        found.append(
+            (f'losses[{i}].params.{key}',
+             lambda c, k=key, v=value: site['loss'].update({k: changed(v)})))
+    found.append(
+        (f'losses[{i}].student', lambda c: _set_layer(site['student'])))
+    found.append(
+        (f'losses[{i}].teacher', lambda c: _set_layer(site['teacher'])))
 
     def connector(c):
         kind, *where = site['connector']
@@ -198,6 +197,7 @@ def loss_mutations(i, want, site):
         connectors[index] = None if connectors[index] else dict(
             type='ConvBNConnector', in_channels=1, out_channels=1)
         distiller['connectors'] = connectors
+
     found.append((f'losses[{i}].connector', connector))
     return found
 

@@ -7,6 +7,7 @@ import types
 
 import pytest
 import torch
+from data_utils import make_tiny_cifar
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
@@ -19,8 +20,6 @@ from mmkd.engine.hooks.recipe_labels import dataset_labels
 from mmkd.engine.hooks.recipe_layout import launch_world_size
 from mmkd.registry import DATASETS, MODELS
 
-from data_utils import make_tiny_cifar
-
 
 def recipe_cfg(**extra):
     return Config(
@@ -30,8 +29,8 @@ def recipe_cfg(**extra):
             **extra))
 
 
-@pytest.mark.parametrize('world_size,per_process', [(1, 64), (2, 32),
-                                                    (8, 8), (64, 1)])
+@pytest.mark.parametrize('world_size,per_process', [(1, 64), (2, 32), (8, 8),
+                                                    (64, 1)])
 @pytest.mark.parametrize('cuda', [True, False])
 def test_total_batch_is_divided_over_the_processes(world_size, per_process,
                                                    cuda, monkeypatch):
@@ -76,9 +75,16 @@ def test_world_size_comes_from_the_launcher(monkeypatch):
 
 def effective(**kw):
     recipe = dict(
-        world_size=1, batch_size_per_process=64, accumulative_counts=1,
-        total_batch_size=64, lr=0.05, max_epochs=240, iters_per_epoch=782,
-        max_iters=187680, sync_bn=False, bn_batch_size=64)
+        world_size=1,
+        batch_size_per_process=64,
+        accumulative_counts=1,
+        total_batch_size=64,
+        lr=0.05,
+        max_epochs=240,
+        iters_per_epoch=782,
+        max_iters=187680,
+        sync_bn=False,
+        bn_batch_size=64)
     recipe.update(kw)
     return recipe
 
@@ -96,12 +102,19 @@ def test_effective_recipe_is_described_and_compared():
     assert '1 epoch x 1 iteration = 1 iteration,' in describe(one)
     assert differences(one, declared) == ['1 epoch (declared 240)']
     # the headline command without the division: 8 x 64 at lr 0.05
-    wrong = effective(world_size=8, total_batch_size=512, max_iters=23520,
-                      iters_per_epoch=98)
+    wrong = effective(
+        world_size=8,
+        total_batch_size=512,
+        max_iters=23520,
+        iters_per_epoch=98)
     found = differences(wrong, declared)
     assert found == ['512 images per step (declared 64)']
-    small_bn = effective(world_size=8, batch_size_per_process=8, lr=0.1,
-                         max_epochs=10, bn_batch_size=8)
+    small_bn = effective(
+        world_size=8,
+        batch_size_per_process=8,
+        lr=0.1,
+        max_epochs=10,
+        bn_batch_size=8)
     assert differences(small_bn, declared) == [
         'lr 0.1 (declared 0.05)', '10 epochs (declared 240)',
         'BN statistics over 8 images per process (declared batch 64; SyncBN '
@@ -113,10 +126,11 @@ def recipe_runner(declared, warnings, **effective_values):
     """A stand-in runner whose effective recipe is ``effective()``; its
     logger's warnings go to ``warnings``."""
     return types.SimpleNamespace(
-        cfg=dict(recipe=declared), effective=effective(**effective_values),
+        cfg=dict(recipe=declared),
+        effective=effective(**effective_values),
         message_hub=types.SimpleNamespace(update_info=lambda *a: None),
-        logger=types.SimpleNamespace(info=lambda m: None,
-                                     warning=warnings.append),
+        logger=types.SimpleNamespace(
+            info=lambda m: None, warning=warnings.append),
         log_dir=None)
 
 
@@ -142,14 +156,16 @@ def test_a_recipe_difference_stops_the_run_unless_accepted(mode, monkeypatch):
             '(declared 240).'
         ]
     elif mode == 'ignore':
-        with pytest.raises(recipe_hook.RecipeMismatchError,
-                           match="mismatch must be one of"):
+        with pytest.raises(
+                recipe_hook.RecipeMismatchError,
+                match="mismatch must be one of"):
             hook.before_train(shorter)
     else:
-        with pytest.raises(recipe_hook.RecipeMismatchError,
-                           match=r'2 epochs \(declared 240\)\. To train '
-                           'this setting on purpose, add --cfg-options '
-                           'recipe.mismatch=warn'):
+        with pytest.raises(
+                recipe_hook.RecipeMismatchError,
+                match=r'2 epochs \(declared 240\)\. To train '
+                'this setting on purpose, add --cfg-options '
+                'recipe.mismatch=warn'):
             hook.before_train(shorter)
 
 
@@ -157,11 +173,17 @@ def test_a_recipe_difference_stops_the_run_unless_accepted(mode, monkeypatch):
 @pytest.fixture(scope='module')
 def loader(tmp_path_factory):
     init_default_scope('mmkd')
-    root = make_tiny_cifar(str(tmp_path_factory.mktemp('cifar')),
-                           num_classes=100, num_train=6, num_test=2)
+    root = make_tiny_cifar(
+        str(tmp_path_factory.mktemp('cifar')),
+        num_classes=100,
+        num_train=6,
+        num_test=2)
     dataset = DATASETS.build(
-        dict(type='CIFAR100', data_root=root, split='train',
-             pipeline=[dict(type='PackClsInputs')]))
+        dict(
+            type='CIFAR100',
+            data_root=root,
+            split='train',
+            pipeline=[dict(type='PackClsInputs')]))
     return DataLoader(dataset, batch_size=3, collate_fn=pseudo_collate)
 
 
@@ -180,7 +202,9 @@ def tiny_algorithm(distiller):
 
 def fake_runner(model, loader, iteration=0):
     return types.SimpleNamespace(
-        model=model, train_dataloader=loader, iter=iteration,
+        model=model,
+        train_dataloader=loader,
+        iter=iteration,
         logger=logging.getLogger('test_init_stage'))
 
 
@@ -190,7 +214,8 @@ def snapshot(module):
 
 def changed_keys(before, module):
     return {
-        k for k, v in module.state_dict().items()
+        k
+        for k, v in module.state_dict().items()
         if not torch.equal(before[k], v)
     }
 
@@ -202,16 +227,18 @@ FSP = dict(
     loss=[dict(type='FSPLoss')])
 
 
-def test_init_stage_trains_the_student_features_then_stops_distilling(
-        loader):
+def test_init_stage_trains_the_student_features_then_stops_distilling(loader):
     """FSP/AB: the student's feature modules learn the distill loss alone
     (its classifier, the teacher untouched), then CE only."""
     model = tiny_algorithm(FSP)
     student, teacher = snapshot(model.student), snapshot(model.teacher)
     flags = [p.requires_grad for p in model.parameters()]
     hook = InitStageHook(
-        epochs=2, train=['architecture'], exclude=['architecture.linear'],
-        optimizer=dict(type='SGD', lr=0.1, momentum=0.9), after='student_only')
+        epochs=2,
+        train=['architecture'],
+        exclude=['architecture.linear'],
+        optimizer=dict(type='SGD', lr=0.1, momentum=0.9),
+        after='student_only')
     hook.before_train(fake_runner(model, loader))
     changed = changed_keys(student, model.student)
     assert any(k.startswith('layer3.') for k in changed)
@@ -236,14 +263,19 @@ def test_init_stage_pretrains_and_freezes_the_ft_paraphraser(loader):
                 dict(type='Translator', in_channels=64, out_channels=64)
             ],
             loss=[
-                dict(type='FTLoss', in_channels=64, formula='repdistiller',
-                     paraphraser_mode='frozen', loss_weight=200.0)
+                dict(
+                    type='FTLoss',
+                    in_channels=64,
+                    formula='repdistiller',
+                    paraphraser_mode='frozen',
+                    loss_weight=200.0)
             ]))
     ft = model.distiller.distill_losses['loss_ft']
     student = snapshot(model.student)
     paraphraser = snapshot(ft.paraphraser)
     hook = InitStageHook(
-        epochs=1, train=['distiller.distill_losses.loss_ft.paraphraser'],
+        epochs=1,
+        train=['distiller.distill_losses.loss_ft.paraphraser'],
         optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
     hook.before_train(fake_runner(model, loader))
     assert changed_keys(paraphraser, ft.paraphraser) == set(paraphraser)
@@ -262,8 +294,8 @@ def test_init_stage_pretrains_and_freezes_the_ft_paraphraser(loader):
 def test_resumed_run_skips_the_init_stage(loader):
     model = tiny_algorithm(FSP)
     student = snapshot(model.student)
-    hook = InitStageHook(epochs=5, exclude=['architecture.linear'],
-                         after='student_only')
+    hook = InitStageHook(
+        epochs=5, exclude=['architecture.linear'], after='student_only')
     hook.before_train(fake_runner(model, loader, iteration=10))
     assert not changed_keys(student, model.student)
     assert model.distillation_stopped
@@ -287,18 +319,20 @@ def test_dataset_labels_reach_crd(loader):
         for i in range(len(loader.dataset))
     ]
     model = tiny_algorithm(
-        dict(type='ConfigurableDistiller',
-             student_distill_layer=['avgpool'],
-             teacher_distill_layer=['avgpool'],
-             loss=[
-                 dict(type='CRDLoss',
-                      in_channels=64,
-                      out_channels=64,
-                      n_data=6,
-                      nce_k=2,
-                      feat_dim=8,
-                      negatives='other_classes')
-             ]))
+        dict(
+            type='ConfigurableDistiller',
+            student_distill_layer=['avgpool'],
+            teacher_distill_layer=['avgpool'],
+            loss=[
+                dict(
+                    type='CRDLoss',
+                    in_channels=64,
+                    out_channels=64,
+                    n_data=6,
+                    nce_k=2,
+                    feat_dim=8,
+                    negatives='other_classes')
+            ]))
     DatasetLabelsHook().before_train(fake_runner(model, loader))
     crd = model.distiller.distill_losses['loss_crd']
     assert crd.dataset_labels.tolist() == labels

@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from data_utils import TINY_COCO_CLASSES, make_tiny_coco
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -111,15 +110,11 @@ def test_deterministic_for_a_seed(root, tmp_path):
     for split in SPLITS:
         assert _load(same, split) == _load(root, split)
         names = sorted(os.listdir(osp.join(root, split)))
-        _, mismatch, errors = filecmp.cmpfiles(osp.join(root, split),
-                                               osp.join(same, split),
-                                               names,
-                                               shallow=False)
+        _, mismatch, errors = filecmp.cmpfiles(
+            osp.join(root, split), osp.join(same, split), names, shallow=False)
         assert not mismatch and not errors
-    other = make_tiny_coco(str(tmp_path / 'other'),
-                           num_train=6,
-                           num_val=3,
-                           seed=1)
+    other = make_tiny_coco(
+        str(tmp_path / 'other'), num_train=6, num_val=3, seed=1)
     assert _load(other, 'train2017') != _load(root, 'train2017')
 
 

@@ -8,7 +8,6 @@ import sys
 import cv2
 import numpy as np
 import pytest
-
 from data_utils import (IGNORE_INDEX, TINY_SEG_CLASSES, TINY_SEG_METAINFO,
                         make_tiny_seg)
 
@@ -60,8 +59,10 @@ def test_deterministic_and_val_independent_of_num_train(root, tmp_path):
         cmp = filecmp.dircmp(osp.join(root, sub), osp.join(other, sub))
         assert not cmp.diff_files and not cmp.left_only
         _, mismatch, errors = filecmp.cmpfiles(
-            osp.join(root, sub), osp.join(other, sub),
-            os.listdir(osp.join(root, sub)), shallow=False)
+            osp.join(root, sub),
+            osp.join(other, sub),
+            os.listdir(osp.join(root, sub)),
+            shallow=False)
         assert not mismatch and not errors
 
 
@@ -104,8 +105,7 @@ def test_loads_in_mmseg_base_seg_dataset(root):
 def test_command_line_tool(tmp_path):
     proc = subprocess.run([
         sys.executable, 'tools/dataset_converters/make_tiny_seg.py',
-        str(tmp_path), '--num-train', '2', '--num-val', '1', '--img-size',
-        '32'
+        str(tmp_path), '--num-train', '2', '--num-val', '1', '--img-size', '32'
     ],
                           cwd=REPO,
                           capture_output=True,

@@ -1,18 +1,17 @@
 import numpy as np
 import pytest
 import torch
-
-# transforms subclass mmcv.transforms.BaseTransform and RandomFlip is mmcv's.
-
+from data_utils import make_tiny_cifar  # noqa: E402
 from mmengine.dataset import Compose  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from mmkd.datasets import CIFAR100  # noqa: E402
-from mmkd.datasets.transforms import (PackClsInputs, RandomCrop,  # noqa: E402
-                                     RandomRotation)
+from mmkd.datasets.transforms import RandomCrop  # noqa: E402
+from mmkd.datasets.transforms import PackClsInputs, RandomRotation
 from mmkd.registry import TRANSFORMS  # noqa: E402
 from mmkd.structures import ClsDataSample  # noqa: E402
-from data_utils import make_tiny_cifar  # noqa: E402
+
+# transforms subclass mmcv.transforms.BaseTransform and RandomFlip is mmcv's.
 
 
 def _image(h=32, w=32, c=3):
@@ -148,11 +147,13 @@ def _bar():
     return img
 
 
-@pytest.mark.parametrize('angle, cells', [
-    (90, [(r, 4) for r in range(5)]),  # counter-clockwise: points up
-    (-90, [(r, 4) for r in range(4, 9)]),  # clockwise: points down
-    (0, [(4, c) for c in range(4, 9)]),
-])
+@pytest.mark.parametrize(
+    'angle, cells',
+    [
+        (90, [(r, 4) for r in range(5)]),  # counter-clockwise: points up
+        (-90, [(r, 4) for r in range(4, 9)]),  # clockwise: points down
+        (0, [(4, c) for c in range(4, 9)]),
+    ])
 def test_random_rotation_turns_counter_clockwise_about_the_centre(
         angle, cells):
     out = RandomRotation((angle, angle))(dict(img=_bar()))['img']

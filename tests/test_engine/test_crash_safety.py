@@ -53,8 +53,8 @@ def runner(work_dir, model, epochs=3, hooks=(), checkpoint=None):
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         train_cfg=dict(by_epoch=True, max_epochs=epochs),
         default_hooks=dict(
-            checkpoint=checkpoint or dict(type=AtomicCheckpointHook,
-                                          interval=1),
+            checkpoint=checkpoint
+            or dict(type=AtomicCheckpointHook, interval=1),
             logger=dict(type='LoggerHook', interval=1)),
         custom_hooks=list(hooks),
         default_scope='mmkd')
@@ -75,8 +75,7 @@ def test_nan_loss_stops_the_run_naming_loss_and_iteration(tmp_path):
 
 def test_nan_steps_can_be_skipped(tmp_path):
     model = Toy(nan_at=3)
-    run = runner(tmp_path, model, hooks=[dict(type=FiniteLossHook,
-                                              skip=True)])
+    run = runner(tmp_path, model, hooks=[dict(type=FiniteLossHook, skip=True)])
     run.train()
     assert all(torch.isfinite(p).all() for p in model.parameters())
     assert (tmp_path / 'epoch_3.pth').exists()
@@ -97,8 +96,7 @@ def interrupt_saving_at(monkeypatch, epoch):
 
 
 @pytest.mark.parametrize('keep', [-1, 1])
-def test_kill_while_saving_keeps_a_resumable_run(tmp_path, monkeypatch,
-                                                 keep):
+def test_kill_while_saving_keeps_a_resumable_run(tmp_path, monkeypatch, keep):
     interrupt_saving_at(monkeypatch, 2)
     run = runner(
         tmp_path,
@@ -112,8 +110,7 @@ def test_kill_while_saving_keeps_a_resumable_run(tmp_path, monkeypatch,
     assert checkpoint_problem(str(tmp_path / 'epoch_1.pth')) is None
     assert not (tmp_path / 'epoch_2.pth').exists()
     assert (tmp_path / 'last_checkpoint').read_text().endswith('epoch_1.pth')
-    assert find_resumable_checkpoint(str(tmp_path))[0].endswith(
-        'epoch_1.pth')
+    assert find_resumable_checkpoint(str(tmp_path))[0].endswith('epoch_1.pth')
 
 
 def test_old_checkpoints_go_only_after_the_new_one_is_complete(tmp_path):
@@ -127,8 +124,7 @@ def test_old_checkpoints_go_only_after_the_new_one_is_complete(tmp_path):
 
 
 @pytest.mark.parametrize('pointer', ['', 'garbage\x00\xff', None])
-def test_resume_falls_back_to_the_newest_intact_checkpoint(
-        tmp_path, pointer):
+def test_resume_falls_back_to_the_newest_intact_checkpoint(tmp_path, pointer):
     runner(tmp_path, Toy(), epochs=2).train()
     # the latest checkpoint is cut short, the pointer damaged
     latest = tmp_path / 'epoch_2.pth'
@@ -232,7 +228,8 @@ def test_resume_stops_when_every_checkpoint_is_damaged(tmp_path):
 
 def test_legacy_format_checkpoint_is_intact_unless_cut(tmp_path):
     legacy = tmp_path / 'legacy.pth'
-    torch.save({'w': torch.ones(100)}, legacy,
+    torch.save({'w': torch.ones(100)},
+               legacy,
                _use_new_zipfile_serialization=False)
     assert checkpoint_problem(str(legacy)) is None
     cut = tmp_path / 'cut.pth'

@@ -34,8 +34,7 @@ def build():
                 teacher_distill_layer=['linear'],
                 loss=[dict(type='KDLoss')]),
             data_preprocessor=dict(
-                type='ImgDataPreprocessor', mean=[128.0] * 3,
-                std=[64.0] * 3)))
+                type='ImgDataPreprocessor', mean=[128.0] * 3, std=[64.0] * 3)))
 
 
 def samples():
@@ -68,7 +67,10 @@ class StepWindows(Hook):
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         self.in_step = (runner.epoch, batch_idx)
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         self.in_step = None
         self.event(runner.epoch, batch_idx).set()
@@ -113,9 +115,10 @@ def test_each_step_waits_for_its_own_teacher_run_only(tmp_path):
     runner.train()
     assert windows.stalls == []
     # one run per batch: the first step of each epoch too
-    assert sorted((e, b) for e, b, _, _ in windows.runs) == [
-        (e, b) for e in range(EPOCHS) for b in range(BATCHES)
-    ]
+    assert sorted(
+        (e, b) for e, b, _, _ in windows.runs) == [(e, b)
+                                                   for e in range(EPOCHS)
+                                                   for b in range(BATCHES)]
     for epoch, batch, step, _ in windows.runs:
         # a run ends before its step or inside it, never inside another
         assert step is None or step == (epoch, batch), windows.runs

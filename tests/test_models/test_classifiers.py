@@ -4,7 +4,7 @@ import pytest
 import torch
 from mmengine.model import ImgDataPreprocessor
 
-from mmkd.models.classifiers import (BaseClassifier, CIFARResNet, CIFARVGG,
+from mmkd.models.classifiers import (CIFARVGG, BaseClassifier, CIFARResNet,
                                      SimpleCNN, WideResNet)
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
@@ -41,16 +41,20 @@ RESNET_X4 = [(64, 32), (128, 16), (256, 8)]
 VGG = [(64, 32), (128, 16), (256, 8), (512, 4), (512, 4)]
 # (channels, height = width) of layer1, layer2, ... for a 32x32 input
 STAGE_SHAPES = {
-    **{f'resnet{d}': RESNET
-       for d in (8, 14, 20, 32, 44, 56, 110)},
+    **{
+        f'resnet{d}': RESNET
+        for d in (8, 14, 20, 32, 44, 56, 110)
+    },
     'resnet8x4': RESNET_X4,
     'resnet32x4': RESNET_X4,
     'wrn_16_1': RESNET,
     'wrn_40_1': RESNET,
     'wrn_16_2': [(32, 32), (64, 16), (128, 8)],
     'wrn_40_2': [(32, 32), (64, 16), (128, 8)],
-    **{f'vgg{d}': VGG
-       for d in (8, 11, 13, 16, 19)},
+    **{
+        f'vgg{d}': VGG
+        for d in (8, 11, 13, 16, 19)
+    },
 }
 FAMILIES = {'resnet': CIFARResNet, 'wrn': WideResNet, 'vgg': CIFARVGG}
 
@@ -81,9 +85,8 @@ def test_constructor(name):
 def test_every_constructor_is_registered_and_tested():
     constructors = {
         name
-        for name, obj in MODELS.module_dict.items()
-        if name[0].islower() and
-        obj.__module__.startswith('mmkd.models.classifiers')
+        for name, obj in MODELS.module_dict.items() if name[0].islower()
+        and obj.__module__.startswith('mmkd.models.classifiers')
     }
     assert constructors == set(PARAM_COUNTS)
     for cls in (CIFARResNet, WideResNet, CIFARVGG, SimpleCNN):

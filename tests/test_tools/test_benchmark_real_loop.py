@@ -32,6 +32,7 @@ def test_real_loop_benchmark_refuses_to_time_nothing():
     proc = run_tool([
         sys.executable, 'tools/analysis_tools/benchmark_real_loop.py',
         '--iters', '3', '--skip', '3'
-    ], check=False)
+    ],
+                    check=False)
     assert proc.returncode == 2
     assert '--skip 3 leaves none of --iters 3 to time.' in proc.stderr

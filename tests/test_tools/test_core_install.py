@@ -56,7 +56,9 @@ print('NO_MMCV_TRAINED')
 def test_digits_kd_trains_without_mmcv(tmp_path):
     config = osp.join('configs', 'digits', 'kd_cnn64x5_cnn8x2_digits.py')
     script = SCRIPT.format(
-        blocked=BLOCKED, config=config, work_dir=str(tmp_path / 'work'),
+        blocked=BLOCKED,
+        config=config,
+        work_dir=str(tmp_path / 'work'),
         teacher=str(tmp_path / 'teacher.pth'))
     proc = run_tool([sys.executable, '-c', script], check=False, timeout=300)
     output = proc.stdout + proc.stderr

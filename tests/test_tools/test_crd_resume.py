@@ -52,12 +52,10 @@ class CRDStateProbeHook(Hook):
 
 
 def test_crd_banks_are_checkpointed_and_resumed(tmp_path):
-    data_root = make_tiny_cifar(str(tmp_path / 'cifar'),
-                                num_classes=100,
-                                num_train=64,
-                                num_test=16)
-    teacher = calibrated_teacher(dict(type='resnet8', num_classes=100),
-                                 str(tmp_path / 'teacher.pth'))
+    data_root = make_tiny_cifar(
+        str(tmp_path / 'cifar'), num_classes=100, num_train=64, num_test=16)
+    teacher = calibrated_teacher(
+        dict(type='resnet8', num_classes=100), str(tmp_path / 'teacher.pth'))
     (tmp_path / 'crd_probe.py').write_text(PROBE)
     config = tmp_path / 'crd_probe_config.py'
     config.write_text(f'_base_ = [{CONFIG!r}]\n'

@@ -36,8 +36,9 @@ def test_a_recipe_mismatch_under_two_processes_is_said_once(tmp_path):
                     env=dist_env())
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output[-3000:]
-    said = [line for line in output.splitlines()
-            if 'RecipeMismatchError' in line]
+    said = [
+        line for line in output.splitlines() if 'RecipeMismatchError' in line
+    ]
     assert len(said) == 1, output[-5000:]
     assert said[0].startswith('tools/train.py: error: RecipeMismatchError')
     assert '1 epoch (declared 240)' in said[0]
@@ -81,8 +82,10 @@ def test_an_error_of_one_rank_names_that_rank(tmp_path):
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output
     said = [line for line in output.splitlines() if 'is bad' in line]
-    assert said == ['script.py: error (rank 1): ValueError: input of rank 1 '
-                    'is bad'], output
+    assert said == [
+        'script.py: error (rank 1): ValueError: input of rank 1 '
+        'is bad'
+    ], output
     for sign in CRASH_SIGNS:
         assert sign not in output, (sign, output)
 

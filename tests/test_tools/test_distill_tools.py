@@ -32,8 +32,8 @@ def teacher(tmp_path_factory, data_root):
     work_dir = tmp_path_factory.mktemp('teacher')
     run_tool([
         sys.executable, 'tools/train.py', BASELINE, '--work-dir',
-        str(work_dir), '--cfg-options', *tiny_options(
-            data_root, 2, model='resnet8')
+        str(work_dir), '--cfg-options',
+        *tiny_options(data_root, 2, model='resnet8')
     ])
     return str(work_dir / 'epoch_2.pth')
 
@@ -41,8 +41,9 @@ def teacher(tmp_path_factory, data_root):
 def distill(config, work_dir, data_root, teacher, *extra, epochs=1):
     return run_tool([
         sys.executable, 'tools/train.py', config, '--work-dir',
-        str(work_dir), *extra, '--cfg-options', *tiny_options(
-            data_root, epochs, **SMALL), f'model.teacher_ckpt={teacher}'
+        str(work_dir), *extra, '--cfg-options',
+        *tiny_options(data_root, epochs, **SMALL),
+        f'model.teacher_ckpt={teacher}'
     ])
 
 
@@ -82,8 +83,8 @@ def test_resume_export_and_test_the_student(tmp_path, data_root, teacher):
     proc = run_tool([
         sys.executable, 'tools/test.py', BASELINE,
         str(student), '--work-dir',
-        str(tmp_path / 'test'), '--cfg-options', *tiny_options(
-            data_root, model='resnet8')
+        str(tmp_path / 'test'), '--cfg-options',
+        *tiny_options(data_root, model='resnet8')
     ])
     assert 'accuracy/top1' in proc.stdout + proc.stderr
 
@@ -115,14 +116,12 @@ def test_amp_distillation_on_cpu(tmp_path, data_root, teacher):
 
 
 def test_dist_train_distillation_two_processes(tmp_path, data_root, teacher):
-    proc = run_tool(
-        [
-            'bash', 'tools/dist_train.sh', KD_CONFIGS['vid'], '2',
-            '--work-dir',
-            str(tmp_path), '--cfg-options', *tiny_options(
-                data_root, 1, **SMALL), f'model.teacher_ckpt={teacher}'
-        ],
-        env=dict(PYTHON=sys.executable, PORT=str(free_port())))
+    proc = run_tool([
+        'bash', 'tools/dist_train.sh', KD_CONFIGS['vid'], '2', '--work-dir',
+        str(tmp_path), '--cfg-options', *tiny_options(data_root, 1, **SMALL),
+        f'model.teacher_ckpt={teacher}'
+    ],
+                    env=dict(PYTHON=sys.executable, PORT=str(free_port())))
     output = proc.stdout + proc.stderr
     assert 'GPU number: 2' in output  # MMEngine's name for the world size
     assert 'Epoch(train) [1][2/2]' in output
@@ -131,15 +130,13 @@ def test_dist_train_distillation_two_processes(tmp_path, data_root, teacher):
 
 
 def test_missing_teacher_checkpoint_is_a_clear_error(tmp_path, data_root):
-    proc = run_tool(
-        [
-            sys.executable, 'tools/train.py', KD_CONFIGS['vanilla_kd'],
-            '--work-dir',
-            str(tmp_path), '--cfg-options', *tiny_options(data_root, 1,
-                                                          **SMALL),
-            'model.teacher_ckpt=/nonexistent/teacher.pth'
-        ],
-        check=False)
+    proc = run_tool([
+        sys.executable, 'tools/train.py', KD_CONFIGS['vanilla_kd'],
+        '--work-dir',
+        str(tmp_path), '--cfg-options', *tiny_options(data_root, 1, **SMALL),
+        'model.teacher_ckpt=/nonexistent/teacher.pth'
+    ],
+                    check=False)
     assert proc.returncode == 1
     assert "teacher_ckpt '/nonexistent/teacher.pth' does not exist" in \
         proc.stderr
@@ -148,9 +145,8 @@ def test_missing_teacher_checkpoint_is_a_clear_error(tmp_path, data_root):
 def test_benchmark_prints_overhead_for_cifar_config():
     proc = run_tool([
         sys.executable, 'tools/analysis_tools/benchmark_distill.py',
-        '--no-memory',
-        KD_CONFIGS['vid'], '--batch-size', '4', '--iters', '2', '--warmup',
-        '1', '--threads', '1', '--teacher-micro-batch', '2',
+        '--no-memory', KD_CONFIGS['vid'], '--batch-size', '4', '--iters', '2',
+        '--warmup', '1', '--threads', '1', '--teacher-micro-batch', '2',
         '--cfg-options', 'model.architecture.type=resnet8',
         'model.teacher.type=resnet14'
     ])
@@ -193,8 +189,7 @@ def test_benchmark_gives_random_batches_labels_and_indices():
         proc = run_tool([
             sys.executable, 'tools/analysis_tools/benchmark_distill.py',
             '--no-memory', config, '--batch-size', '4', '--iters', '1',
-            '--warmup', '1',
-            '--cfg-options', 'model.architecture.type=resnet8',
-            'model.teacher.type=resnet14'
+            '--warmup', '1', '--cfg-options',
+            'model.architecture.type=resnet8', 'model.teacher.type=resnet14'
         ])
         assert 'relative cost vs teacher as run = ' in proc.stdout

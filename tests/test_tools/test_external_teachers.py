@@ -44,23 +44,27 @@ def test_external_teacher_trains_from_its_own_state_dict(
     teacher = CASES[config]()
     ckpt = tmp_path / 'teacher.pth'
     torch.save(teacher.state_dict(), ckpt)  # the library's own keys
-    opts = ['train_cfg.max_epochs=1', 'randomness.seed=0',
-            f'model.teacher_ckpt={ckpt}']
+    opts = [
+        'train_cfg.max_epochs=1', 'randomness.seed=0',
+        f'model.teacher_ckpt={ckpt}'
+    ]
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         opts.append(f'{loader}.dataset.data_root={data_root}')
     proc = run_tool([
-        sys.executable, 'tools/train.py', osp.join(TINY, config),
-        '--work-dir', str(tmp_path / 'work'), '--cfg-options', *opts
+        sys.executable, 'tools/train.py',
+        osp.join(TINY, config), '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options', *opts
     ])
     output = proc.stdout + proc.stderr
     assert 'Teacher(val)    accuracy/top1: ' in output
-    match = re.search(r'loss: ([0-9.]+)\s+student\.loss: ([0-9.]+)\s+'
-                      r'distill\.loss_kd: ([0-9.]+)', output)
+    match = re.search(
+        r'loss: ([0-9.]+)\s+student\.loss: ([0-9.]+)\s+'
+        r'distill\.loss_kd: ([0-9.]+)', output)
     assert match, output[-3000:]
     total, student, distill = map(float, match.groups())
     assert distill > 0 and abs(total - student - distill) <= 2e-4
-    saved = torch.load(tmp_path / 'work' / 'epoch_1.pth',
-                       weights_only=False)['state_dict']
+    saved = torch.load(
+        tmp_path / 'work' / 'epoch_1.pth', weights_only=False)['state_dict']
     assert not any(k.startswith('teacher') for k in saved)
 
 

@@ -6,14 +6,15 @@ from tool_utils import run_tool
 
 
 def test_gpu_check_dry_run_runs_its_cpu_parts_without_mmcv():
-    proc = run_tool([
-        sys.executable, 'tools/analysis_tools/gpu_check.py', '--cpu-dry-run'
-    ])
+    proc = run_tool(
+        [sys.executable, 'tools/analysis_tools/gpu_check.py', '--cpu-dry-run'])
     out = proc.stdout
     assert 'CUDA tests: exit code 0' in out
     assert 'random images (no mmcv)' in out
-    rows = [line.split('|')[1].strip() for line in out.splitlines()
-            if line.startswith('| ')]
+    rows = [
+        line.split('|')[1].strip() for line in out.splitlines()
+        if line.startswith('| ')
+    ]
     for label in ('student train step alone', 'distill step',
                   'distill step, teacher ahead (8-step run)',
                   'distill step, bf16 teacher',

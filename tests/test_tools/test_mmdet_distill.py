@@ -8,7 +8,6 @@ import torch
 from data_utils import make_tiny_coco
 from tool_utils import REPO, coco_options, free_port, run_tool, train_tiny_coco
 
-
 TINY = osp.join(REPO, 'configs', 'mmdet', 'tiny')
 STUDENT = osp.join(TINY, 'mask-rcnn_r18_fpn_tiny-coco.py')
 TEACHER = osp.join(TINY, 'mask-rcnn_r34_fpn_tiny-coco.py')
@@ -85,8 +84,8 @@ def test_exported_student_loads_in_mmdets_own_test_tool(
         str(student)
     ])
     import mmdet
-    mmdet_test = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools',
-                          'test.py')
+    mmdet_test = osp.join(
+        osp.dirname(mmdet.__file__), '.mim', 'tools', 'test.py')
     # mmdet's tool, without mmkd: plain torch.load (weights_only on torch
     # >= 2.6) must accept the exported file
     proc = run_tool([
@@ -101,14 +100,13 @@ def test_exported_student_loads_in_mmdets_own_test_tool(
 
 
 def test_dist_train_two_processes(coco, teacher_ckpt, tmp_path):
-    proc = run_tool(
-        [
-            'bash', 'tools/dist_train.sh', PKD, '2', '--work-dir',
-            str(tmp_path), '--cfg-options', *coco_options(coco),
-            f'model.teacher_ckpt={teacher_ckpt}'
-        ],
-        env=dict(PYTHON=sys.executable, PORT=str(free_port())),
-        timeout=300)
+    proc = run_tool([
+        'bash', 'tools/dist_train.sh', PKD, '2', '--work-dir',
+        str(tmp_path), '--cfg-options', *coco_options(coco),
+        f'model.teacher_ckpt={teacher_ckpt}'
+    ],
+                    env=dict(PYTHON=sys.executable, PORT=str(free_port())),
+                    timeout=300)
     output = proc.stdout + proc.stderr
     assert 'GPU number: 2' in output
     assert 'distill.loss_pkd' in output
@@ -118,9 +116,8 @@ def test_dist_train_two_processes(coco, teacher_ckpt, tmp_path):
 def test_benchmark_teacher_skips_rpn_and_roi_heads(coco):
     proc = run_tool([
         sys.executable, 'tools/analysis_tools/benchmark_distill.py',
-        '--no-memory', PKD,
-        '--batch-size', '2', '--iters', '2', '--warmup', '1',
-        '--cfg-options', *coco_options(coco)
+        '--no-memory', PKD, '--batch-size', '2', '--iters', '2', '--warmup',
+        '1', '--cfg-options', *coco_options(coco)
     ])
     out = proc.stdout
     assert 'a batch of the training data' in out

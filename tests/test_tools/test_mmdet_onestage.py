@@ -15,7 +15,6 @@ import torch
 from data_utils import make_tiny_coco
 from tool_utils import REPO, coco_options, run_tool, train_tiny_coco
 
-
 TINY = osp.join(REPO, 'configs', 'mmdet', 'tiny')
 
 PAIRS = {

@@ -99,7 +99,9 @@ print(json.dumps(dict(keys=sorted(state), shape=list(out.shape),
       sums={{k: float(v.double().sum()) for k, v in state.items()}})))
 '''
     proc = subprocess.run([sys.executable, '-c', script],
-                          capture_output=True, text=True, cwd=str(tmp_path),
+                          capture_output=True,
+                          text=True,
+                          cwd=str(tmp_path),
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -14,8 +14,8 @@ import sys
 import zipfile
 
 import pytest
-from data_utils import (TINY_COCO_CLASSES, TINY_SEG_METAINFO,
-                        make_tiny_coco, make_tiny_imagenet, make_tiny_seg)
+from data_utils import (TINY_COCO_CLASSES, TINY_SEG_METAINFO, make_tiny_coco,
+                        make_tiny_imagenet, make_tiny_seg)
 from tool_utils import REPO
 
 sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
@@ -51,7 +51,8 @@ UNSUPPORTED = {
     "AB's MMRazor connectors and pre-training stage",
     'mmcls/byot/byot_resnet18_8xb16_cifar100.py':
     'cifar100_bs16_auto_aug.py',  # a base outside the distill folder
-    'mmcls/crd/crd_neck_r50_r18_8xb16_cifar10.py': 'CRDDataset',
+    'mmcls/crd/crd_neck_r50_r18_8xb16_cifar10.py':
+    'CRDDataset',
     'mmcls/dafl/dafl_logits_resnet34_resnet18_8xb256_cifar10.py':
     "DAFL's MMRazor form",
     'mmcls/deit/deit-base_regnety160_pt-16xb64_in1k.py':
@@ -80,14 +81,17 @@ def razor(tmp_path_factory):
     proc = subprocess.run([
         sys.executable, '-m', 'pip', 'download', '--no-deps', '-q', '-d',
         str(tmp), 'mmrazor==1.0.0'
-    ], capture_output=True, text=True, timeout=300)
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     wheels = list(tmp.glob('mmrazor-1.0.0-*.whl'))
     if proc.returncode != 0 or not wheels:
         pytest.fail('pip download --no-deps mmrazor==1.0.0 failed (PyPI '
                     f'unreachable and not in pip\'s cache?):\n{proc.stderr}')
     with zipfile.ZipFile(wheels[0]) as whl:
-        whl.extractall(tmp, [n for n in whl.namelist()
-                             if n.startswith(DISTILL)])
+        whl.extractall(tmp,
+                       [n for n in whl.namelist() if n.startswith(DISTILL)])
     return tmp / DISTILL
 
 
@@ -116,7 +120,9 @@ def data(tmp_path_factory):
         mmdet=make_tiny_coco(
             str(tmp_path_factory.mktemp('coco')), num_train=4, num_val=1),
         mmseg=make_tiny_seg(
-            str(tmp_path_factory.mktemp('seg')), num_train=4, num_val=1,
+            str(tmp_path_factory.mktemp('seg')),
+            num_train=4,
+            num_val=1,
             img_size=64))
 
 
@@ -154,25 +160,34 @@ def tiny(cfg, data):
     while 'dataset' in dataset:  # RepeatDataset and friends
         dataset = dataset.dataset
     if scope == 'mmpretrain':
-        new = dict(type='CustomDataset', data_root=data['mmpretrain'],
-                   data_prefix='train',
-                   pipeline=_shrink_pipeline(dataset.pipeline))
+        new = dict(
+            type='CustomDataset',
+            data_root=data['mmpretrain'],
+            data_prefix='train',
+            pipeline=_shrink_pipeline(dataset.pipeline))
     elif scope == 'mmdet':
-        new = dict(type='CocoDataset', data_root=data['mmdet'] + '/',
-                   ann_file='annotations/instances_train2017.json',
-                   data_prefix=dict(img='train2017/'),
-                   metainfo=dict(classes=TINY_COCO_CLASSES),
-                   filter_cfg=dict(filter_empty_gt=True, min_size=1),
-                   pipeline=_shrink_pipeline(dataset.pipeline))
+        new = dict(
+            type='CocoDataset',
+            data_root=data['mmdet'] + '/',
+            ann_file='annotations/instances_train2017.json',
+            data_prefix=dict(img='train2017/'),
+            metainfo=dict(classes=TINY_COCO_CLASSES),
+            filter_cfg=dict(filter_empty_gt=True, min_size=1),
+            pipeline=_shrink_pipeline(dataset.pipeline))
     else:
-        new = dict(type='BaseSegDataset', data_root=data['mmseg'],
-                   data_prefix=dict(img_path='img_dir/train',
-                                    seg_map_path='ann_dir/train'),
-                   img_suffix='.png', seg_map_suffix='.png',
-                   metainfo=TINY_SEG_METAINFO,
-                   pipeline=[dict(type='LoadImageFromFile'),
-                             dict(type='LoadAnnotations'),
-                             dict(type='PackSegInputs')])
+        new = dict(
+            type='BaseSegDataset',
+            data_root=data['mmseg'],
+            data_prefix=dict(
+                img_path='img_dir/train', seg_map_path='ann_dir/train'),
+            img_suffix='.png',
+            seg_map_suffix='.png',
+            metainfo=TINY_SEG_METAINFO,
+            pipeline=[
+                dict(type='LoadImageFromFile'),
+                dict(type='LoadAnnotations'),
+                dict(type='PackSegInputs')
+            ])
         from mmengine.config import Config
 
         from mmkd.utils.config_check import resolve_config_path
@@ -185,10 +200,12 @@ def tiny(cfg, data):
         # 2 per batch: RKD relates the samples of a batch, and mmseg's
         # PSPNet pools to 1x1 before a BN
         batch_size=1 if scope == 'mmdet' else 2,
-        num_workers=0, persistent_workers=False,
-        sampler=dict(type='DefaultSampler', shuffle=False), dataset=new)
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2,
-                         val_interval=1000)
+        num_workers=0,
+        persistent_workers=False,
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        dataset=new)
+    cfg.train_cfg = dict(
+        type='IterBasedTrainLoop', max_iters=2, val_interval=1000)
     for key in ('val_dataloader', 'val_cfg', 'val_evaluator',
                 'test_dataloader', 'test_cfg', 'test_evaluator'):
         cfg[key] = None
@@ -206,8 +223,8 @@ def tiny(cfg, data):
 
 
 @pytest.mark.parametrize('name', sorted(CONVERTED))
-def test_converted_config_trains_two_iterations(razor, name, data,
-                                                tmp_path, monkeypatch):
+def test_converted_config_trains_two_iterations(razor, name, data, tmp_path,
+                                                monkeypatch):
     # no downloads: pretrained backbones (and ABLoss's stage-1 student)
     # start from their random initialisation
     from mmengine.model.weight_init import PretrainedInit
@@ -215,8 +232,11 @@ def test_converted_config_trains_two_iterations(razor, name, data,
     out = tmp_path / osp.basename(name)
     convert_file(str(razor / name), str(out))
     train = _train_tool()
-    monkeypatch.setattr(sys, 'argv', [
-        'tools/train.py', str(out), '--work-dir', str(tmp_path / 'work')])
+    monkeypatch.setattr(
+        sys, 'argv',
+        ['tools/train.py',
+         str(out), '--work-dir',
+         str(tmp_path / 'work')])
     args = train.parse_args()
     cfg = tiny(train.apply_args(train.load_config(str(out)), args), data)
     from mmkd.utils.cli import build_runner
@@ -234,10 +254,11 @@ def test_kldivergence_mean_reduction_becomes_an_exact_weight():
     converted = __import__('mmrazor_compat').convert_loss(cfg, 1000, 32)
     assert converted == dict(type='KDLoss', tau=6, loss_weight=10 / 1000)
     gen = torch.Generator().manual_seed(0)
-    s, t = (torch.randn(4, 1000, generator=gen, dtype=torch.float64)
-            for _ in range(2))
+    s, t = (
+        torch.randn(4, 1000, generator=gen, dtype=torch.float64)
+        for _ in range(2))
     # MMRazor's KLDivergence.forward with reduction='mean'
-    razor = 10 * 36 * F.kl_div(F.log_softmax(s / 6, 1), F.softmax(t / 6, 1),
-                               reduction='mean')
+    razor = 10 * 36 * F.kl_div(
+        F.log_softmax(s / 6, 1), F.softmax(t / 6, 1), reduction='mean')
     ours = MODELS.build(dict(converted, _scope_='mmkd'))(s, t)
     assert abs(ours.item() - razor.item()) <= 1e-9 * abs(razor.item())

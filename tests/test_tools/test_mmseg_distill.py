@@ -10,7 +10,6 @@ import torch
 from data_utils import make_tiny_seg
 from tool_utils import REPO, free_port, run_tool, seg_options
 
-
 TINY = osp.join(REPO, 'configs', 'mmseg', 'tiny')
 STUDENT = osp.join(TINY, 'pspnet_r18_tiny-seg.py')
 TEACHER = osp.join(TINY, 'pspnet_r34_tiny-seg.py')
@@ -53,8 +52,8 @@ def teacher_ckpt(tmp_path_factory, seg):
 @pytest.fixture(scope='module')
 def distilled(tmp_path_factory, seg, teacher_ckpt):
     work_dir = tmp_path_factory.mktemp('cwd')
-    proc = train(CWD, work_dir, seg,
-                 options=[f'model.teacher_ckpt={teacher_ckpt}'])
+    proc = train(
+        CWD, work_dir, seg, options=[f'model.teacher_ckpt={teacher_ckpt}'])
     return work_dir, proc.stdout + proc.stderr
 
 
@@ -76,8 +75,8 @@ def test_distill_logs_losses_and_student_and_teacher_miou(distilled):
 ])
 def test_feature_and_pixel_distillation(seg, teacher_ckpt, tmp_path, config,
                                         loss):
-    proc = train(config, tmp_path, seg,
-                 options=[f'model.teacher_ckpt={teacher_ckpt}'])
+    proc = train(
+        config, tmp_path, seg, options=[f'model.teacher_ckpt={teacher_ckpt}'])
     output = proc.stdout + proc.stderr
     assert loss in output
     assert 0 <= miou(output) <= 100
@@ -126,8 +125,8 @@ def test_exported_student_loads_in_test_tools(distilled, seg, tmp_path, tool):
         # mmseg's own tool without mmkd: plain torch.load (weights_only on
         # torch >= 2.6) must accept the exported file
         import mmseg
-        script = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools',
-                          'test.py')
+        script = osp.join(
+            osp.dirname(mmseg.__file__), '.mim', 'tools', 'test.py')
         env = dict(PYTHONPATH='')
     proc = run_tool([
         sys.executable, script, STUDENT,
@@ -141,14 +140,13 @@ def test_exported_student_loads_in_test_tools(distilled, seg, tmp_path, tool):
 
 
 def test_dist_train_two_processes(seg, teacher_ckpt, tmp_path):
-    proc = run_tool(
-        [
-            'bash', 'tools/dist_train.sh', CWD, '2', '--work-dir',
-            str(tmp_path), '--cfg-options', *seg_options(seg),
-            f'model.teacher_ckpt={teacher_ckpt}'
-        ],
-        env=dict(PYTHON=sys.executable, PORT=str(free_port())),
-        timeout=300)
+    proc = run_tool([
+        'bash', 'tools/dist_train.sh', CWD, '2', '--work-dir',
+        str(tmp_path), '--cfg-options', *seg_options(seg),
+        f'model.teacher_ckpt={teacher_ckpt}'
+    ],
+                    env=dict(PYTHON=sys.executable, PORT=str(free_port())),
+                    timeout=300)
     output = proc.stdout + proc.stderr
     assert 'GPU number: 2' in output
     assert 'distill.loss_channelwisedivergence' in output
@@ -162,9 +160,8 @@ def test_dist_train_two_processes(seg, teacher_ckpt, tmp_path):
 def test_benchmark_on_the_seg_pair(seg, config, skipped):
     proc = run_tool([
         sys.executable, 'tools/analysis_tools/benchmark_distill.py',
-        '--no-memory', config,
-        '--batch-size', '2', '--iters', '2', '--warmup', '1',
-        '--cfg-options', f'train_dataloader.dataset.data_root={seg}'
+        '--no-memory', config, '--batch-size', '2', '--iters', '2', '--warmup',
+        '1', '--cfg-options', f'train_dataloader.dataset.data_root={seg}'
     ])
     out = proc.stdout
     assert 'a batch of the training data' in out

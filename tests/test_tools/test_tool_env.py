@@ -55,12 +55,11 @@ def test_tools_find_the_users_package_from_the_working_directory(tmp_path):
 
 def test_a_python_without_torch_is_told_how_to_run_the_tool(tmp_path):
     # -S: no site-packages, so no torch (a shell's system Python)
-    proc = subprocess.run(
-        [sys.executable, '-S', 'tools/train.py', '--help'],
-        cwd=REPO,
-        env=dict(PATH='/usr/bin:/bin', MMKD_VENV=sys.prefix),
-        capture_output=True,
-        text=True)
+    proc = subprocess.run([sys.executable, '-S', 'tools/train.py', '--help'],
+                          cwd=REPO,
+                          env=dict(PATH='/usr/bin:/bin', MMKD_VENV=sys.prefix),
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 2, proc.stderr
@@ -69,6 +68,6 @@ def test_a_python_without_torch_is_told_how_to_run_the_tool(tmp_path):
     command = lines[1].strip()
     assert command == f'{sys.prefix}/bin/python tools/train.py --help'
     # the printed command runs as printed
-    ran = subprocess.run(command, shell=True, cwd=REPO, capture_output=True,
-                         text=True)
+    ran = subprocess.run(
+        command, shell=True, cwd=REPO, capture_output=True, text=True)
     assert ran.returncode == 0 and 'usage: train.py' in ran.stdout

@@ -16,8 +16,8 @@ CONFIG = osp.join(REPO, 'configs', 'baselines', 'resnet20_cifar100.py')
 def train(work_dir, data_root, *extra, epochs=2, check=True):
     return run_tool([
         sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-        str(work_dir), *extra, '--cfg-options', *tiny_options(
-            data_root, epochs, model='resnet8')
+        str(work_dir), *extra, '--cfg-options',
+        *tiny_options(data_root, epochs, model='resnet8')
     ],
                     check=check)
 
@@ -40,8 +40,8 @@ def test_train_writes_checkpoints_and_logs(trained):
     work_dir, proc = trained
     assert (work_dir / 'epoch_1.pth').exists()
     assert (work_dir / 'epoch_2.pth').exists()
-    assert (work_dir / 'last_checkpoint').read_text().strip().endswith(
-        'epoch_2.pth')
+    assert (work_dir /
+            'last_checkpoint').read_text().strip().endswith('epoch_2.pth')
     output = proc.stdout + proc.stderr
     assert 'accuracy/top1' in output
     ckpt = torch.load(work_dir / 'epoch_2.pth', weights_only=False)
@@ -95,8 +95,8 @@ def test_resume_latest_continues_training(trained, data_root, tmp_path):
 
 def test_resume_from_explicit_path(trained, data_root, tmp_path):
     work_dir, _ = trained
-    proc = train(
-        tmp_path, data_root, '--resume', str(work_dir / 'epoch_1.pth'))
+    proc = train(tmp_path, data_root, '--resume',
+                 str(work_dir / 'epoch_1.pth'))
     assert 'resumed epoch: 1' in proc.stdout + proc.stderr
     assert (tmp_path / 'epoch_2.pth').exists()
     assert not (tmp_path / 'epoch_1.pth').exists()
@@ -105,19 +105,19 @@ def test_resume_from_explicit_path(trained, data_root, tmp_path):
 def test_amp_and_auto_scale_lr_on_cpu(data_root, tmp_path):
     proc = train(tmp_path, data_root, '--amp', '--auto-scale-lr', epochs=1)
     output = proc.stdout + proc.stderr
-    assert 'CPUAmpOptimWrapper' in (tmp_path / osp.basename(CONFIG)
-                                    ).read_text()
+    assert 'CPUAmpOptimWrapper' in (tmp_path /
+                                    osp.basename(CONFIG)).read_text()
     # total batch 16 against base 64: lr 0.05 -> 0.0125
     assert 'lr: 1.2500e-02' in output
 
 
 def test_dist_train_two_processes_on_cpu(data_root, tmp_path):
-    proc = run_tool(
-        [
-            'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
-            str(tmp_path), '--cfg-options', *tiny_options(data_root, 1, model='resnet8')
-        ],
-        env=dict(PYTHON=sys.executable, PORT=str(free_port())))
+    proc = run_tool([
+        'bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir',
+        str(tmp_path), '--cfg-options',
+        *tiny_options(data_root, 1, model='resnet8')
+    ],
+                    env=dict(PYTHON=sys.executable, PORT=str(free_port())))
     output = proc.stdout + proc.stderr
     assert (tmp_path / 'epoch_1.pth').exists()
     assert 'Distributed launcher: pytorch' in output
@@ -138,8 +138,8 @@ def test_missing_data_root_is_a_clear_error(tmp_path):
 def test_unknown_model_is_a_clear_error(data_root, tmp_path):
     proc = run_tool([
         sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-        str(tmp_path), '--cfg-options', *tiny_options(data_root, model='resnet8'),
-        'model.type=resnet21'
+        str(tmp_path), '--cfg-options',
+        *tiny_options(data_root, model='resnet8'), 'model.type=resnet21'
     ],
                     check=False)
     assert proc.returncode == 1
@@ -149,7 +149,8 @@ def test_unknown_model_is_a_clear_error(data_root, tmp_path):
 def test_misspelled_config_key_is_a_clear_error(data_root, tmp_path):
     proc = run_tool([
         sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-        str(tmp_path), '--cfg-options', *tiny_options(data_root, model='resnet8'),
+        str(tmp_path), '--cfg-options',
+        *tiny_options(data_root, model='resnet8'),
         'train_dataloder.batch_size=8'
     ],
                     check=False)
@@ -172,7 +173,8 @@ def test_checkpoint_with_pickled_code_is_refused(data_root, tmp_path):
     proc = run_tool([
         sys.executable, 'tools/test.py', CONFIG,
         str(evil), '--work-dir',
-        str(tmp_path), '--cfg-options', *tiny_options(data_root, model='resnet8')
+        str(tmp_path), '--cfg-options',
+        *tiny_options(data_root, model='resnet8')
     ],
                     check=False)
     assert proc.returncode == 1

@@ -15,12 +15,11 @@ from mmengine.config import ConfigDict
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
-from mmkd.utils import (UnsafeCheckpointError, add_safe_globals,
-                        install_safe_checkpoint_loader,
+from mmkd.utils import UnsafeCheckpointError, add_safe_globals
+from mmkd.utils import checkpoint as checkpoint_module
+from mmkd.utils import (checkpoint_loader, install_safe_checkpoint_loader,
                         load_checkpoint_safely, safe_checkpoint_loading,
                         safe_load)
-from mmkd.utils import checkpoint as checkpoint_module
-from mmkd.utils import checkpoint_loader
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -48,8 +47,13 @@ def _mmengine_like_checkpoint():
             state={0: dict(momentum_buffer=torch.ones(2))},
             param_groups=[dict(lr=0.05, params=[0], foreach=None)]),
         param_schedulers=[
-            dict(milestones=collections.Counter({150: 1, 180: 1}),
-                 last_step=3, gamma=0.1)
+            dict(
+                milestones=collections.Counter({
+                    150: 1,
+                    180: 1
+                }),
+                last_step=3,
+                gamma=0.1)
         ],
         extras=dict(
             shape=torch.Size([2, 3]),
@@ -93,8 +97,12 @@ def test_mmengine_checkpoint_round_trip(tmp_path, unpickler):
     runtime_info = loaded['message_hub']['runtime_info']
     np.testing.assert_array_equal(runtime_info['arr'], np.arange(5))
     assert runtime_info['f32'].dtype == np.float32
-    assert loaded['param_schedulers'][0]['milestones'] == collections.Counter(
-        {150: 1, 180: 1})
+    assert loaded['param_schedulers'][0]['milestones'] == collections.Counter({
+        150:
+        1,
+        180:
+        1
+    })
     extras = loaded['extras']
     assert extras['shape'] == torch.Size([2, 3])
     assert extras['dtype'] is torch.float16
@@ -170,8 +178,7 @@ class _Custom:
         self.value = value
 
 
-def test_unknown_class_refused_until_allowed(tmp_path, unpickler,
-                                             monkeypatch):
+def test_unknown_class_refused_until_allowed(tmp_path, unpickler, monkeypatch):
     monkeypatch.setattr(checkpoint_module, '_USER_ALLOWED', {})
     path = tmp_path / 'custom.pth'
     torch.save(dict(obj=_Custom(3)), path)
@@ -312,11 +319,11 @@ def test_http_checkpoint_downloads_once_into_the_hub_cache(
         loaded = load_checkpoint_safely(f'{url}/teacher.pth', logger='silent')
         assert loaded['meta']['epoch'] == 3
     assert requests == ['/teacher.pth']  # the second load used the cache
-    assert osp.isfile(checkpoint_loader.download_cache_path(
-        f'{url}/teacher.pth'))
-    assert osp.dirname(checkpoint_loader.download_cache_path(
-        f'{url}/teacher.pth')) == str(tmp_path / 'torch_home' / 'hub' /
-                                      'checkpoints')
+    assert osp.isfile(
+        checkpoint_loader.download_cache_path(f'{url}/teacher.pth'))
+    assert osp.dirname(
+        checkpoint_loader.download_cache_path(f'{url}/teacher.pth')) == str(
+            tmp_path / 'torch_home' / 'hub' / 'checkpoints')
     assert _schemes() == before
 
 
@@ -327,8 +334,9 @@ def test_http_model_dir_and_unsafe_download(http_root, tmp_path):
     loaded = checkpoint_loader.load_from_http(
         f'{url}/ckpt.pth', map_location='cpu', model_dir=str(model_dir))
     assert loaded['meta']['epoch'] == 3
-    assert osp.isfile(checkpoint_loader.download_cache_path(
-        f'{url}/ckpt.pth', str(model_dir)))
+    assert osp.isfile(
+        checkpoint_loader.download_cache_path(f'{url}/ckpt.pth',
+                                              str(model_dir)))
 
     marker = tmp_path / 'pwned'
     _Exploit.marker = str(marker)
@@ -341,8 +349,7 @@ def test_http_model_dir_and_unsafe_download(http_root, tmp_path):
 
 def _load_over_http_in_rank(rank, port, url, model_dir, out_dir):
     torch.distributed.init_process_group(
-        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-        world_size=2)
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
     try:
         loaded = checkpoint_loader.load_from_http(url, model_dir=model_dir)
         torch.save(loaded['state_dict'], osp.join(out_dir, f'{rank}.pth'))
@@ -372,8 +379,9 @@ def test_two_urls_with_one_file_name_are_two_downloads(http_root, tmp_path):
     root, url, requests = http_root
     for folder, value in (('a', 1.0), ('b', 2.0)):
         (root / folder).mkdir()
-        torch.save(dict(state_dict=dict(w=torch.full((2, ), value))),
-                   root / folder / 'teacher.pth')
+        torch.save(
+            dict(state_dict=dict(w=torch.full((2, ), value))),
+            root / folder / 'teacher.pth')
     model_dir = str(tmp_path / 'models')
     first = checkpoint_loader.load_from_http(
         f'{url}/a/teacher.pth', model_dir=model_dir)
@@ -411,18 +419,25 @@ def test_pretrained_init_cfg_of_a_model_built_in_plain_python_is_safe(
         mmengine_checkpoint.load_from_http  # MMEngine's own, unsafe one
     before = _schemes()
 
-    net = dict(type='SimpleCNN', in_channels=1, channels=4, num_convs=1,
-               num_classes=10,
-               init_cfg=dict(type='Pretrained', checkpoint=f'{url}/evil.pth'))
+    net = dict(
+        type='SimpleCNN',
+        in_channels=1,
+        channels=4,
+        num_convs=1,
+        num_classes=10,
+        init_cfg=dict(type='Pretrained', checkpoint=f'{url}/evil.pth'))
     if algorithm:
         model = MODELS.build(
-            dict(type='SingleTeacherDistill', architecture=net,
-                 teacher=dict(net, init_cfg=None), teacher_ckpt_optional=True,
-                 distiller=dict(
-                     type='ConfigurableDistiller',
-                     student_distill_layer=['linear'],
-                     teacher_distill_layer=['linear'],
-                     loss=[dict(type='KDLoss', tau=4)])))
+            dict(
+                type='SingleTeacherDistill',
+                architecture=net,
+                teacher=dict(net, init_cfg=None),
+                teacher_ckpt_optional=True,
+                distiller=dict(
+                    type='ConfigurableDistiller',
+                    student_distill_layer=['linear'],
+                    teacher_distill_layer=['linear'],
+                    loss=[dict(type='KDLoss', tau=4)])))
     else:
         model = MODELS.build(net)
     with pytest.raises(UnsafeCheckpointError, match='system'):

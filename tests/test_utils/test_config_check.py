@@ -3,8 +3,8 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from mmkd.utils import ConfigKeyError, check_top_level_keys
 from mmkd.cli.run_setup import check_train_loop
+from mmkd.utils import ConfigKeyError, check_top_level_keys
 
 
 def test_misspelled_runner_key_suggests_the_right_one():
@@ -28,9 +28,11 @@ def test_own_variables_and_known_keys_pass():
 
 def test_tools_load_package_config_paths():
     from mmkd.cli import load_config
-    cfg = load_config('mmkd::kd/kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py')
+    cfg = load_config(
+        'mmkd::kd/kd/kd_resnet56_resnet20_1xb64-240e_cifar100.py')
     assert cfg.model.architecture.type == 'resnet20'
-    cfg = load_config('mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
+    cfg = load_config(
+        'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py')
     assert cfg.model.type == 'EncoderDecoder'
     with pytest.raises(FileNotFoundError, match='no_such.py'):
         load_config('mmkd::kd/no_such.py')
@@ -98,19 +100,25 @@ def test_a_loop_type_replaces_the_base_by_epoch_it_agrees_with():
     check_train_loop(cfg)
     assert cfg.train_cfg == dict(
         type='mmkd.TeacherAheadEpochBasedTrainLoop', max_epochs=2)
-    iters = Config(dict(train_cfg=dict(type='IterBasedTrainLoop',
-                                       by_epoch=False, max_iters=4)))
+    iters = Config(
+        dict(
+            train_cfg=dict(
+                type='IterBasedTrainLoop', by_epoch=False, max_iters=4)))
     check_train_loop(iters)
     assert 'by_epoch' not in iters.train_cfg
 
 
 def test_a_loop_type_that_contradicts_by_epoch_is_a_short_error():
-    cfg = Config(dict(train_cfg=dict(
-        type='TeacherAheadEpochBasedTrainLoop', by_epoch=False,
-        max_iters=4)))
-    with pytest.raises(ConfigKeyError,
-                       match="type='TeacherAheadEpochBasedTrainLoop' and "
-                       'by_epoch=False .* disagree'):
+    cfg = Config(
+        dict(
+            train_cfg=dict(
+                type='TeacherAheadEpochBasedTrainLoop',
+                by_epoch=False,
+                max_iters=4)))
+    with pytest.raises(
+            ConfigKeyError,
+            match="type='TeacherAheadEpochBasedTrainLoop' and "
+            'by_epoch=False .* disagree'):
         check_train_loop(cfg)
 
 
@@ -130,15 +138,15 @@ def test_override_of_a_variable_used_in_an_expression_is_refused(tmp_path):
     # the same value, a dotted key and an unused variable pass
     check_overrides(cfg, {'steps_per_epoch': 40})
     check_overrides(cfg, {'train_cfg.max_epochs': 2})
-    (tmp_path / 'own.py').write_text(
-        f'_base_ = [{dafl!r}]\nnote = "memo"\n')
-    check_overrides(Config.fromfile(str(tmp_path / 'own.py')),
-                    {'note': 'other'})
+    (tmp_path / 'own.py').write_text(f'_base_ = [{dafl!r}]\nnote = "memo"\n')
+    check_overrides(
+        Config.fromfile(str(tmp_path / 'own.py')), {'note': 'other'})
     # and the tool stops before building anything
     proc = run_tool([
         sys.executable, 'tools/train.py', dafl, '--work-dir',
         str(tmp_path / 'w'), '--cfg-options', 'steps_per_epoch=10'
-    ], check=False)
+    ],
+                    check=False)
     assert proc.returncode == 1
     assert 'ConfigKeyError' in proc.stderr and '(train_dataloader)' in \
         proc.stderr

@@ -6,11 +6,10 @@ import types
 
 import pytest
 
-from mmkd.utils import DependencyError, check_task_dependencies
-from mmkd.utils import dependency
+from mmkd.utils import DependencyError, check_task_dependencies, dependency
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+REPO = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(autouse=True)
@@ -99,8 +98,9 @@ def test_a_success_is_remembered(monkeypatch):
 
 
 def test_registry_checks_before_building_in_a_task_scope(monkeypatch):
-    import mmkd.registry
     from mmengine.registry import DefaultScope
+
+    import mmkd.registry
     scopes = []
     monkeypatch.setattr(mmkd.registry, 'check_task_dependencies',
                         scopes.append)
@@ -125,18 +125,19 @@ def test_import_mmkd_needs_no_mmcv(tmp_path):
     """mmcv (and mmdet, mmseg) shadowed by broken modules: the core still
     imports and builds a CIFAR model."""
     for name in ('mmcv', 'mmdet', 'mmseg'):
-        (tmp_path / f'{name}.py').write_text(
-            f'raise ImportError("{name} must not be imported")\n')
+        (tmp_path / f'{name}.py'
+         ).write_text(f'raise ImportError("{name} must not be imported")\n')
     code = ('import mmkd, mmkd.models, mmkd.utils\n'
             'from mmkd import Distiller\n'
             'from mmkd.registry import MODELS\n'
             "MODELS.build(dict(type='resnet20', num_classes=10))\n")
-    proc = subprocess.run(
-        [sys.executable, '-c', code],
-        cwd=str(tmp_path),
-        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path),
-                                                         REPO])),
-        capture_output=True,
-        text=True,
-        timeout=120)
+    proc = subprocess.run([sys.executable, '-c', code],
+                          cwd=str(tmp_path),
+                          env=dict(
+                              os.environ,
+                              PYTHONPATH=os.pathsep.join([str(tmp_path),
+                                                          REPO])),
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]

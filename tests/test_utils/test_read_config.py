@@ -21,8 +21,8 @@ def project(tmp_path):
     (configs / 'student.py').write_text(
         "_base_ = 'mmkd::baselines/resnet20_cifar100.py'\n"
         "model = dict(type='resnet8')\n")
-    (configs / 'teacher.py').write_text(
-        "_base_ = 'mmkd::baselines/resnet20_cifar100.py'\n")
+    (configs / 'teacher.py'
+     ).write_text("_base_ = 'mmkd::baselines/resnet20_cifar100.py'\n")
     (configs / 'distill.py').write_text(
         "_base_ = 'mmkd::kd/vanilla_kd_r20.py'\n"
         'model = dict(\n'
@@ -41,11 +41,10 @@ def test_relative_cfg_path_is_read_from_the_config(project, monkeypatch):
 def test_options_are_merged_and_their_cfg_path_is_from_the_cwd(
         project, monkeypatch):
     monkeypatch.chdir(project)
-    cfg = read_config(
-        'mmkd::kd/vanilla_kd_r20.py', {
-            'model.teacher.cfg_path': 'teacher.py',
-            'train_cfg.max_epochs': 3
-        })
+    cfg = read_config('mmkd::kd/vanilla_kd_r20.py', {
+        'model.teacher.cfg_path': 'teacher.py',
+        'train_cfg.max_epochs': 3
+    })
     assert cfg.model.teacher.cfg_path == str(project / 'teacher.py')
     assert cfg.train_cfg.max_epochs == 3
     with pytest.raises(FileNotFoundError, match='model.teacher.cfg_path'):
@@ -61,8 +60,8 @@ def test_an_option_that_would_be_ignored_is_refused():
 
 def test_the_layer_finder_reads_a_relative_cfg_path_config(project):
     proc = run_tool([
-        sys.executable, TOOL, 'project/configs/distill.py',
-        '--random-input', '32x32', '--depth', '1'
+        sys.executable, TOOL, 'project/configs/distill.py', '--random-input',
+        '32x32', '--depth', '1'
     ],
                     cwd=str(project.parent.parent))
     assert 'student: ' in proc.stdout and 'teacher: ' in proc.stdout

@@ -37,17 +37,17 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
+from mmkd.cli import read_config  # noqa: E402
 from mmkd.registry import MODELS, TRANSFORMS  # noqa: E402
 from mmkd.structures import ClsDataSample  # noqa: E402
-from mmkd.cli import read_config  # noqa: E402
 
 
 def parse_args():
@@ -60,11 +60,17 @@ def parse_args():
     parser.add_argument('--draws', type=int, default=10)
     parser.add_argument('--topk', type=int, default=10)
     parser.add_argument('--threads', type=int, default=None)
-    parser.add_argument('--handoff-batches', type=int, default=20,
-                        help='batches received from the workers per '
-                        'pipeline (0: skip)')
-    parser.add_argument('--workers', type=int, default=None,
-                        help="data workers (default: the config's)")
+    parser.add_argument(
+        '--handoff-batches',
+        type=int,
+        default=20,
+        help='batches received from the workers per '
+        'pipeline (0: skip)')
+    parser.add_argument(
+        '--workers',
+        type=int,
+        default=None,
+        help="data workers (default: the config's)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
@@ -78,30 +84,41 @@ def timed(fn) -> float:
 def fake_cache(cache_dir, replay_cfg, images, draws, topk, num_classes):
     """A cache over ``images`` with random soft labels, for timing."""
     from mmkd.datasets.teacher_cache import storage
-    record = TRANSFORMS.build(dict(copy.deepcopy(replay_cfg),
-                                   cache_dir=None))
-    spec = dict(num_samples=len(images), num_classes=num_classes,
-                draws=draws, topk=topk, value_dtype='float16',
-                param_fields=[list(f) for f in record.param_fields],
-                build_id='benchmark')
+    record = TRANSFORMS.build(dict(copy.deepcopy(replay_cfg), cache_dir=None))
+    spec = dict(
+        num_samples=len(images),
+        num_classes=num_classes,
+        draws=draws,
+        topk=topk,
+        value_dtype='float16',
+        param_fields=[list(f) for f in record.param_fields],
+        build_id='benchmark')
     writer = storage.ShardWriter(cache_dir, spec, 0, 1)
     rng = np.random.default_rng(0)
     for index, img in enumerate(images):
         metas = [
-            record(dict(img=img.copy(), sample_idx=index))
-            ['data_samples'].metainfo for _ in range(draws)
+            record(dict(img=img.copy(),
+                        sample_idx=index))['data_samples'].metainfo
+            for _ in range(draws)
         ]
         writer.write([index] * draws, range(draws),
                      [m['cache_image_hash'] for m in metas],
                      [m['aug_params'] for m in metas],
                      rng.normal(size=(draws, topk)).astype(np.float16),
-                     np.stack([rng.permutation(num_classes)[:topk]
-                               for _ in range(draws)]),
+                     np.stack([
+                         rng.permutation(num_classes)[:topk]
+                         for _ in range(draws)
+                     ]),
                      rng.uniform(0, 0.5, draws).astype(np.float32))
     writer.commit()
-    storage.finalize(cache_dir, dict(spec, version=storage.FORMAT_VERSION,
-                                     world_size=1, tau=4.0,
-                                     fingerprints={}))
+    storage.finalize(
+        cache_dir,
+        dict(
+            spec,
+            version=storage.FORMAT_VERSION,
+            world_size=1,
+            tau=4.0,
+            fingerprints={}))
 
 
 class _Items(torch.utils.data.Dataset):
@@ -115,8 +132,11 @@ class _Items(torch.utils.data.Dataset):
 
     def __getitem__(self, index):
         img = self.images[index]
-        results = dict(img=img.copy(), sample_idx=index, gt_label=0,
-                       img_shape=img.shape[:2])
+        results = dict(
+            img=img.copy(),
+            sample_idx=index,
+            gt_label=0,
+            img_shape=img.shape[:2])
         for transform in self.transforms:
             results = transform(results)
         return results
@@ -127,8 +147,11 @@ def handoff_ms(images, transforms, batch, workers, batches):
     batch from ``workers`` dataloader processes."""
     from mmengine.dataset import pseudo_collate
     loader = torch.utils.data.DataLoader(
-        _Items(images, transforms), batch_size=batch, num_workers=workers,
-        collate_fn=pseudo_collate, prefetch_factor=2 if workers else None)
+        _Items(images, transforms),
+        batch_size=batch,
+        num_workers=workers,
+        collate_fn=pseudo_collate,
+        prefetch_factor=2 if workers else None)
     cpu, wall = [], []
     iterator = iter(loader)
     next(iterator)  # the workers' start
@@ -191,11 +214,12 @@ def main():
     batch, topk = args.batch_size, min(args.topk, num_classes)
 
     # one batch, with the teacher's top-k soft labels in its data samples
-    images = torch.randint(0, 256, (batch, *args.input_size),
-                           dtype=torch.uint8)
+    images = torch.randint(
+        0, 256, (batch, *args.input_size), dtype=torch.uint8)
     samples = [
-        ClsDataSample(metainfo=dict(sample_idx=i, teacher_cache_tau=4.0))
-        .set_gt_label(i % num_classes) for i in range(batch)
+        ClsDataSample(
+            metainfo=dict(sample_idx=i, teacher_cache_tau=4.0)).set_gt_label(
+                i % num_classes) for i in range(batch)
     ]
     data = cached.data_preprocessor(
         dict(inputs=list(images), data_samples=samples), True)
@@ -217,11 +241,13 @@ def main():
     }
 
     def step(name, model):
+
         def run():
             optimizers[name].zero_grad()
             loss, _ = model.parse_losses(model(inputs, samples, mode='loss'))
             loss.backward()
             optimizers[name].step()
+
         return run
 
     # the data side: a batch through the plain and the replaying pipeline
@@ -235,15 +261,22 @@ def main():
 
     def plain_data():
         for index, img in enumerate(hwc):
-            results = dict(img=img.copy(), sample_idx=index, gt_label=0,
-                           img_shape=(height, width))
+            results = dict(
+                img=img.copy(),
+                sample_idx=index,
+                gt_label=0,
+                img_shape=(height, width))
             for transform in plain:
                 results = transform(results)
 
     def cached_data():
         for index, img in enumerate(hwc):
-            replay(dict(img=img.copy(), sample_idx=index, gt_label=0,
-                        img_shape=(height, width)))
+            replay(
+                dict(
+                    img=img.copy(),
+                    sample_idx=index,
+                    gt_label=0,
+                    img_shape=(height, width)))
 
     runs = {
         'student': step('student', student),
@@ -269,12 +302,14 @@ def main():
         if args.workers is None else args.workers
     handoff = {}
     if args.handoff_batches:
-        many = [rng_image for _ in range(args.handoff_batches + 1)
-                for rng_image in hwc]
+        many = [
+            rng_image for _ in range(args.handoff_batches + 1)
+            for rng_image in hwc
+        ]
         tmp = tempfile.mkdtemp(prefix='mmkd_cache_bench_')
         fake_cache(tmp, replay_cfg, many, args.draws, topk, num_classes)
-        replay = TRANSFORMS.build(dict(copy.deepcopy(replay_cfg),
-                                       cache_dir=tmp))
+        replay = TRANSFORMS.build(
+            dict(copy.deepcopy(replay_cfg), cache_dir=tmp))
         for name, steps in (('plain', plain), ('cached', [replay])):
             handoff[name] = handoff_ms(many, steps, batch, workers,
                                        args.handoff_batches)

@@ -45,21 +45,21 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import torch  # noqa: E402
-from distill_benchmark.memory import (loader_timing, measure_only,  # noqa
-                                      peak_memory_mib)
+from distill_benchmark.memory import measure_only  # noqa
+from distill_benchmark.memory import loader_timing, peak_memory_mib
 from distill_benchmark.report import BenchmarkReport  # noqa: E402
-from distill_benchmark.stats import (MachineLoad, PairedTimings,  # noqa
-                                     timed)
+from distill_benchmark.stats import PairedTimings  # noqa
+from distill_benchmark.stats import MachineLoad, timed
 from distill_benchmark.steps import AHEAD_STEPS, BenchmarkSteps  # noqa
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
-from mmkd.utils import (install_safe_checkpoint_loader,  # noqa: E402
-                        register_config_scope)
+from mmkd.utils import install_safe_checkpoint_loader  # noqa: E402
+from mmkd.utils import register_config_scope
 
 
 def parse_args():
@@ -72,8 +72,7 @@ def parse_args():
         default=30,
         help='interleaved rounds (10 or more to trust the spread)')
     parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument(
-        '--input-size', type=int, nargs=3, default=(3, 32, 32))
+    parser.add_argument('--input-size', type=int, nargs=3, default=(3, 32, 32))
     parser.add_argument(
         '--threads',
         type=int,
@@ -138,12 +137,12 @@ def main():
         name: peak_memory_mib(__file__, sys.argv[1:], name)
         for name in steps
     }
-    children = set(name for name, _ in bench.teacher.named_children()) - {
-        'data_preprocessor'
-    }
+    children = set(
+        name
+        for name, _ in bench.teacher.named_children()) - {'data_preprocessor'}
     skipped = sorted(children - bench.teacher_children_run(steps['distill']))
-    mmrazor_skipped = sorted(children - bench.teacher_children_run(
-        steps['mmrazor'], iters=1))
+    mmrazor_skipped = sorted(
+        children - bench.teacher_children_run(steps['mmrazor'], iters=1))
     report = BenchmarkReport(bench, timings, load, memory,
                              args.teacher_micro_batch)
     report.header(args.config, torch.get_num_threads(), args.iters)
@@ -151,8 +150,7 @@ def main():
     report.ratios()
     report.memory_line()
     report.teacher_lines(skipped, mmrazor_skipped, low_problem)
-    report.loader_line(
-        loader_timing(cfg, args.batch_size, steps['distill']))
+    report.loader_line(loader_timing(cfg, args.batch_size, steps['distill']))
     load.sample()
     report.warnings(args.iters)
 

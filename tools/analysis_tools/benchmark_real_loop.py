@@ -58,19 +58,26 @@ VARIANTS = ('student', 'kd', 'kd-ahead', 'cached')
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--iters', type=int, default=30,
-                        help='iterations per run (one epoch)')
-    parser.add_argument('--skip', type=int, default=5,
-                        help='first iterations of each run left out')
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='runs of each variant, in turn')
+    parser.add_argument(
+        '--iters', type=int, default=30, help='iterations per run (one epoch)')
+    parser.add_argument(
+        '--skip',
+        type=int,
+        default=5,
+        help='first iterations of each run left out')
+    parser.add_argument(
+        '--repeats', type=int, default=3, help='runs of each variant, in turn')
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument(
-        '--threads', type=int, default=1,
+        '--threads',
+        type=int,
+        default=1,
         help='torch threads of each run (OMP_NUM_THREADS); the teacher '
         'running ahead gets as many on its own thread')
     parser.add_argument(
-        '--workers', type=int, default=None,
+        '--workers',
+        type=int,
+        default=None,
         help="data loader processes (default: the configs' num_workers)")
     parser.add_argument('--student', default='resnet20')
     parser.add_argument('--teacher', default='resnet56')
@@ -81,7 +88,8 @@ def parse_args():
         help='a CIFAR-100 folder (default: random images, written to a '
         'temporary folder)')
     parser.add_argument(
-        '--work-dir', help='where runs, data and cache go (default: a '
+        '--work-dir',
+        help='where runs, data and cache go (default: a '
         'temporary folder, removed at the end)')
     args = parser.parse_args()
     if args.skip >= args.iters:
@@ -174,7 +182,10 @@ def common_options(args, data_root: str, variant: str):
 
 def run(cmd, what: str, threads: int) -> None:
     proc = subprocess.run(
-        cmd, cwd=ROOT, capture_output=True, text=True,
+        cmd,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env=dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS=str(threads)))
     if proc.returncode:
         sys.exit(f'{what} failed ({" ".join(cmd)}):\n'
@@ -206,16 +217,16 @@ def main():
             osp.join(work, 'teacher.pth'), args.teacher)
         cache_dir = osp.join(work, 'cache')
         configs = {
-            variant: derived_config(
-                work, variant.replace('-', '_'),
-                CONFIGS[variant.replace('-ahead', '')],
-                variant == 'kd-ahead')
+            variant:
+            derived_config(work, variant.replace('-', '_'),
+                           CONFIGS[variant.replace('-ahead',
+                                                   '')], variant == 'kd-ahead')
             for variant in args.variants
         }
         options = {
-            variant: common_options(args, data_root, variant) +
-            ([] if variant == 'student' else
-             [f'model.teacher_ckpt={ckpt}']) +
+            variant:
+            common_options(args, data_root, variant) +
+            ([] if variant == 'student' else [f'model.teacher_ckpt={ckpt}']) +
             ([f'train_dataloader.dataset.pipeline.0.cache_dir={cache_dir}']
              if variant == 'cached' else [])
             for variant in args.variants
@@ -254,8 +265,7 @@ def report(args, times, data, load) -> None:
           f'{args.iters} iterations a run ({args.skip} skipped), '
           f'{args.repeats} repetition(s), data workers: {workers}, '
           f'{args.threads} torch thread(s) a side; '
-          f'{load.text().replace("(start, end)", "(start, after each run)")}'
-          )
+          f'{load.text().replace("(start, end)", "(start, after each run)")}')
     print(f'| {"variant":<9} | {"ms/iter [spread]":>24} | '
           f'{"data wait ms":>12} | {"x student [min-max]":>21} |')
     print(f'|{"-" * 11}|{"-" * 26}|{"-" * 14}|{"-" * 23}|')

@@ -16,14 +16,14 @@ connectors) a loss could use. The work is done by :mod:`mmkd.analysis`
         --out-graph pkd.png
 """
 import argparse
-import re
 import os.path as osp
+import re
 import sys
 import warnings
 from typing import Tuple
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmkd.tool_env import prepare_tool  # noqa: E402
 
 prepare_tool('tools/analysis_tools/distill_layers.py')
@@ -59,7 +59,8 @@ def parse_args(argv=None):
         help='a distillation config (model.type SingleTeacherDistill); or '
         'give --student and --teacher instead')
     parser.add_argument(
-        '--student', help='plain model config of the student (a path, or '
+        '--student',
+        help='plain model config of the student (a path, or '
         'mmkd::/mmdet::/mmseg:: followed by a path in that package)')
     parser.add_argument('--teacher', help='plain model config of the teacher')
     parser.add_argument(
@@ -105,8 +106,8 @@ def parse_args(argv=None):
         parser.error('--depth must be at least 1')
     if args.batch_size < 1:
         parser.error('--batch-size must be at least 1')
-    if args.out_graph and osp.splitext(args.out_graph)[1].lower() not in (
-            '.png', '.svg', '.pdf'):
+    if args.out_graph and osp.splitext(
+            args.out_graph)[1].lower() not in ('.png', '.svg', '.pdf'):
         parser.error('--out-graph must end in .png, .svg or .pdf')
     return args
 

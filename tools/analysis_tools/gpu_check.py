@@ -53,12 +53,15 @@ BLOCK_CODE = ('import sys\n'
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--wheels', help='folder of wheels for pip to '
-                        'install MMEngine and its requirements from')
+    parser.add_argument(
+        '--wheels',
+        help='folder of wheels for pip to '
+        'install MMEngine and its requirements from')
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--iters', type=int, default=30)
     parser.add_argument(
-        '--cpu-dry-run', action='store_true',
+        '--cpu-dry-run',
+        action='store_true',
         help='run the script on the CPU with tiny settings')
     return parser.parse_args()
 
@@ -81,7 +84,8 @@ def check_imports(wheels):
         subprocess.run([
             sys.executable, '-m', 'pip', 'install', '--no-index',
             '--find-links', wheels, 'mmengine', 'pytest'
-        ], check=True)
+        ],
+                       check=True)
         importlib.invalidate_caches()
         missing = missing_modules()
     if missing:

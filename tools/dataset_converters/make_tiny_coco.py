@@ -29,22 +29,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='Write a tiny synthetic COCO-format instance '
         'segmentation dataset (squares, circles, triangles)')
     parser.add_argument('out_dir', help='directory to write the dataset to')
-    parser.add_argument('--num-train',
-                        type=int,
-                        default=8,
-                        help='number of training images')
-    parser.add_argument('--num-val',
-                        type=int,
-                        default=4,
-                        help='number of validation images')
-    parser.add_argument('--img-size',
-                        type=int,
-                        default=128,
-                        help='image height and width')
-    parser.add_argument('--max-objects',
-                        type=int,
-                        default=3,
-                        help='maximum number of objects per image')
+    parser.add_argument(
+        '--num-train', type=int, default=8, help='number of training images')
+    parser.add_argument(
+        '--num-val', type=int, default=4, help='number of validation images')
+    parser.add_argument(
+        '--img-size', type=int, default=128, help='image height and width')
+    parser.add_argument(
+        '--max-objects',
+        type=int,
+        default=3,
+        help='maximum number of objects per image')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     return parser.parse_args(argv)
 
@@ -56,12 +51,13 @@ def main(argv: Optional[List[str]] = None) -> None:
         argv (list[str], optional): Arguments; ``sys.argv[1:]`` if None.
     """
     args = parse_args(argv)
-    root = make_tiny_coco(args.out_dir,
-                          num_train=args.num_train,
-                          num_val=args.num_val,
-                          img_size=args.img_size,
-                          max_objects=args.max_objects,
-                          seed=args.seed)
+    root = make_tiny_coco(
+        args.out_dir,
+        num_train=args.num_train,
+        num_val=args.num_val,
+        img_size=args.img_size,
+        max_objects=args.max_objects,
+        seed=args.seed)
     print(f'Wrote a tiny COCO dataset ({args.num_train} train, '
           f'{args.num_val} val images) to {root}')
 

@@ -20,12 +20,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='Write a tiny synthetic classification set in '
         "ImageNet's folder layout")
     parser.add_argument('out_dir', help='directory to write the dataset to')
-    parser.add_argument('--num-train', type=int, default=8,
-                        help='training images per class')
-    parser.add_argument('--num-val', type=int, default=4,
-                        help='validation images per class')
-    parser.add_argument('--img-size', type=int, default=32,
-                        help='image height and width')
+    parser.add_argument(
+        '--num-train', type=int, default=8, help='training images per class')
+    parser.add_argument(
+        '--num-val', type=int, default=4, help='validation images per class')
+    parser.add_argument(
+        '--img-size', type=int, default=32, help='image height and width')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     return parser.parse_args(argv)
 

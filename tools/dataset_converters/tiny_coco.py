@@ -189,38 +189,41 @@ def _make_split(root: str, split: str, num_images: int, first_img_id: int,
     for img_id in range(first_img_id, first_img_id + num_images):
         img, objects = _make_image(rng, img_size, max_objects)
         file_name = f'{img_id:012d}.jpg'
-        if not cv2.imwrite(osp.join(img_dir, file_name), img,
-                           [cv2.IMWRITE_JPEG_QUALITY, 95]):
+        quality = [cv2.IMWRITE_JPEG_QUALITY, 95]
+        if not cv2.imwrite(osp.join(img_dir, file_name), img, quality):
             raise IOError(f'Could not write {osp.join(img_dir, file_name)}')
         images.append(
-            dict(id=img_id,
-                 file_name=file_name,
-                 width=img_size,
-                 height=img_size))
+            dict(
+                id=img_id,
+                file_name=file_name,
+                width=img_size,
+                height=img_size))
         for category_id, mask in objects:
             x, y, w, h = cv2.boundingRect(mask)
             annotations.append(
-                dict(id=ann_id,
-                     image_id=img_id,
-                     category_id=category_id,
-                     bbox=[float(x), float(y),
-                           float(w), float(h)],
-                     area=float(mask.sum()),
-                     iscrowd=0,
-                     segmentation=[_mask_to_polygon(mask)]))
+                dict(
+                    id=ann_id,
+                    image_id=img_id,
+                    category_id=category_id,
+                    bbox=[float(x), float(y),
+                          float(w), float(h)],
+                    area=float(mask.sum()),
+                    iscrowd=0,
+                    segmentation=[_mask_to_polygon(mask)]))
             ann_id += 1
     categories = [
         dict(id=i + 1, name=name, supercategory='shape')
         for i, name in enumerate(TINY_COCO_CLASSES)
     ]
-    return dict(info=dict(
-        description='mmkd tiny synthetic COCO-format shapes dataset',
-        version='1.0',
-        year=2017),
-                licenses=[],
-                images=images,
-                annotations=annotations,
-                categories=categories)
+    return dict(
+        info=dict(
+            description='mmkd tiny synthetic COCO-format shapes dataset',
+            version='1.0',
+            year=2017),
+        licenses=[],
+        images=images,
+        annotations=annotations,
+        categories=categories)
 
 
 def make_tiny_coco(root: str,

@@ -30,7 +30,6 @@ import os.path as osp
 
 import cv2
 import numpy as np
-
 from tiny_coco import TINY_COCO_CLASSES, _make_image
 
 TINY_SEG_CLASSES = ('background', ) + TINY_COCO_CLASSES
@@ -98,8 +97,8 @@ def make_tiny_seg(root: str,
     if img_size < 32:
         raise ValueError(
             f'make_tiny_seg: img_size must be >= 32, got {img_size}')
-    for split_idx, (split, num) in enumerate(zip(SPLITS,
-                                                 (num_train, num_val))):
+    for split_idx, (split,
+                    num) in enumerate(zip(SPLITS, (num_train, num_val))):
         rng = np.random.default_rng([seed, split_idx])
         img_dir = osp.join(root, 'img_dir', split)
         ann_dir = osp.join(root, 'ann_dir', split)

@@ -28,8 +28,7 @@ def explicit_distiller(distiller: dict) -> dict:
     if distiller.get('student_distill_layer') is not None:
         return compact_to_explicit(distiller['student_distill_layer'],
                                    distiller['teacher_distill_layer'],
-                                   distiller['loss'],
-                                   distiller.get('weights'),
+                                   distiller['loss'], distiller.get('weights'),
                                    distiller.get('connectors'))
     return dict(
         student_recorders=distiller.get('student_recorders') or {},
@@ -94,8 +93,8 @@ def config_losses(cfg) -> List[dict]:
         params = {
             key: _loss_value(loss, loss_cfg, key)
             for key in inspect.signature(type(loss).__init__).parameters
-            if key not in ('self', 'loss_weight', 'args', 'kwargs')
-            and (hasattr(loss, key) or key in loss_cfg)
+            if key not in ('self', 'loss_weight', 'args', 'kwargs') and (
+                hasattr(loss, key) or key in loss_cfg)
             and not isinstance(getattr(loss, key, None), torch.nn.Module)
         }
         entry = dict(
@@ -105,8 +104,7 @@ def config_losses(cfg) -> List[dict]:
             teacher=_layer(mapping[second], explicit['teacher_recorders']),
             connector=_connector(mapping[first], explicit['connectors']),
             params=params)
-        teacher_connector = _connector(mapping[second],
-                                       explicit['connectors'])
+        teacher_connector = _connector(mapping[second], explicit['connectors'])
         if teacher_connector is not None:
             entry['teacher_connector'] = teacher_connector
         losses.append(entry)

@@ -22,11 +22,10 @@ from typing import List, Optional
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from mmrazor_compat import Unsupported, convert_config  # noqa: E402
 
-
 # mmcls's configs live on in mmpretrain under the same names; mmdet 3.0's
 # Faster R-CNN files were renamed with a hyphen
-RENAMED_PATHS = (('mmcls::', 'mmpretrain::'),
-                 ('faster_rcnn/faster_rcnn_', 'faster_rcnn/faster-rcnn_'))
+RENAMED_PATHS = (('mmcls::', 'mmpretrain::'), ('faster_rcnn/faster_rcnn_',
+                                               'faster_rcnn/faster-rcnn_'))
 
 
 def load_mmrazor_config(path: str):
@@ -74,8 +73,7 @@ def convert_file(src: str, dst: str) -> None:
     try:
         cfg = load_mmrazor_config(src)
         if 'model' not in cfg or 'distiller' not in cfg.model:
-            raise Unsupported(
-                'not a distillation config (no model.distiller)')
+            raise Unsupported('not a distillation config (no model.distiller)')
         num_classes = student_num_classes(cfg)
     except ModuleNotFoundError as err:
         raise Unsupported(

@@ -27,8 +27,9 @@ PAIRS = ('resnet56_resnet20', 'resnet110_resnet20', 'resnet110_resnet32',
          'resnet32x4_resnet8x4', 'wrn_40_2_wrn_16_2', 'vgg13_vgg8')
 PAIR_TITLES = ('r56->r20', 'r110->r20', 'r110->r32', 'r32x4->r8x4',
                'wrn40-2->wrn16-2', 'vgg13->vgg8')
-BLOCK = re.compile(r'(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)'
-                   r'(<!-- end generated -->)', re.S)
+BLOCK = re.compile(
+    r'(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)'
+    r'(<!-- end generated -->)', re.S)
 NOT_TRAINED = 'not trained'
 
 
@@ -107,8 +108,8 @@ def recipe_source(models: List[dict]) -> str:
     """The README's "Source:" line: the source on the card of the method's
     first config (its main recipe)."""
     source = models[0]['Metadata']['Recipe']['source'].rstrip('.')
-    return textwrap.fill(f'Source: {source}.', width=76,
-                         break_on_hyphens=False) + '\n'
+    return textwrap.fill(
+        f'Source: {source}.', width=76, break_on_hyphens=False) + '\n'
 
 
 # ------------------------------------------------------ docs/methods.md
@@ -117,20 +118,23 @@ def cifar_table(groups: Dict[str, List[dict]]) -> str:
     head = ('| method (paper) | configs | ' + ' | '.join(PAIR_TITLES) +
             ' | recipe from |')
     lines = [head, '|' + ' --- |' * (len(PAIRS) + 3)]
-    teacher = {_pair(m): _baseline(m['Metadata']['Teacher']) for g in
-               groups.values() for m in g}
-    student = {_pair(m): _baseline(m['Metadata']['Student']) for g in
-               groups.values() for m in g}
-    for label, values in (('teacher alone', teacher),
-                          ('student alone', student)):
+    teacher = {
+        _pair(m): _baseline(m['Metadata']['Teacher'])
+        for g in groups.values()
+        for m in g
+    }
+    student = {
+        _pair(m): _baseline(m['Metadata']['Student'])
+        for g in groups.values()
+        for m in g
+    }
+    for label, values in (('teacher alone', teacher), ('student alone',
+                                                       student)):
         cells = [f'{values[p]:.2f}' if p in values else '-' for p in PAIRS]
         lines.append(f'| {label} | `configs/baselines/` | ' +
                      ' | '.join(cells) + ' | |')
     for collection, models in groups.items():
-        main = {
-            _pair(m): m
-            for m in models if '_1xb64-240e_' in m['Config']
-        }
+        main = {_pair(m): m for m in models if '_1xb64-240e_' in m['Config']}
         cells = []
         for pair in PAIRS:
             model = main.get(pair)
@@ -162,8 +166,8 @@ def deviation_list(groups: Dict[str, List[dict]]) -> str:
         for model in models:
             for deviation in model['Metadata']['Recipe'].get(
                     'deviations') or []:
-                found.setdefault(deviation, []).append(
-                    _config_name(model)[:-3])
+                found.setdefault(deviation,
+                                 []).append(_config_name(model)[:-3])
         for deviation, configs in found.items():
             where = ', '.join(f'`{c}`' for c in configs)
             lines.append(f'- {collection} ({where}): {deviation}')
@@ -207,8 +211,7 @@ def outputs(repo: str = REPO) -> Dict[str, str]:
     groups = by_collection(load_cards(repo))
     files = {}
     for models in groups.values():
-        readme = osp.join(repo, osp.dirname(models[0]['Config']),
-                          'README.md')
+        readme = osp.join(repo, osp.dirname(models[0]['Config']), 'README.md')
         files[readme] = render(
             readme, {
                 'recipe-table': method_table(models),
@@ -226,8 +229,10 @@ def outputs(repo: str = REPO) -> Dict[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--check', action='store_true',
-                        help='write nothing; exit 1 if a file is stale')
+    parser.add_argument(
+        '--check',
+        action='store_true',
+        help='write nothing; exit 1 if a file is stale')
     args = parser.parse_args()
     stale = []
     for path, text in outputs().items():

@@ -37,27 +37,38 @@ STUDENT_ARGS = ('preds_S', 's_feature', 'logits_S', 's_input', 'feat_S')
 TEACHER_ARGS = ('preds_T', 't_feature', 'logits_T', 't_input', 'feat_T')
 # MMRazor names with no mmkd counterpart (yet), and why
 UNSUPPORTED = {
-    'DataFreeDistillation': 'data-free distillation with an adversarial '
+    'DataFreeDistillation':
+    'data-free distillation with an adversarial '
     'generator (DFAD, ZSKT) has no mmkd algorithm',
-    'DAFLDataFreeDistillation': "DAFL's MMRazor form (generator optimised "
+    'DAFLDataFreeDistillation':
+    "DAFL's MMRazor form (generator optimised "
     "by its own wrapper) differs from mmkd's DAFLDistill arguments",
-    'SelfDistill': "BYOT's BYOTDistiller wiring has no mmkd counterpart "
+    'SelfDistill':
+    "BYOT's BYOTDistiller wiring has no mmkd counterpart "
     "(mmkd's SelfDistill builds its own heads)",
-    'OverhaulFeatureDistillation': "OFD's OFDDistiller initialises its "
+    'OverhaulFeatureDistillation':
+    "OFD's OFDDistiller initialises its "
     "connectors from the teacher's BN; mmkd's OFDLoss takes teacher_bn",
-    'FBKDStudentConnector': "FBKD's MMRazor connectors split the non-local "
+    'FBKDStudentConnector':
+    "FBKD's MMRazor connectors split the non-local "
     "modules across both sides; mmkd's FBKDLoss holds them itself",
-    'CRDLoss': 'CRD needs its sample-index dataset (CRDDataset) and memory '
+    'CRDLoss':
+    'CRD needs its sample-index dataset (CRDDataset) and memory '
     'bank wiring, not mapped',
-    'FTLoss': "factor transfer's two-stage (paraphraser pre-training, then "
+    'FTLoss':
+    "factor transfer's two-stage (paraphraser pre-training, then "
     'translator) MMRazor form is not mapped',
-    'ABLoss': "AB's MMRazor connectors and pre-training stage are not "
+    'ABLoss':
+    "AB's MMRazor connectors and pre-training stage are not "
     'mapped',
-    'ATLoss': "AT's MMRazor form feeds it through ZSKT's data-free "
+    'ATLoss':
+    "AT's MMRazor form feeds it through ZSKT's data-free "
     'distillation',
-    'DeiTClsHead': "DeiT's distillation token head (mmrazor.DeiTClsHead) has "
+    'DeiTClsHead':
+    "DeiT's distillation token head (mmrazor.DeiTClsHead) has "
     'no mmkd counterpart',
-    'TIMMBackbone': "mmcls's TIMMBackbone wrapper is gone in mmpretrain "
+    'TIMMBackbone':
+    "mmcls's TIMMBackbone wrapper is gone in mmpretrain "
     '(TimmClassifier replaces it)',
 }
 DROPPED_HOOKS = ('RazorVisualizationHook', )
@@ -121,11 +132,15 @@ def convert_loss(cfg: dict, num_classes: Optional[int],
     if name in ('DistanceWiseRKD', 'AngleWiseRKD'):
         if not cfg.pop('with_l2_norm', True):
             raise Unsupported(f'{name}(with_l2_norm=False)')
-        weight = float(cfg.pop('loss_weight',
-                               25.0 if name == 'DistanceWiseRKD' else 50.0))
+        weight = float(
+            cfg.pop('loss_weight',
+                    25.0 if name == 'DistanceWiseRKD' else 50.0))
         distance = weight if name == 'DistanceWiseRKD' else 0.0
-        return dict(type='RKDLoss', distance_weight=distance,
-                    angle_weight=weight - distance, **cfg)
+        return dict(
+            type='RKDLoss',
+            distance_weight=distance,
+            angle_weight=weight - distance,
+            **cfg)
     if name in ('ChannelWiseDivergence', 'PKDLoss', 'MGDLoss', 'L1Loss'):
         return dict(type=name, **cfg)
     raise Unsupported(f'loss {name} is not mapped')

@@ -5,20 +5,21 @@ The result holds only the student's weights (keys without the
 loads it: ``tools/test.py STUDENT_CONFIG student.pth`` (and mmdet's or mmseg's
 tools when the student is theirs).
 
-    python tools/model_converters/export_student.py work_dirs/kd/epoch_240.pth student.pth
+    python tools/model_converters/export_student.py \\
+        work_dirs/kd/epoch_240.pth student.pth
 """
 import argparse
 import os
 import os.path as osp
 import sys
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import torch  # noqa: E402
 
-from mmkd.utils import safe_load  # noqa: E402
 from mmkd.cli import run_cli  # noqa: E402
+from mmkd.utils import safe_load  # noqa: E402
 
 PREFIX = 'architecture.'
 _PLAIN = (str, int, float, bool, type(None))
@@ -42,7 +43,6 @@ def plain_meta(value):
         items = [plain_meta(v) for v in value]
         return type(value)(v for v in items if v is not _DROP)
     return _DROP
-
 
 
 def export_student(src: str, dst: str) -> int:

@@ -17,14 +17,14 @@ import sys
 from typing import List
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import torch  # noqa: E402
 from export_student import plain_meta  # noqa: E402
 
-from mmkd.utils import safe_load  # noqa: E402
 from mmkd.cli import run_cli  # noqa: E402
+from mmkd.utils import safe_load  # noqa: E402
 
 PEER = re.compile(r'^peers\.(\d+)\.')
 
@@ -52,8 +52,9 @@ def export_students(src: str, out_dir: str) -> List[str]:
     paths = []
     for index in sorted(students):
         path = osp.join(out_dir, f'student{index}.pth')
-        torch.save(dict(meta=dict(meta, student=index),
-                        state_dict=students[index]), path)
+        torch.save(
+            dict(meta=dict(meta, student=index), state_dict=students[index]),
+            path)
         paths.append(path)
     return paths
 

@@ -13,14 +13,18 @@ train_dataloader = dict(
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type, split='train', num_train=1200,
+        type=dataset_type,
+        split='train',
+        num_train=1200,
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=256,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type, split='test', num_train=1200,
+        type=dataset_type,
+        split='test',
+        num_train=1200,
         pipeline=test_pipeline))
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 

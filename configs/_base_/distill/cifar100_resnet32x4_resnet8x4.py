@@ -22,12 +22,18 @@ stages = ['layer1', 'layer2', 'layer3']
 stage_channels = [64, 128, 256]
 embed_dim = 256
 student_preact = [
-    dict(type='ModuleInputs', source=f'layer{i}.0.relu', record_idx=1,
-         data_idx=0) for i in (1, 2, 3)
+    dict(
+        type='ModuleInputs',
+        source=f'layer{i}.0.relu',
+        record_idx=1,
+        data_idx=0) for i in (1, 2, 3)
 ]
 teacher_preact = [
-    dict(type='ModuleInputs', source=f'layer{i}.4.relu', record_idx=1,
-         data_idx=0) for i in (1, 2, 3)
+    dict(
+        type='ModuleInputs',
+        source=f'layer{i}.4.relu',
+        record_idx=1,
+        data_idx=0) for i in (1, 2, 3)
 ]
 teacher_preact_bn = [f'layer{i}.4.bn2' for i in (1, 2, 3)]
 init_exclude = ['architecture.linear']

@@ -22,12 +22,18 @@ stages = ['layer1', 'layer2', 'layer3']
 stage_channels = [16, 32, 64]
 embed_dim = 64
 student_preact = [
-    dict(type='ModuleInputs', source=f'layer{i}.2.relu', record_idx=1,
-         data_idx=0) for i in (1, 2, 3)
+    dict(
+        type='ModuleInputs',
+        source=f'layer{i}.2.relu',
+        record_idx=1,
+        data_idx=0) for i in (1, 2, 3)
 ]
 teacher_preact = [
-    dict(type='ModuleInputs', source=f'layer{i}.8.relu', record_idx=1,
-         data_idx=0) for i in (1, 2, 3)
+    dict(
+        type='ModuleInputs',
+        source=f'layer{i}.8.relu',
+        record_idx=1,
+        data_idx=0) for i in (1, 2, 3)
 ]
 teacher_preact_bn = [f'layer{i}.8.bn2' for i in (1, 2, 3)]
 init_exclude = ['architecture.linear']

@@ -1,8 +1,9 @@
 # AB, resnet32x4 -> resnet8x4 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
 # images, lr 0.05, 240 epochs after a 30-epoch init stage).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet32x4_resnet8x4.py',
-          './ab_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet32x4_resnet8x4.py', './ab_base.py'
+]
 
 n = len(_base_.student_preact)
 model = dict(

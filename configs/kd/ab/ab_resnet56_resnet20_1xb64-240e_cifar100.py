@@ -1,8 +1,7 @@
 # AB, resnet56 -> resnet20 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
 # images, lr 0.05, 240 epochs after a 30-epoch init stage).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py',
-          './ab_base.py']
+_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py', './ab_base.py']
 
 n = len(_base_.student_preact)
 model = dict(

@@ -36,8 +36,10 @@ train_dataloader = dict(
             cache_dir='work_dirs/teacher_cache/resnet56_cifar100',
             transforms=[
                 dict(type='RecordedRandomCrop', crop_size=32, padding=4),
-                dict(type='RecordedRandomFlip', prob=0.5,
-                     direction='horizontal'),
+                dict(
+                    type='RecordedRandomFlip',
+                    prob=0.5,
+                    direction='horizontal'),
                 dict(type='PackClsInputs'),
             ]),
     ]))

@@ -1,8 +1,9 @@
 # DKD, resnet110 -> resnet20 on CIFAR-100: mdistiller's recipe (1 GPU x 64
 # images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet110_resnet20.py',
-          './dkd_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet110_resnet20.py', './dkd_base.py'
+]
 
 # beta 2: mdistiller has no config for this pair; as its res56_res20 and
 # res110_res32 (same student family)

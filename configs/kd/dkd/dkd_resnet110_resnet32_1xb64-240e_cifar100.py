@@ -1,8 +1,9 @@
 # DKD, resnet110 -> resnet32 on CIFAR-100: mdistiller's recipe (1 GPU x 64
 # images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet110_resnet32.py',
-          './dkd_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet110_resnet32.py', './dkd_base.py'
+]
 
 # beta from mdistiller configs/cifar100/dkd/res110_res32.yaml
 model = dict(

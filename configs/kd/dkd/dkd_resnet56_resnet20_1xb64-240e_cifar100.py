@@ -1,8 +1,9 @@
 # DKD, resnet56 -> resnet20 on CIFAR-100: mdistiller's recipe (1 GPU x 64
 # images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py',
-          './dkd_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet56_resnet20.py', './dkd_base.py'
+]
 
 # beta from mdistiller configs/cifar100/dkd/res56_res20.yaml
 model = dict(

@@ -1,8 +1,7 @@
 # DKD, vgg13 -> vgg8 on CIFAR-100: mdistiller's recipe (1 GPU x 64 images, lr
 # 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py',
-          './dkd_base.py']
+_base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './dkd_base.py']
 
 # beta from mdistiller configs/cifar100/dkd/vgg13_vgg8.yaml
 model = dict(

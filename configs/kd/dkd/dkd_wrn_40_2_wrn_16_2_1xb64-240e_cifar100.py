@@ -1,8 +1,9 @@
 # DKD, wrn_40_2 -> wrn_16_2 on CIFAR-100: mdistiller's recipe (1 GPU x 64
 # images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py',
-          './dkd_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py', './dkd_base.py'
+]
 
 # beta from mdistiller configs/cifar100/dkd/wrn40_2_wrn_16_2.yaml
 model = dict(

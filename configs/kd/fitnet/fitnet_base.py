@@ -7,5 +7,4 @@ fitnet = dict(
     # FitNetLoss is L2Loss (logged as loss_l2); this names it after FitNet
     loss=dict(type='FitNetLoss', loss_name='loss_fitnet'),
     weight=100.0,
-    connector=dict(
-        type='ConvBNConnector', kernel_size=1, norm=True, act=True))
+    connector=dict(type='ConvBNConnector', kernel_size=1, norm=True, act=True))

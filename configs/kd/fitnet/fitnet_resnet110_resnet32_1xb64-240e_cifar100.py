@@ -1,8 +1,9 @@
 # FitNet, resnet110 -> resnet32 on CIFAR-100: RepDistiller's recipe (1 GPU x
 # 64 images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet110_resnet32.py',
-          './fitnet_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet110_resnet32.py', './fitnet_base.py'
+]
 
 hint, channels = _base_.stages[1], _base_.stage_channels[1]
 model = dict(
@@ -11,8 +12,10 @@ model = dict(
         student_distill_layer=[hint],
         teacher_distill_layer=[hint],
         connectors=[
-            dict(_base_.fitnet.connector, in_channels=channels,
-                 out_channels=channels)
+            dict(
+                _base_.fitnet.connector,
+                in_channels=channels,
+                out_channels=channels)
         ],
         loss=[_base_.fitnet.loss],
         weights=[_base_.fitnet.weight]))

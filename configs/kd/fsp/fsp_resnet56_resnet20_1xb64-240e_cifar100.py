@@ -1,8 +1,9 @@
 # FSP, resnet56 -> resnet20 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
 # images, lr 0.05, 240 epochs after a 30-epoch init stage).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py',
-          './fsp_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet56_resnet20.py', './fsp_base.py'
+]
 
 layers = [_base_.stem] + _base_.stages
 model = dict(

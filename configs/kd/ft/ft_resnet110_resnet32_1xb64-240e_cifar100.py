@@ -1,8 +1,9 @@
 # FT, resnet110 -> resnet32 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
 # images, lr 0.05, 240 epochs after a 30-epoch init stage).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet110_resnet32.py',
-          './ft_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet110_resnet32.py', './ft_base.py'
+]
 
 layer, channels = _base_.stages[-1], _base_.stage_channels[-1]
 model = dict(
@@ -11,11 +12,12 @@ model = dict(
         student_distill_layer=[layer],
         teacher_distill_layer=[layer],
         connectors=[
-            dict(type='Translator', in_channels=channels,
-                 out_channels=channels, rate=_base_.ft.loss.rate)
+            dict(
+                type='Translator',
+                in_channels=channels,
+                out_channels=channels,
+                rate=_base_.ft.loss.rate)
         ],
         loss=[dict(_base_.ft.loss, in_channels=channels)],
         weights=[_base_.ft.weight]))
-custom_hooks = _base_.custom_hooks + [
-    _base_.ft.init_stage
-]
+custom_hooks = _base_.custom_hooks + [_base_.ft.init_stage]

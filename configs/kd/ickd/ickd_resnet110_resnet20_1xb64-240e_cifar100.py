@@ -1,8 +1,9 @@
 # ICKD, resnet110 -> resnet20 on CIFAR-100: the ICKD authors' recipe (1 GPU x
 # 64 images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet110_resnet20.py',
-          './ickd_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet110_resnet20.py', './ickd_base.py'
+]
 
 layer, channels = _base_.stages[-1], _base_.stage_channels[-1]
 model = dict(
@@ -11,8 +12,10 @@ model = dict(
         student_distill_layer=[layer],
         teacher_distill_layer=[layer],
         connectors=[
-            dict(_base_.ickd.connector, in_channels=channels,
-                 out_channels=channels)
+            dict(
+                _base_.ickd.connector,
+                in_channels=channels,
+                out_channels=channels)
         ],
         loss=[_base_.ickd.loss],
         weights=[_base_.ickd.weight]))

@@ -4,8 +4,10 @@
 # seed's dict config. RepDistiller's schedule:
 # irg_resnet56_resnet20_1xb64-240e_cifar100.py.
 # Recipe card (source, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20_seed-recipe.py',
-          './irg_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet56_resnet20_seed-recipe.py',
+    './irg_base.py'
+]
 
 model = dict(
     distiller=dict(

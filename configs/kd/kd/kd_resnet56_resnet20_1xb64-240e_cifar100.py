@@ -1,8 +1,7 @@
 # Vanilla KD, resnet56 -> resnet20 on CIFAR-100: RepDistiller's recipe (1 GPU
 # x 64 images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py',
-          './kd_base.py']
+_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py', './kd_base.py']
 
 model = dict(
     student_loss_weight=_base_.kd.ce_weight,

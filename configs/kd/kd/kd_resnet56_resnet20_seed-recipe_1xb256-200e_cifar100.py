@@ -4,8 +4,10 @@
 # loss=[dict(type='vanilla_kd', T=4)], weights=[0.2] was trained with.
 # RepDistiller's recipe: kd_resnet56_resnet20_1xb64-240e_cifar100.py.
 # Recipe card (source, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20_seed-recipe.py',
-          './kd_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet56_resnet20_seed-recipe.py',
+    './kd_base.py'
+]
 
 model = dict(
     distiller=dict(

@@ -1,8 +1,9 @@
 # LS-KD, resnet110 -> resnet32 on CIFAR-100: the LS-KD authors' recipe (1 GPU
 # x 64 images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet110_resnet32.py',
-          './lskd_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet110_resnet32.py', './lskd_base.py'
+]
 
 model = dict(
     student_loss_weight=_base_.lskd.ce_weight,

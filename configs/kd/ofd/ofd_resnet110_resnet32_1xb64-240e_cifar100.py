@@ -1,8 +1,9 @@
 # OFD, resnet110 -> resnet32 on CIFAR-100: the OFD code's loss with
 # RepDistiller's schedule (1 GPU x 64 images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet110_resnet32.py',
-          './ofd_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet110_resnet32.py', './ofd_base.py'
+]
 
 n = len(_base_.student_preact)
 model = dict(

@@ -1,8 +1,9 @@
 # OFD, resnet56 -> resnet20 on CIFAR-100: the OFD code's loss with
 # RepDistiller's schedule (1 GPU x 64 images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py',
-          './ofd_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet56_resnet20.py', './ofd_base.py'
+]
 
 n = len(_base_.student_preact)
 model = dict(

@@ -1,8 +1,9 @@
 # PKT, resnet110 -> resnet20 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
 # images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet110_resnet20.py',
-          './pkt_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet110_resnet20.py', './pkt_base.py'
+]
 
 model = dict(
     distiller=dict(

@@ -4,8 +4,9 @@
 # code itself trains with 128 images per step at lr 0.1 (train.py
 # defaults; SGD with Nesterov momentum).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet110_resnet20.py',
-          './reviewkd_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet110_resnet20.py', './reviewkd_base.py'
+]
 
 # weight 1: not in the official script; its train.py default
 layers = _base_.stages + ['avgpool']
@@ -16,8 +17,10 @@ model = dict(
         student_distill_layer=layers,
         teacher_distill_layer=layers,
         loss=[
-            dict(_base_.reviewkd.loss, in_channels=channels,
-                 out_channels=channels)
+            dict(
+                _base_.reviewkd.loss,
+                in_channels=channels,
+                out_channels=channels)
         ],
         weights=[1.0]))
 custom_hooks = _base_.custom_hooks + _base_.reviewkd.hooks

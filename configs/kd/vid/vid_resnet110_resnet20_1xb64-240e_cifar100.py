@@ -1,15 +1,18 @@
 # VID, resnet110 -> resnet20 on CIFAR-100: RepDistiller's recipe (1 GPU x 64
 # images, lr 0.05, 240 epochs).
 # Recipe card (source, published top-1, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet110_resnet20.py',
-          './vid_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet110_resnet20.py', './vid_base.py'
+]
 
-model = dict(distiller=dict(
-    type='ConfigurableDistiller',
-    student_distill_layer=_base_.stages,
-    teacher_distill_layer=_base_.stages,
-    loss=[
-        dict(_base_.vid.loss, in_channels=c, mid_channels=c, out_channels=c)
-        for c in _base_.stage_channels
-    ],
-    weights=[_base_.vid.weight] * len(_base_.stages)))
+model = dict(
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_distill_layer=_base_.stages,
+        teacher_distill_layer=_base_.stages,
+        loss=[
+            dict(
+                _base_.vid.loss, in_channels=c, mid_channels=c, out_channels=c)
+            for c in _base_.stage_channels
+        ],
+        weights=[_base_.vid.weight] * len(_base_.stages)))

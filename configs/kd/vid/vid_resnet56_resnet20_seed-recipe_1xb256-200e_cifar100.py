@@ -3,15 +3,19 @@
 # 1 GPU x 256 images, lr 0.01, 200 epochs), as the seed's dict config.
 # RepDistiller's recipe: vid_resnet56_resnet20_1xb64-240e_cifar100.py.
 # Recipe card (source, deviations): metafile.yml.
-_base_ = ['../../_base_/distill/cifar100_resnet56_resnet20_seed-recipe.py',
-          './vid_base.py']
+_base_ = [
+    '../../_base_/distill/cifar100_resnet56_resnet20_seed-recipe.py',
+    './vid_base.py'
+]
 
-model = dict(distiller=dict(
-    type='ConfigurableDistiller',
-    student_distill_layer=_base_.stages,
-    teacher_distill_layer=_base_.stages,
-    loss=[
-        dict(_base_.vid.loss, in_channels=c, mid_channels=c, out_channels=c)
-        for c in _base_.stage_channels
-    ],
-    weights=[1.0, 1.0, 1.0]))
+model = dict(
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_distill_layer=_base_.stages,
+        teacher_distill_layer=_base_.stages,
+        loss=[
+            dict(
+                _base_.vid.loss, in_channels=c, mid_channels=c, out_channels=c)
+            for c in _base_.stage_channels
+        ],
+        weights=[1.0, 1.0, 1.0]))

@@ -46,7 +46,8 @@ model = dict(
         student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         teacher_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         distill_losses={
-            f'loss_fbkd_fpn{i}': dict(
+            f'loss_fbkd_fpn{i}':
+            dict(
                 type='FBKDLoss',
                 in_channels=256,
                 # max-pool stride and inner channels of the non-local blocks
@@ -55,7 +56,8 @@ model = dict(
             for i in range(4)
         },
         loss_forward_mappings={
-            f'loss_fbkd_fpn{i}': dict(
+            f'loss_fbkd_fpn{i}':
+            dict(
                 student=dict(recorder='fpn', from_student=True, data_idx=i),
                 teacher=dict(recorder='fpn', from_student=False, data_idx=i))
             for i in range(4)

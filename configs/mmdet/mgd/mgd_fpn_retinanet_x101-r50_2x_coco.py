@@ -56,7 +56,8 @@ model = dict(
         student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         teacher_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         connectors={
-            f'mgd_fpn{i}': dict(
+            f'mgd_fpn{i}':
+            dict(
                 type='MGDConnector',
                 in_channels=256,
                 out_channels=256,
@@ -68,7 +69,8 @@ model = dict(
             for i in range(5)
         },
         loss_forward_mappings={
-            f'loss_mgd_fpn{i}': dict(
+            f'loss_mgd_fpn{i}':
+            dict(
                 student=dict(
                     recorder='fpn',
                     from_student=True,

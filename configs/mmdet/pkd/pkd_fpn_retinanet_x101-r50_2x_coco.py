@@ -44,7 +44,8 @@ model = dict(
             for i in range(4)
         },
         loss_forward_mappings={
-            f'loss_pkd_fpn{i}': dict(
+            f'loss_pkd_fpn{i}':
+            dict(
                 student=dict(recorder='fpn', from_student=True, data_idx=i),
                 teacher=dict(recorder='fpn', from_student=False, data_idx=i))
             for i in range(4)

@@ -8,8 +8,7 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(
-        depth=18, frozen_stages=-1, norm_eval=False, init_cfg=None),
+    backbone=dict(depth=18, frozen_stages=-1, norm_eval=False, init_cfg=None),
     neck=dict(in_channels=[64, 128, 256, 512], out_channels=64),
     rpn_head=dict(in_channels=64, feat_channels=64),
     roi_head=dict(
@@ -17,8 +16,7 @@ model = dict(
         bbox_head=dict(in_channels=64, fc_out_channels=128, num_classes=3),
         mask_roi_extractor=dict(out_channels=64),
         mask_head=dict(
-            num_convs=2, in_channels=64, conv_out_channels=64,
-            num_classes=3)))
+            num_convs=2, in_channels=64, conv_out_channels=64, num_classes=3)))
 
 # the base's pipelines, with masks (mmdet's types carry their scope: see
 # the base)

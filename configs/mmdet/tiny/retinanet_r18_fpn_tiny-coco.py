@@ -7,8 +7,7 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(
-        depth=18, frozen_stages=-1, norm_eval=False, init_cfg=None),
+    backbone=dict(depth=18, frozen_stages=-1, norm_eval=False, init_cfg=None),
     neck=dict(in_channels=[64, 128, 256, 512], out_channels=64),
     bbox_head=dict(
         num_classes=3, in_channels=64, feat_channels=64, stacked_convs=2),

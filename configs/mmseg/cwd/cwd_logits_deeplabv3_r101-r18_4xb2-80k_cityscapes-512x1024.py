@@ -31,12 +31,10 @@ model = dict(
     _delete_=True,
     _scope_='mmkd',
     type='SingleTeacherDistill',
-    architecture=dict(
-        cfg_path='mmseg::deeplabv3/'
-        'deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
-    teacher=dict(
-        cfg_path='mmseg::deeplabv3/'
-        'deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'),
+    architecture=dict(cfg_path='mmseg::deeplabv3/'
+                      'deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py'),
+    teacher=dict(cfg_path='mmseg::deeplabv3/'
+                 'deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'),
     teacher_ckpt=teacher_ckpt,
     distiller=dict(
         type='ConfigurableDistiller',

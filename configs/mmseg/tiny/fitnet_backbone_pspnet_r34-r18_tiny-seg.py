@@ -25,14 +25,17 @@ model = dict(
         teacher_recorders=dict(
             backbone=dict(type='ModuleOutputs', source='backbone')),
         connectors=dict(
-            stage4=dict(type='ConvBNConnector', in_channels=128,
-                        out_channels=256)),
+            stage4=dict(
+                type='ConvBNConnector', in_channels=128, out_channels=256)),
         distill_losses=dict(loss_fitnet=dict(type='L2Loss', loss_weight=1.0)),
         loss_forward_mappings=dict(
             loss_fitnet=dict(
-                student=dict(recorder='backbone', from_student=True,
-                             data_idx=3, connector='stage4'),
-                teacher=dict(recorder='backbone', from_student=False,
-                             data_idx=3)))))
+                student=dict(
+                    recorder='backbone',
+                    from_student=True,
+                    data_idx=3,
+                    connector='stage4'),
+                teacher=dict(
+                    recorder='backbone', from_student=False, data_idx=3)))))
 
 custom_hooks = [dict(type='mmkd.EvaluateTeacherHook')]

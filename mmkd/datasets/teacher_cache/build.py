@@ -132,7 +132,8 @@ def _build_teacher(cfg, seed: int):
     teacher_cfg, ckpt, optional = teacher_of(cfg)
     torch.manual_seed(seed)  # the same untrained teacher on every rank
     frozen = FrozenTeacher(
-        build_network(teacher_cfg, 'teacher'), ckpt=ckpt,
+        build_network(teacher_cfg, 'teacher'),
+        ckpt=ckpt,
         ckpt_optional=optional)
     if ckpt is not None:
         fingerprint = checkpoint_fingerprint(ckpt)
@@ -233,15 +234,24 @@ def build_teacher_cache(cfg,
 
     teacher, teacher_fp, teacher_cfg, ckpt = _build_teacher(cfg, seed)
     parts = config_parts(cfg)
-    fingerprints = dict(teacher=teacher_fp,
-                        **{k: sha256_of(v) for k, v in parts.items()})
+    fingerprints = dict(
+        teacher=teacher_fp, **{
+            k: sha256_of(v)
+            for k, v in parts.items()
+        })
     dataset = _record_dataset(cfg)
-    replay = next(t for t in dataset.pipeline.transforms
-                  if type(t).__name__ == 'TeacherCacheReplay')
+    replay = next(
+        t for t in dataset.pipeline.transforms
+        if type(t).__name__ == 'TeacherCacheReplay')
     settings = dict(
-        version=storage.FORMAT_VERSION, num_samples=len(dataset),
-        draws=draws, requested_topk=topk, tau=tau, value_dtype=value_dtype,
-        seed=seed, param_fields=[list(f) for f in replay.param_fields],
+        version=storage.FORMAT_VERSION,
+        num_samples=len(dataset),
+        draws=draws,
+        requested_topk=topk,
+        tau=tau,
+        value_dtype=value_dtype,
+        seed=seed,
+        param_fields=[list(f) for f in replay.param_fields],
         fingerprints=fingerprints)
     current = not force and _up_to_date(out_dir, settings, log)
     if group.broadcast(current):
@@ -260,11 +270,12 @@ def build_teacher_cache(cfg,
 
     def run_teacher(items) -> torch.Tensor:
         data = preprocessor(
-            dict(inputs=[x['inputs'] for x in items],
-                 data_samples=[x['data_samples'] for x in items]), False)
+            dict(
+                inputs=[x['inputs'] for x in items],
+                data_samples=[x['data_samples'] for x in items]), False)
         with torch.no_grad():
-            logits = teacher(data['inputs'], data['data_samples'],
-                             mode='tensor')
+            logits = teacher(
+                data['inputs'], data['data_samples'], mode='tensor')
         if not isinstance(logits, torch.Tensor) or logits.dim() != 2 or \
                 logits.shape[0] != len(items):
             raise TypeError(
@@ -273,17 +284,20 @@ def build_teacher_cache(cfg,
                 f'{getattr(logits, "shape", type(logits).__name__)}.')
         return logits.float()
 
-    samples = storage.shard_samples(len(dataset), group.rank,
-                                    group.world_size)
+    samples = storage.shard_samples(len(dataset), group.rank, group.world_size)
     draw_set = _Draws(dataset, samples, draws, seed)
     num_classes = run_teacher([_Draws(dataset, [0], 1, seed)[0][2]]).shape[1]
-    spec = dict(settings, num_classes=num_classes,
-                topk=min(topk, num_classes), build_id=build_id)
+    spec = dict(
+        settings,
+        num_classes=num_classes,
+        topk=min(topk, num_classes),
+        build_id=build_id)
     writer = storage.ShardWriter(out_dir, spec, group.rank, group.world_size)
     loader = DataLoader(
         draw_set,
         batch_size=batch_size or cfg.train_dataloader.get('batch_size', 64),
-        num_workers=workers, collate_fn=_as_list)
+        num_workers=workers,
+        collate_fn=_as_list)
     total, done, start = len(draw_set), 0, time.perf_counter()
     every, tail_sum, last_log = max(1, len(loader) // 20), 0.0, 0.0
     log(f'[rank {group.rank}/{group.world_size}] {len(samples)} samples x '
@@ -300,30 +314,34 @@ def build_teacher_cache(cfg,
         writer.write(rows, draw_ids, [m['cache_image_hash'] for m in metas],
                      [m['aug_params'] for m in metas],
                      values.cpu().numpy().astype(value_dtype),
-                     classes.cpu().numpy(), tail.float().cpu().numpy())
+                     classes.cpu().numpy(),
+                     tail.float().cpu().numpy())
         done += len(items)
         now = time.perf_counter()
         if done == total or ((step + 1) % every == 0 and now - last_log > 5):
             _progress(log, group.rank, group.world_size, done, total, start)
             last_log = now
     writer.commit()
-    log(f'[rank {group.rank}/{group.world_size}] shard written. '
-        + tail_note(tail_sum / max(done, 1), spec['topk'], num_classes, tau))
+    log(f'[rank {group.rank}/{group.world_size}] shard written. ' +
+        tail_note(tail_sum / max(done, 1), spec['topk'], num_classes, tau))
     group.barrier()
     if group.rank != 0:
         return spec
     header = dict(
-        spec, world_size=group.world_size,
+        spec,
+        world_size=group.world_size,
         class_dtype=storage.class_dtype(num_classes),
         built_from=dict(
-            config=config_path, teacher=canonical(teacher_cfg),
-            teacher_ckpt=ckpt, parts=parts,
+            config=config_path,
+            teacher=canonical(teacher_cfg),
+            teacher_ckpt=ckpt,
+            parts=parts,
             cfg_options=plain(dict(cfg_options or {}))),
         created=datetime.datetime.now().isoformat(timespec='seconds'))
     storage.finalize(out_dir, header)
     size = sum(
-        osp.getsize(osp.join(out_dir, name, f))
-        for name in os.listdir(out_dir) if name.startswith('shard-')
+        osp.getsize(osp.join(out_dir, name, f)) for name in os.listdir(out_dir)
+        if name.startswith('shard-')
         for f in os.listdir(osp.join(out_dir, name)))
     log(f'Teacher cache written to {out_dir}: {len(dataset)} samples x '
         f'{draws} draws, top {spec["topk"]} of {num_classes} classes, '

@@ -19,14 +19,13 @@ import os.path as osp
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from . import storage
-from .fingerprint import (cache_dir_of, checkpoint_fingerprint,
-                          config_parts, differences, find_replay, plain,
-                          sha256_of)
+from .fingerprint import (cache_dir_of, checkpoint_fingerprint, config_parts,
+                          differences, find_replay, plain, sha256_of)
 
 
 def _teacher_now(header: dict, cache_dir: str, ckpt: Optional[str],
-                 warn: Callable[[str], None], now: dict,
-                 details: dict) -> None:
+                 warn: Callable[[str],
+                                None], now: dict, details: dict) -> None:
     built_from = header.get('built_from', {})
     if ckpt and osp.isfile(ckpt):
         now['teacher'] = checkpoint_fingerprint(ckpt)
@@ -62,8 +61,8 @@ def check_model_side(cache_dir: str,
     built = parts.get('pipeline', {}).get('data_preprocessor')
     if preprocessor is not None and built is not None and \
             plain(preprocessor) != built:
-        message = '; '.join(differences(built, plain(preprocessor),
-                                        'data_preprocessor'))
+        message = '; '.join(
+            differences(built, plain(preprocessor), 'data_preprocessor'))
         raise storage.TeacherCacheError(
             f'Teacher cache {cache_dir} was built with another data '
             f'preprocessor than the one training uses: {message}. The '
@@ -89,7 +88,9 @@ class TeacherCacheStamp:
     def __init__(self, cache_dir: str) -> None:
         self.cache_dir = cache_dir
 
-    def check(self, teacher_ckpt: Optional[str], preprocessor: Optional[Any],
+    def check(self,
+              teacher_ckpt: Optional[str],
+              preprocessor: Optional[Any],
               warn: Callable[[str], None] = print) -> dict:
         """:func:`check_model_side` of this cache."""
         return check_model_side(self.cache_dir, teacher_ckpt, preprocessor,
@@ -106,8 +107,9 @@ def check_transforms(cache_dir: str, header: dict, transforms: Any) -> None:
     """The replay step's transforms (as configs) are the ones the cache
     was recorded with: another crop size, padding or flip probability
     would replay draws that the stored soft labels do not describe."""
-    pipeline = header.get('built_from', {}).get('parts', {}).get(
-        'pipeline', {}).get('pipeline')
+    pipeline = header.get('built_from', {}).get('parts',
+                                                {}).get('pipeline',
+                                                        {}).get('pipeline')
     transforms = list(transforms)
     if not pipeline or not all(isinstance(t, Mapping) for t in transforms):
         return  # built objects: their images are still checked by hash

@@ -74,7 +74,8 @@ def checkpoint_fingerprint(path: str) -> str:
     ckpt = load_checkpoint_safely(path, map_location='cpu', logger='silent')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
     return state_dict_fingerprint({
-        (k[len('module.'):] if k.startswith('module.') else k): v
+        (k[len('module.'):] if k.startswith('module.') else k):
+        v
         for k, v in state.items()
     })
 
@@ -82,8 +83,9 @@ def checkpoint_fingerprint(path: str) -> str:
 def find_replay(pipeline) -> Tuple[int, dict]:
     """Position and config of the :class:`TeacherCacheReplay` step."""
     for i, step in enumerate(pipeline or ()):
-        if isinstance(step, Mapping) and step.get('type') in (
-                REPLAY_TYPE, f'mmkd.{REPLAY_TYPE}'):
+        if isinstance(step,
+                      Mapping) and step.get('type') in (REPLAY_TYPE,
+                                                        f'mmkd.{REPLAY_TYPE}'):
             return i, step
     raise ValueError(
         'The training pipeline (train_dataloader.dataset.pipeline) has no '
@@ -139,7 +141,9 @@ def config_fingerprints(cfg) -> Dict[str, str]:
     return {key: sha256_of(part) for key, part in config_parts(cfg).items()}
 
 
-def differences(before: Any, after: Any, path: str = '',
+def differences(before: Any,
+                after: Any,
+                path: str = '',
                 most: int = 3) -> List[str]:
     """Up to ``most`` places where two plain JSON objects differ, as
     ``'path: before -> after'``."""

@@ -9,9 +9,9 @@ from typing import Any, Optional
 
 TOOL = 'tools/build_teacher_cache.py'
 #: build settings with their command-line flag and the tool's default
-_FLAGS = (('draws', '--draws', 10), ('requested_topk', '--topk', 10),
-          ('tau', '--tau', None), ('seed', '--seed', 0),
-          ('value_dtype', '--value-dtype', 'float16'))
+_FLAGS = (('draws', '--draws', 10), ('requested_topk', '--topk',
+                                     10), ('tau', '--tau', None),
+          ('seed', '--seed', 0), ('value_dtype', '--value-dtype', 'float16'))
 
 
 def _tool_path() -> str:
@@ -59,8 +59,9 @@ def rebuild_command(cache_dir: str,
     for key, flag, default in _FLAGS:
         value = header.get(key)
         if value is not None and (value != default or flag == '--draws'):
-            args += [flag, f'{value:g}' if isinstance(value, float)
-                     else str(value)]
+            args += [
+                flag, f'{value:g}' if isinstance(value, float) else str(value)
+            ]
     options = dict(built_from.get('cfg_options') or {})
     if teacher_ckpt is not None:
         options.pop('teacher_ckpt', None)

@@ -41,8 +41,8 @@ def check_sizes(cache_dir: str, files: Dict[str, Dict[str, dict]],
                     'after the build).')
 
 
-def verify_once(cache_dir: str, build_id: str,
-                files: Dict[str, Dict[str, dict]],
+def verify_once(cache_dir: str, build_id: str, files: Dict[str, Dict[str,
+                                                                     dict]],
                 error: Callable[[str], Exception]) -> None:
     """Compare every file's sha256 with the build's, unless this process
     already did for this cache and build."""

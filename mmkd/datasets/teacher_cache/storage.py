@@ -95,22 +95,26 @@ def read_header(cache_dir: str, config: Optional[str] = None) -> dict:
     if header.get('version') != FORMAT_VERSION:
         raise TeacherCacheError(
             f'Teacher cache {cache_dir} has format version '
-            f'{header.get("version")}, this mmkd reads {FORMAT_VERSION}. '
-            + rebuild_hint(cache_dir, header, config))
+            f'{header.get("version")}, this mmkd reads {FORMAT_VERSION}. ' +
+            rebuild_hint(cache_dir, header, config))
     return header
 
 
 def fingerprint_changes(built: dict, now: dict) -> List[str]:
     """Names of the fingerprints in ``now`` that differ from ``built``."""
-    return [key for key, value in now.items()
-            if value is not None and built.get(key) != value]
+    return [
+        key for key, value in now.items()
+        if value is not None and built.get(key) != value
+    ]
 
 
-def mismatch_error(cache_dir: str, header: dict, now: dict,
-                   config: Optional[str] = None,
-                   details: Optional[Dict[str, str]] = None,
-                   teacher_ckpt: Optional[str] = None
-                   ) -> Optional[TeacherCacheError]:
+def mismatch_error(
+        cache_dir: str,
+        header: dict,
+        now: dict,
+        config: Optional[str] = None,
+        details: Optional[Dict[str, str]] = None,
+        teacher_ckpt: Optional[str] = None) -> Optional[TeacherCacheError]:
     """The error to raise when the fingerprints ``now`` differ from the
     cache's, naming what changed; None when they agree."""
     changed = fingerprint_changes(header['fingerprints'], now)
@@ -163,8 +167,11 @@ class ShardWriter:
                           np.dtype(class_dtype(spec['num_classes']))),
             tail_mass=((rows, draws), np.float32))
         self.arrays = {
-            name: np.lib.format.open_memmap(
-                osp.join(self.tmp, f'{name}.npy'), mode='w+', dtype=dtype,
+            name:
+            np.lib.format.open_memmap(
+                osp.join(self.tmp, f'{name}.npy'),
+                mode='w+',
+                dtype=dtype,
                 shape=shape)
             for name, (shape, dtype) in shapes.items()
         }
@@ -176,8 +183,8 @@ class ShardWriter:
               tail_mass: np.ndarray) -> None:
         """Store draws ``draws[j]`` of shard rows ``rows[j]``."""
         rows, draws = np.asarray(rows), np.asarray(draws)
-        self.arrays['image_hash'][rows] = np.asarray(image_hash,
-                                                     dtype=np.uint64)
+        self.arrays['image_hash'][rows] = np.asarray(
+            image_hash, dtype=np.uint64)
         records = self.arrays['params']
         for field in records.dtype.names:
             records[field][rows, draws] = [values[field] for values in params]
@@ -190,14 +197,16 @@ class ShardWriter:
             array.flush()
         self.arrays.clear()
         files = {
-            f'{name}.npy': integrity.file_record(
-                osp.join(self.tmp, f'{name}.npy'))
+            f'{name}.npy':
+            integrity.file_record(osp.join(self.tmp, f'{name}.npy'))
             for name in ARRAYS
         }
         _write_json(
             osp.join(self.tmp, SHARD_META),
-            dict(build_id=self.spec['build_id'],
-                 num_rows=len(self.sample_idx), files=files))
+            dict(
+                build_id=self.spec['build_id'],
+                num_rows=len(self.sample_idx),
+                files=files))
         shutil.rmtree(self.final, ignore_errors=True)
         os.replace(self.tmp, self.final)
 
@@ -205,8 +214,10 @@ class ShardWriter:
 def finalize(cache_dir: str, header: dict) -> None:
     """Check that every shard of this build is there, drop the shards of
     older builds and write the header (which makes the cache readable)."""
-    shards = [shard_name(r, header['world_size'])
-              for r in range(header['world_size'])]
+    shards = [
+        shard_name(r, header['world_size'])
+        for r in range(header['world_size'])
+    ]
     files = {}
     for name in shards:
         meta = osp.join(cache_dir, name, SHARD_META)
@@ -257,7 +268,8 @@ class TeacherCache:
         self._shards: Optional[List[Dict[str, np.ndarray]]] = None
         self._pid = None
 
-    def hint(self, config: Optional[str] = None,
+    def hint(self,
+             config: Optional[str] = None,
              teacher_ckpt: Optional[str] = None) -> str:
         """The command that rebuilds this cache."""
         return rebuild_hint(self.cache_dir, self.header, config, teacher_ckpt)
@@ -295,8 +307,8 @@ class TeacherCache:
         """Every shard's arrays, memory-mapped read-only."""
         if self._shards is None or self._pid != os.getpid():
             self._shards = [{
-                name: self._map(osp.join(self.cache_dir, shard,
-                                         f'{name}.npy'))
+                name:
+                self._map(osp.join(self.cache_dir, shard, f'{name}.npy'))
                 for name in ARRAYS
             } for shard in self.header['shards']]
             self._pid = os.getpid()

@@ -3,10 +3,10 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from .base import BaseTransform
 
 from mmkd.registry import TRANSFORMS
 from mmkd.structures import ClsDataSample
+from .base import BaseTransform
 
 
 @TRANSFORMS.register_module()

@@ -3,9 +3,9 @@ import numbers
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
-from .base import BaseTransform
 
 from mmkd.registry import TRANSFORMS
+from .base import BaseTransform
 
 _PAD_MODES = ('constant', 'edge', 'reflect', 'symmetric')
 
@@ -153,8 +153,9 @@ class RandomRotation(BaseTransform):
             raise ValueError('RandomRotation: degrees must be a number or a '
                              f'(min, max) pair, got {degrees!r}.')
         if interpolation not in ('nearest', 'bilinear'):
-            raise ValueError("RandomRotation: interpolation must be "
-                             f"'nearest' or 'bilinear', got {interpolation!r}.")
+            raise ValueError(
+                "RandomRotation: interpolation must be "
+                f"'nearest' or 'bilinear', got {interpolation!r}.")
         self.degrees = (float(degrees[0]), float(degrees[1]))
         self.interpolation = interpolation
         self.fill = fill
@@ -172,7 +173,9 @@ class RandomRotation(BaseTransform):
         angle = np.random.uniform(*self.degrees)
         # mmcv rotates clockwise for positive angles
         results['img'] = mmcv.imrotate(
-            results['img'], -angle, border_value=self.fill,
+            results['img'],
+            -angle,
+            border_value=self.fill,
             interpolation=self.interpolation)
         return results
 

@@ -228,8 +228,10 @@ class TeacherCacheReplay(BaseTransform):
         sample.teacher_tail_mass = np.array([entry['tail_mass']],
                                             dtype=np.float32)
         sample.set_metainfo(
-            dict(teacher_cache_tau=self.cache.tau, cache_draw=draw,
-                 teacher_cache=self.stamp))
+            dict(
+                teacher_cache_tau=self.cache.tau,
+                cache_draw=draw,
+                teacher_cache=self.stamp))
         return packed
 
     def __repr__(self) -> str:

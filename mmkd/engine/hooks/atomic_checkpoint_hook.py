@@ -144,4 +144,3 @@ class AtomicCheckpointHook(CheckpointHook):
             return super()._save_best_checkpoint(runner, metrics)
         with self._atomic_saves(runner):
             super()._save_best_checkpoint(runner, metrics)
-

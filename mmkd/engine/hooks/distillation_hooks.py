@@ -22,8 +22,9 @@ def _algorithm(runner):
 def _metric_text(value) -> str:
     """A metric as the student's val lines print it: 4 decimals for a
     float of any kind (mmseg's are numpy floats), else as it is."""
-    if isinstance(value, numbers.Real) and not isinstance(
-            value, (bool, numbers.Integral)):
+    if isinstance(value,
+                  numbers.Real) and not isinstance(value,
+                                                   (bool, numbers.Integral)):
         return f'{float(value):.4f}'
     return str(value)
 
@@ -90,7 +91,9 @@ class DistillLossWarmupHook(Hook):
         self.warmup_epochs, self.warmup_iters = warmup_epochs, warmup_iters
         self.per_epoch = per_epoch
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch=None) -> None:
         if self.warmup_iters is not None:
             progress = (runner.iter + 1) / self.warmup_iters
@@ -137,11 +140,15 @@ class EvaluateTeacherHook(Hook):
             for key, value in metrics.items():
                 runner.message_hub.update_scalar(f'{label}/{key}', value)
             runner.visualizer.add_scalars(
-                {f'{label}/{k}': v for k, v in metrics.items()}, step=0)
+                {
+                    f'{label}/{k}': v
+                    for k, v in metrics.items()
+                }, step=0)
             # the student's val lines read 'Epoch(val) [1][2/2]    acc: 0.5'
             title = 'Teacher' if len(teachers) == 1 else label.capitalize()
-            runner.logger.info(f'{title}(val)    ' + '  '.join(
-                f'{k}: {_metric_text(v)}' for k, v in metrics.items()))
+            runner.logger.info(f'{title}(val)    ' +
+                               '  '.join(f'{k}: {_metric_text(v)}'
+                                         for k, v in metrics.items()))
 
     @staticmethod
     def _evaluate(runner, model, loop, index: int) -> dict:

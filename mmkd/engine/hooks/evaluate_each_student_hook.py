@@ -4,8 +4,8 @@ from typing import Dict, Optional
 import torch
 from mmengine.hooks import Hook
 
-from mmkd.registry import HOOKS
 from mmkd.models.recorders import unwrap_model
+from mmkd.registry import HOOKS
 
 
 @HOOKS.register_module()
@@ -21,11 +21,13 @@ class EvaluateEachStudentHook(Hook):
 
     priority = 'NORMAL'  # before LoggerHook, which writes the scalars
 
-    def after_val_epoch(self, runner,
+    def after_val_epoch(self,
+                        runner,
                         metrics: Optional[Dict[str, float]] = None) -> None:
         self._evaluate(runner, runner.val_loop, 'val', metrics or {})
 
-    def after_test_epoch(self, runner,
+    def after_test_epoch(self,
+                         runner,
                          metrics: Optional[Dict[str, float]] = None) -> None:
         self._evaluate(runner, runner.test_loop, 'test', metrics or {})
 
@@ -36,10 +38,7 @@ class EvaluateEachStudentHook(Hook):
             raise TypeError(f'{type(model).__name__} has no students; '
                             'EvaluateEachStudentHook is for MutualLearning.')
         current = model.evaluate_student
-        results = {
-            f'student{current}/{k}': v
-            for k, v in metrics.items()
-        }
+        results = {f'student{current}/{k}': v for k, v in metrics.items()}
         try:
             for index in range(len(model.students)):
                 if index == current:
@@ -53,9 +52,10 @@ class EvaluateEachStudentHook(Hook):
                         loop.evaluator.process(
                             data_samples=outputs, data_batch=data_batch)
                 found = loop.evaluator.evaluate(len(loop.dataloader.dataset))
-                results.update(
-                    {f'student{index}/{k}': v
-                     for k, v in found.items()})
+                results.update({
+                    f'student{index}/{k}': v
+                    for k, v in found.items()
+                })
         finally:
             model.evaluate_student = current
         for key, value in results.items():

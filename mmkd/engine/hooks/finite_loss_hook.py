@@ -98,9 +98,9 @@ class FiniteLossHook(Hook):
                 f'({self._skipped_in_a_row} in a row).')
             return
         raise NonFiniteLossError(
-            f'Training stopped at {where}: {", ".join(bad)} is not finite.'
-            + (f' {self.max_skips} steps in a row were skipped.'
-               if self.skip else '') +
+            f'Training stopped at {where}: {", ".join(bad)} is not finite.' +
+            (f' {self.max_skips} steps in a row were skipped.' if self.
+             skip else '') +
             ' No checkpoint was written for this state. Try a lower learning'
             ' rate (or a warm-up), gradient clipping, a lower distill loss '
             'weight, and check that the teacher checkpoint is the trained '

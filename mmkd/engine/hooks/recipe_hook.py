@@ -160,5 +160,5 @@ class RecipeHook(Hook):
         if is_main_process():
             with open(osp.join(runner.log_dir, 'effective_recipe.json'),
                       'w') as f:
-                json.dump(dict(effective=recipe, declared=declared), f,
-                          indent=2)
+                json.dump(
+                    dict(effective=recipe, declared=declared), f, indent=2)

@@ -79,8 +79,9 @@ class InitStageHook(Hook):
     # ------------------------------------------------------------ helpers
     def _parameters(self, model: torch.nn.Module) -> list:
         names = dict(model.named_modules())
-        missing = [n for n in self.train_modules + self.exclude
-                   if n not in names]
+        missing = [
+            n for n in self.train_modules + self.exclude if n not in names
+        ]
         if missing:
             raise KeyError(f'InitStageHook: no module {missing} in '
                            f'{type(model).__name__}.')

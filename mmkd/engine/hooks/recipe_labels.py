@@ -11,9 +11,8 @@ def dataset_labels(dataset) -> list:
     for index in range(len(dataset)):
         info = dataset.get_data_info(index)
         if 'gt_label' not in info:
-            raise KeyError(
-                f'DatasetLabelsHook: sample {index} of '
-                f'{type(dataset).__name__} has no gt_label.')
+            raise KeyError(f'DatasetLabelsHook: sample {index} of '
+                           f'{type(dataset).__name__} has no gt_label.')
         labels.append(int(info['gt_label']))
     return labels
 

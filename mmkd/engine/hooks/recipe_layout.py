@@ -51,8 +51,9 @@ def apply_total_batch_size(cfg: Config,
     the config is written in): a batch size set to something else, e.g.
     with ``--cfg-options train_dataloader.batch_size=16``, is the user's
     per-process choice and is kept (``RecipeHook`` then stops the run,
-    which trains another recipe, unless ``recipe.mismatch='warn'``). Otherwise sets ``train_dataloader.batch_size``
-    to ``total_batch_size // world_size`` and, with several processes on
+    which trains another recipe, unless ``recipe.mismatch='warn'``).
+    Otherwise sets ``train_dataloader.batch_size`` to
+    ``total_batch_size // world_size`` and, with several processes on
     GPUs, ``sync_bn='torch'`` (unless the config sets ``sync_bn`` itself or
     ``recipe.sync_bn=False``). Call it on the final config (after
     ``--cfg-options``), before the runner is built.

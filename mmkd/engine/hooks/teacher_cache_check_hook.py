@@ -18,9 +18,9 @@ class TeacherCacheCheckHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
-        header = check_teacher_cache(
-            runner.cfg, getattr(runner.cfg, 'filename', None),
-            runner.logger.warning)
+        header = check_teacher_cache(runner.cfg,
+                                     getattr(runner.cfg, 'filename', None),
+                                     runner.logger.warning)
         runner.logger.info(
             f'Teacher cache matches the config: {header["num_samples"]} '
             f'samples x {header["draws"]} draws, top {header["topk"]} of '

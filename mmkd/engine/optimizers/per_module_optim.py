@@ -6,8 +6,8 @@ from typing import Optional
 import torch.nn as nn
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 
-from mmkd.registry import OPTIM_WRAPPER_CONSTRUCTORS
 from mmkd.models.recorders import unwrap_model
+from mmkd.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()

@@ -10,7 +10,6 @@ import torch.nn as nn
 from mmengine.model import BaseModel
 
 from mmkd.utils.checkpoint_loader import safe_checkpoint_loading
-
 from ..teacher import FrozenTeacher, FrozenTeacherHolder
 from .builder import build_network
 from .input_normalization import InputRenormalizer, declared_normalization
@@ -132,7 +131,9 @@ class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
                 return teachers[index].model
         return self.architecture
 
-    def inputs_for(self, model: nn.Module, inputs: torch.Tensor,
+    def inputs_for(self,
+                   model: nn.Module,
+                   inputs: torch.Tensor,
                    name: str = 'network') -> torch.Tensor:
         """``inputs`` (normalised by the algorithm's data preprocessor) as
         ``model``'s own preprocessor normalises them; the same tensor when
@@ -155,7 +156,8 @@ class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
         model = self.evaluated_model()
         return model(self.inputs_for(model, inputs), data_samples, mode=mode)
 
-    def loss(self, inputs: torch.Tensor,
+    def loss(self,
+             inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
         raise NotImplementedError
 

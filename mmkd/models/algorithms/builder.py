@@ -38,8 +38,7 @@ def build_network(cfg: Union[dict, nn.Module], role: str) -> nn.Module:
             raise KeyError(f'{path!r} (the {role} cfg_path) has no model.')
         model_cfg = loaded.model
         if loaded.get('data_preprocessor') is not None:
-            model_cfg.setdefault('data_preprocessor',
-                                 loaded.data_preprocessor)
+            model_cfg.setdefault('data_preprocessor', loaded.data_preprocessor)
         # the file's own default scope (e.g. mmdet) builds its model
         if loaded.get('default_scope'):
             model_cfg.setdefault('_scope_', loaded.default_scope)

@@ -66,8 +66,8 @@ class CachedTeacherDistill(BaseDistillAlgorithm):
                  student_loss_weight: float = 1.0,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(architecture, student_loss_weight,
-                         data_preprocessor, init_cfg)
+        super().__init__(architecture, student_loss_weight, data_preprocessor,
+                         init_cfg)
         self.distiller = MODELS.build(distiller) if isinstance(
             distiller, dict) else distiller
         recorders = sorted(self.distiller.teacher_recorders.recorders)
@@ -98,7 +98,8 @@ class CachedTeacherDistill(BaseDistillAlgorithm):
                 lambda line: print_log(line, 'current', logging.WARNING))
             self._checked_caches.add(cache.cache_dir)
 
-    def loss(self, inputs: torch.Tensor,
+    def loss(self,
+             inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
         """The student's own losses plus ``distill.<name>`` losses."""
         self.check_caches(data_samples)
@@ -106,8 +107,9 @@ class CachedTeacherDistill(BaseDistillAlgorithm):
             inputs, data_samples, mode='loss')
         if self.distillation_stopped or self.distiller.loss_scale == 0:
             return self.merge_losses(run_student(), {})
-        student_losses, distill_losses = distill_step(
-            self.distiller, [], None, run_student, data_samples)
+        student_losses, distill_losses = distill_step(self.distiller, [], None,
+                                                      run_student,
+                                                      data_samples)
         return self.merge_losses(student_losses, distill_losses)
 
     def teardown(self) -> None:

@@ -140,8 +140,7 @@ class DAFLDistill(BaseDistillAlgorithm):
         rng = torch.Generator().manual_seed(
             (int(self.noise_seed) * 1_000_003 + int(self.num_steps)) % 2**62)
         latent_dim = unwrap_model(self.generator).latent_dim
-        noise = torch.randn(
-            world * self.batch_size, latent_dim, generator=rng)
+        noise = torch.randn(world * self.batch_size, latent_dim, generator=rng)
         self.num_steps += 1
         start = rank * self.batch_size
         return noise[start:start + self.batch_size].to(self.num_steps.device)
@@ -165,11 +164,13 @@ class DAFLDistill(BaseDistillAlgorithm):
         logits, feature = upcast(logits), upcast(feature)
         mean_prob = self.whole_batch_mean(F.softmax(logits, dim=1))
         return {
-            'gen.loss_one_hot': self.weights['one_hot'] *
+            'gen.loss_one_hot':
+            self.weights['one_hot'] *
             F.cross_entropy(logits, logits.argmax(dim=1)),
-            'gen.loss_activation': -self.weights['activation'] *
-            feature.abs().mean(),
-            'gen.loss_entropy': self.weights['entropy'] *
+            'gen.loss_activation':
+            -self.weights['activation'] * feature.abs().mean(),
+            'gen.loss_entropy':
+            self.weights['entropy'] *
             (mean_prob * torch.log10(mean_prob.clamp_min(1e-30))).sum(),
         }
 
@@ -184,11 +185,12 @@ class DAFLDistill(BaseDistillAlgorithm):
             total = all_reduce(total)
         return total / (probs.shape[0] * world)
 
-    def train_step(self, data, optim_wrapper: OptimWrapperDict
-                   ) -> Dict[str, torch.Tensor]:
+    def train_step(self, data,
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
         """One DAFL step. ``data`` is not read."""
         if not isinstance(optim_wrapper, OptimWrapperDict) or not {
-                'generator', 'architecture'} <= set(optim_wrapper.keys()):
+                'generator', 'architecture'
+        } <= set(optim_wrapper.keys()):
             raise TypeError(
                 'DAFLDistill needs optim_wrapper = dict(constructor='
                 "'PerModuleOptimWrapperConstructor', generator=dict(...), "

@@ -37,8 +37,8 @@ def declared_normalization(model: nn.Module) -> Optional[Normalization]:
     preprocessor = getattr(model, 'data_preprocessor', None)
     if preprocessor is None or not hasattr(preprocessor, '_enable_normalize'):
         return None
-    swap = any(bool(getattr(preprocessor, flag, False))
-               for flag in _CHANNEL_FLAGS)
+    swap = any(
+        bool(getattr(preprocessor, flag, False)) for flag in _CHANNEL_FLAGS)
     if preprocessor._enable_normalize:
         mean = preprocessor.mean.detach().reshape(-1).float().cpu()
         std = preprocessor.std.detach().reshape(-1).float().cpu()
@@ -70,9 +70,8 @@ class InputRenormalizer:
                  target: Optional[Normalization], name: str) -> None:
         self.name = name
         source = source or Normalization(False, None, None)
-        if target is None or (source.swap == target.swap
-                              and _same(source.mean, target.mean)
-                              and _same(source.std, target.std)):
+        if target is None or (source.swap == target.swap and _same(
+                source.mean, target.mean) and _same(source.std, target.std)):
             self.identity = True
             return
         self.identity = False

@@ -91,8 +91,8 @@ class MultiTeacherDistill(BaseDistillAlgorithm):
                  student_loss_weight: float = 1.0,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(architecture, student_loss_weight,
-                         data_preprocessor, init_cfg)
+        super().__init__(architecture, student_loss_weight, data_preprocessor,
+                         init_cfg)
         if not isinstance(teachers, dict) or not teachers:
             raise ValueError('teachers must be a non-empty dict {name: '
                              'dict(model=..., ckpt=...)}, got '
@@ -123,7 +123,8 @@ class MultiTeacherDistill(BaseDistillAlgorithm):
     def frozen_teachers(self) -> Iterator[FrozenTeacher]:
         return iter(self.frozen_teacher_dict.values())
 
-    def loss(self, inputs: torch.Tensor,
+    def loss(self,
+             inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
         """The student's own losses plus ``distill.<name>`` losses."""
         if self.distillation_stopped or self.distiller.loss_scale == 0:

@@ -60,8 +60,8 @@ class MutualLearning(BaseDistillAlgorithm):
         if not isinstance(students, (list, tuple)) or len(students) < 2:
             raise ValueError('MutualLearning needs a list of two or more '
                              f'students, got {students!r}.')
-        super().__init__(students[0], student_loss_weight,
-                         data_preprocessor, init_cfg)
+        super().__init__(students[0], student_loss_weight, data_preprocessor,
+                         init_cfg)
         self.peers = nn.ModuleList(
             build_network(cfg, f'student {i + 1}')
             for i, cfg in enumerate(students[1:]))
@@ -96,7 +96,8 @@ class MutualLearning(BaseDistillAlgorithm):
     def evaluated_model(self) -> nn.Module:
         return self.students[self.evaluate_student]
 
-    def loss(self, inputs: torch.Tensor,
+    def loss(self,
+             inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
         """Every student's own losses and its KL to the others."""
         own, logits = {}, []
@@ -118,7 +119,7 @@ class MutualLearning(BaseDistillAlgorithm):
             for k, student_logits in enumerate(logits):
                 distill[f's{k}.loss_kl'] = scale * sum(
                     self.kl_loss(student_logits, peer.detach())
-                    for l, peer in enumerate(logits) if l != k)
+                    for j, peer in enumerate(logits) if j != k)
         return self.merge_losses(own, distill)
 
     def teardown(self) -> None:

@@ -77,8 +77,8 @@ class SelfDistill(BaseDistillAlgorithm):
                  student_loss_weight: float = 1.0,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(architecture, student_loss_weight,
-                         data_preprocessor, init_cfg)
+        super().__init__(architecture, student_loss_weight, data_preprocessor,
+                         init_cfg)
         self.aux_ce_weight = check_weight('aux_ce_weight', aux_ce_weight)
         linear = self.architecture.get_submodule(classifier)
         if not isinstance(linear, nn.Linear):
@@ -112,7 +112,8 @@ class SelfDistill(BaseDistillAlgorithm):
         self.recorders = RecorderManager(recorders)
         self.recorders.initialize(self.architecture, 'student')
 
-    def loss(self, inputs: torch.Tensor,
+    def loss(self,
+             inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
         """The deepest classifier's own loss, each head's CE and its
         distill losses."""
@@ -127,8 +128,8 @@ class SelfDistill(BaseDistillAlgorithm):
             logits = self.recorders['logits'].get_record_data(0).detach()
             feature = self.recorders['feature'].get_record_data(0, 0)
             feature = feature.detach()
-            labels = torch.cat([s.gt_label for s in data_samples]).to(
-                logits.device)
+            labels = torch.cat([s.gt_label
+                                for s in data_samples]).to(logits.device)
             aux, distill = {}, {}
             for source in self.sources:
                 stage = self.recorders[f'stage:{source}'].get_record_data(0)

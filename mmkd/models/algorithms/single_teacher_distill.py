@@ -62,8 +62,8 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
                  teacher_execution: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(architecture, student_loss_weight,
-                         data_preprocessor, init_cfg)
+        super().__init__(architecture, student_loss_weight, data_preprocessor,
+                         init_cfg)
         self.frozen_teacher = FrozenTeacher(
             build_network(teacher, 'teacher'),
             ckpt=teacher_ckpt,
@@ -98,7 +98,8 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
     def _student_loss(self, inputs, data_samples) -> dict:
         return self.architecture(
             self.inputs_for(self.architecture, inputs, 'student'),
-            data_samples, mode='loss')
+            data_samples,
+            mode='loss')
 
     def run_teacher(self, inputs: torch.Tensor, data_samples=None) -> None:
         """Forward the teacher as far as its recorders need (records stay
@@ -123,10 +124,10 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
                 not any(batch is data_batch for batch, _, _ in self._ahead):
             data = self.data_preprocessor(data_batch, True)
             inputs, samples = data['inputs'], data.get('data_samples')
-            self._ahead.append(
-                (data_batch, inputs,
-                 self.frozen_teacher.run_ahead(
-                     self._teacher_call(inputs, samples), inputs.device)))
+            self._ahead.append((data_batch, inputs,
+                                self.frozen_teacher.run_ahead(
+                                    self._teacher_call(inputs, samples),
+                                    inputs.device)))
             while len(self._ahead) > 2:  # never consumed: drop the oldest
                 self._ahead.popleft()[2].result()
         return problem
@@ -147,7 +148,8 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
             future.result()
         return None
 
-    def loss(self, inputs: torch.Tensor,
+    def loss(self,
+             inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
         """The student's own losses as ``student.<name>`` plus
         ``distill.<name>`` losses."""
@@ -156,10 +158,12 @@ class SingleTeacherDistill(BaseDistillAlgorithm):
             return self.merge_losses(
                 self._student_loss(inputs, data_samples), {})
         student_losses, distill_losses = distill_step(
-            self.distiller, self.frozen_teacher,
+            self.distiller,
+            self.frozen_teacher,
             self._teacher_call(inputs, data_samples),
             lambda: self._student_loss(inputs, data_samples),
-            data_samples, teacher_records=records,
+            data_samples,
+            teacher_records=records,
             record_device=inputs.device)
         return self.merge_losses(student_losses, distill_losses)
 

@@ -6,8 +6,7 @@ import torch.nn as nn
 
 def _from_package(model: nn.Module, package: str) -> bool:
     return any(
-        cls.__module__.split('.')[0] == package
-        for cls in type(model).__mro__)
+        cls.__module__.split('.')[0] == package for cls in type(model).__mro__)
 
 
 def task_aliases(student: nn.Module) -> Dict[str, str]:

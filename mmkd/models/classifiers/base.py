@@ -62,12 +62,12 @@ class BaseClassifier(BaseModel):
     def forward_logits(self, inputs: torch.Tensor) -> torch.Tensor:
         """Compute the logits of a batch of images."""
 
-    def forward(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List[ClsDataSample]] = None,
-                mode: str = 'tensor'
-                ) -> Union[torch.Tensor, Dict[str, torch.Tensor],
-                           List[ClsDataSample]]:
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        data_samples: Optional[List[ClsDataSample]] = None,
+        mode: str = 'tensor'
+    ) -> Union[torch.Tensor, Dict[str, torch.Tensor], List[ClsDataSample]]:
         if mode == 'tensor':
             return self.forward_logits(inputs)
         if mode == 'loss':
@@ -83,24 +83,25 @@ class BaseClassifier(BaseModel):
         if not data_samples:
             raise ValueError('mode="loss" needs data samples with gt_label.')
         logits = self.forward_logits(inputs)
-        labels = torch.cat([s.gt_label for s in data_samples]).to(
-            logits.device)
+        labels = torch.cat([s.gt_label
+                            for s in data_samples]).to(logits.device)
         loss = F.cross_entropy(
             upcast(logits), labels, label_smoothing=self.label_smoothing)
         return dict(loss_cls=loss)
 
-    def predict(self,
-                inputs: torch.Tensor,
-                data_samples: Optional[List[ClsDataSample]] = None
-                ) -> List[ClsDataSample]:
+    def predict(
+        self,
+        inputs: torch.Tensor,
+        data_samples: Optional[List[ClsDataSample]] = None
+    ) -> List[ClsDataSample]:
         """Class probabilities and predicted labels for each image."""
         logits = self.forward_logits(inputs)
         return self.logits_to_samples(logits, data_samples)
 
     @staticmethod
     def logits_to_samples(
-            logits: torch.Tensor,
-            data_samples: Optional[List[ClsDataSample]] = None
+        logits: torch.Tensor,
+        data_samples: Optional[List[ClsDataSample]] = None
     ) -> List[ClsDataSample]:
         """Write softmax scores and argmax labels into data samples."""
         scores = F.softmax(upcast(logits.detach()), dim=1)

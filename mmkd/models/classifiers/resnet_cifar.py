@@ -15,9 +15,7 @@ import torch.nn as nn
 from mmkd.registry import MODELS
 from .base import BaseClassifier, register_constructor
 
-__all__ = [
-    'BasicBlock', 'CIFARResNet', 'init_conv_bn'
-]
+__all__ = ['BasicBlock', 'CIFARResNet', 'init_conv_bn']
 
 CIFAR_FILTERS = (16, 16, 32, 64)
 CIFAR_FILTERS_X4 = (32, 64, 128, 256)
@@ -56,8 +54,7 @@ class BasicBlock(nn.Module):
                  stride: int = 1) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(
-            in_channels, out_channels, 3, stride=stride, padding=1,
-            bias=False)
+            in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU()
         self.conv2 = nn.Conv2d(
@@ -115,12 +112,12 @@ class CIFARResNet(BaseClassifier):
             in_channels, num_filters[0], 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(num_filters[0])
         self.relu = nn.ReLU()
-        self.layer1 = self._make_stage(num_filters[0], num_filters[1],
-                                       blocks, 1)
-        self.layer2 = self._make_stage(num_filters[1], num_filters[2],
-                                       blocks, 2)
-        self.layer3 = self._make_stage(num_filters[2], num_filters[3],
-                                       blocks, 2)
+        self.layer1 = self._make_stage(num_filters[0], num_filters[1], blocks,
+                                       1)
+        self.layer2 = self._make_stage(num_filters[1], num_filters[2], blocks,
+                                       2)
+        self.layer3 = self._make_stage(num_filters[2], num_filters[3], blocks,
+                                       2)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.linear = nn.Linear(num_filters[3], num_classes)
         init_conv_bn(self)

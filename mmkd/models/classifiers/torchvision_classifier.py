@@ -65,7 +65,9 @@ class TorchvisionClassifier(BaseClassifier):
                 f'{model_name!r} is not a torchvision classification model '
                 '(torchvision.models.list_models(torchvision.models)).')
         self.model = torchvision.models.get_model(
-            model_name, weights=weights, num_classes=num_classes,
+            model_name,
+            weights=weights,
+            num_classes=num_classes,
             **(model_kwargs or {}))
         self._register_state_dict_hook(_drop_prefix)
         self._register_load_state_dict_pre_hook(_add_prefix)
@@ -84,8 +86,8 @@ def _drop_prefix(module: nn.Module, state: OrderedDict, prefix: str,
     return renamed
 
 
-def _add_prefix(state: dict, prefix: str, local_metadata, strict,
-                missing_keys, unexpected_keys, error_msgs) -> None:
+def _add_prefix(state: dict, prefix: str, local_metadata, strict, missing_keys,
+                unexpected_keys, error_msgs) -> None:
     for key in [k for k in state if k.startswith(prefix)]:
         rest = key[len(prefix):]
         if not rest.startswith(('model.', 'data_preprocessor.')):

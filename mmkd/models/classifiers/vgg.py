@@ -17,9 +17,7 @@ from mmkd.registry import MODELS
 from .base import BaseClassifier, register_constructor
 from .resnet_cifar import init_conv_bn
 
-__all__ = [
-    'CIFARVGG', 'VGG_STAGES'
-]
+__all__ = ['CIFARVGG', 'VGG_STAGES']
 
 VGG_STAGES: Dict[str, List[List[int]]] = {
     'vgg8': [[64], [128], [256], [512], [512]],
@@ -99,6 +97,5 @@ class CIFARVGG(BaseClassifier):
 
 
 for _name, _stages in VGG_STAGES.items():
-    register_constructor(_name, CIFARVGG,
-                         f'CIFAR {_name.upper()} with BN.',
+    register_constructor(_name, CIFARVGG, f'CIFAR {_name.upper()} with BN.',
                          _stages)

@@ -14,9 +14,7 @@ from mmkd.registry import MODELS
 from .base import BaseClassifier, register_constructor
 from .resnet_cifar import init_conv_bn
 
-__all__ = [
-    'PreActBlock', 'WideResNet'
-]
+__all__ = ['PreActBlock', 'WideResNet']
 
 
 class PreActBlock(nn.Module):
@@ -42,8 +40,7 @@ class PreActBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(in_channels)
         self.relu1 = nn.ReLU()
         self.conv1 = nn.Conv2d(
-            in_channels, out_channels, 3, stride=stride, padding=1,
-            bias=False)
+            in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(out_channels)
         self.relu2 = nn.ReLU()
         self.dropout = (
@@ -95,15 +92,14 @@ class WideResNet(BaseClassifier):
                 f'WideResNet depth must be 6n + 4 with n >= 1 (10, 16, 22, '
                 f'28, 40, ...), got {depth}.')
         if widen_factor < 1:
-            raise ValueError(
-                f'widen_factor must be >= 1, got {widen_factor}.')
+            raise ValueError(f'widen_factor must be >= 1, got {widen_factor}.')
         self.depth = depth
         self.widen_factor = widen_factor
         blocks = (depth - 4) // 6
         widths = [16, 16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
 
-        self.conv1 = nn.Conv2d(in_channels, widths[0], 3, padding=1,
-                               bias=False)
+        self.conv1 = nn.Conv2d(
+            in_channels, widths[0], 3, padding=1, bias=False)
         self.layer1 = self._make_stage(widths[0], widths[1], blocks, 1,
                                        drop_rate)
         self.layer2 = self._make_stage(widths[1], widths[2], blocks, 2,
@@ -145,6 +141,7 @@ class WideResNet(BaseClassifier):
 
 
 for _depth, _width in ((16, 1), (16, 2), (40, 1), (40, 2)):
-    register_constructor(f'wrn_{_depth}_{_width}', WideResNet,
-                         f'Wide ResNet, depth {_depth}, widen factor '
-                         f'{_width}.', _depth, _width)
+    register_constructor(
+        f'wrn_{_depth}_{_width}', WideResNet,
+        f'Wide ResNet, depth {_depth}, widen factor '
+        f'{_width}.', _depth, _width)

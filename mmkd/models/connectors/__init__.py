@@ -6,7 +6,6 @@ from .paraphraser import Paraphraser
 from .translator import Translator
 
 __all__ = [
-    'BaseConnector', 'ConvBNConnector', 'IdentityConnector',
-    'ResizeConnector', 'LinearEmbedConnector', 'MGDConnector', 'Paraphraser',
-    'Translator'
+    'BaseConnector', 'ConvBNConnector', 'IdentityConnector', 'ResizeConnector',
+    'LinearEmbedConnector', 'MGDConnector', 'Paraphraser', 'Translator'
 ]

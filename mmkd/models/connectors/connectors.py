@@ -40,8 +40,8 @@ def _resize(feature: torch.Tensor, size, mode: str,
             align_corners: Optional[bool]) -> torch.Tensor:
     if tuple(feature.shape[-2:]) == tuple(size):
         return feature
-    kwargs = {} if mode in ('nearest', 'area') else dict(
-        align_corners=align_corners)
+    kwargs = {} if mode in ('nearest',
+                            'area') else dict(align_corners=align_corners)
     return F.interpolate(feature, size=tuple(size), mode=mode, **kwargs)
 
 
@@ -148,13 +148,15 @@ class ConvBNConnector(BaseConnector):
             if self.resize:
                 print_log(
                     f'ConvBNConnector: resizing its output from {size} to '
-                    f"the teacher's {target} (bilinear).", logger='current')
+                    f"the teacher's {target} (bilinear).",
+                    logger='current')
             else:
                 print_log(
                     f'ConvBNConnector(resize=False): its output is {size}, '
                     f"the teacher's {target}; passed on unresized (set "
                     'resize=True to interpolate it to the teacher\'s size).',
-                    logger='current', level=logging.WARNING)
+                    logger='current',
+                    level=logging.WARNING)
         if self.resize:
             out = _resize(out, target, 'bilinear', False)
         return out

@@ -39,8 +39,8 @@ class MGDConnector(BaseConnector):
             Defaults to None.
     """
 
-    @renamed_args(student_channels='in_channels',
-                  teacher_channels='out_channels')
+    @renamed_args(
+        student_channels='in_channels', teacher_channels='out_channels')
     def __init__(self,
                  in_channels: int,
                  out_channels: int,
@@ -64,7 +64,8 @@ class MGDConnector(BaseConnector):
         """A ``(N, 1, H, W)`` mask, 1 where a position is kept."""
         n, _, h, w = feature.shape
         generator = self.rng.generator(feature.device)
-        rand = torch.rand((n, 1, h, w), device=feature.device,
+        rand = torch.rand((n, 1, h, w),
+                          device=feature.device,
                           generator=generator)
         return (rand >= self.lambda_mgd).to(feature.dtype)
 

@@ -70,8 +70,9 @@ class Paraphraser(BaseConnector):
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.out_channels = factor_channels(in_channels, rate)
-        widths = [in_channels, in_channels, self.out_channels,
-                  self.out_channels]
+        widths = [
+            in_channels, in_channels, self.out_channels, self.out_channels
+        ]
         self.encoder = conv_stack(widths, False, negative_slope, use_bn)
         self.decoder = conv_stack(widths[::-1], True, negative_slope, use_bn)
 

@@ -19,8 +19,8 @@ def _log_key(index: int, cfg: dict) -> str:
     return name.lower()
 
 
-def _layer_recorders(key: str, layers: Sequence[Layer], from_student: bool
-                     ) -> Tuple[Dict[str, dict], List[dict]]:
+def _layer_recorders(key: str, layers: Sequence[Layer],
+                     from_student: bool) -> Tuple[Dict[str, dict], List[dict]]:
     """Recorder configs and mapping specs for the compact form's layers.
 
     A layer is a module name (its output is recorded) or a recorder config
@@ -60,8 +60,8 @@ def _layer_recorders(key: str, layers: Sequence[Layer], from_student: bool
 def _check_lengths(student_layers, teacher_layers, loss, weights,
                    connectors) -> None:
     for key, value in (('student_distill_layer', student_layers),
-                       ('teacher_distill_layer', teacher_layers),
-                       ('loss', loss)):
+                       ('teacher_distill_layer', teacher_layers), ('loss',
+                                                                   loss)):
         if not isinstance(value, (list, tuple)) or not value:
             raise ValueError(f'{key} must be a non-empty list, got {value!r}.')
     n_layers = len(student_layers)
@@ -76,9 +76,8 @@ def _check_lengths(student_layers, teacher_layers, loss, weights,
             raise TypeError(f'weights must be a list with one number per '
                             f'loss, got {weights!r}.')
         if len(weights) != len(loss):
-            raise ValueError(
-                f'weights has {len(weights)} values but loss has '
-                f'{len(loss)} entries; give one weight per loss.')
+            raise ValueError(f'weights has {len(weights)} values but loss has '
+                             f'{len(loss)} entries; give one weight per loss.')
     if len(loss) not in (1, n_layers):
         raise ValueError(
             f'loss has {len(loss)} entries for {n_layers} layer pairs: give '
@@ -119,12 +118,12 @@ def _weighted(name: str, index: int, cfg: dict,
     return cfg
 
 
-def compact_to_explicit(student_distill_layer: Sequence[Layer],
-                        teacher_distill_layer: Sequence[Layer],
-                        loss: Sequence[dict],
-                        weights: Optional[Sequence[float]] = None,
-                        connectors: Optional[Sequence[Optional[dict]]] = None
-                        ) -> dict:
+def compact_to_explicit(
+        student_distill_layer: Sequence[Layer],
+        teacher_distill_layer: Sequence[Layer],
+        loss: Sequence[dict],
+        weights: Optional[Sequence[float]] = None,
+        connectors: Optional[Sequence[Optional[dict]]] = None) -> dict:
     """Translate the layer-pair form into the explicit form (a pure
     function: configs in, configs out; nothing is built).
 
@@ -136,8 +135,9 @@ def compact_to_explicit(student_distill_layer: Sequence[Layer],
     ``weights[i]`` becomes the ``loss_weight`` of loss ``i``.
     ``connectors[i]`` (optional, per student layer) adapts student layer
     ``i`` before its loss. With several teachers, a teacher layer is
-    ``'<teacher>/<layer>'`` (or a recorder config with ``teacher=``). A loss config may carry ``loss_name`` (its log
-    key, default ``loss_<type>``, e.g. ``loss_kd`` for ``KDLoss``). The
+    ``'<teacher>/<layer>'`` (or a recorder config with ``teacher=``). A
+    loss config may carry ``loss_name`` (its log key, default
+    ``loss_<type>``, e.g. ``loss_kd`` for ``KDLoss``). The
     student and teacher tensors go to the first two arguments of the loss's
     ``forward``.
 
@@ -145,8 +145,8 @@ def compact_to_explicit(student_distill_layer: Sequence[Layer],
         dict: ``student_recorders``, ``teacher_recorders``, ``connectors``,
         ``distill_losses`` and ``loss_forward_mappings``.
     """
-    _check_lengths(student_distill_layer, teacher_distill_layer, loss,
-                   weights, connectors)
+    _check_lengths(student_distill_layer, teacher_distill_layer, loss, weights,
+                   connectors)
     n_layers = len(student_distill_layer)
     student_recorders, student_specs = _layer_recorders(
         'student_distill_layer', student_distill_layer, True)
@@ -166,8 +166,8 @@ def compact_to_explicit(student_distill_layer: Sequence[Layer],
     distill_losses, mappings = {}, {}
     for i, (cfg, key) in enumerate(zip(loss, keys)):
         cfg = dict(cfg)
-        name = cfg.pop('loss_name', None) or (
-            f'loss_{key}' if keys.count(key) == 1 else f'loss_{key}_{i}')
+        name = cfg.pop('loss_name', None) or (f'loss_{key}' if keys.count(key)
+                                              == 1 else f'loss_{key}_{i}')
         if name in distill_losses:
             raise ValueError(f'loss[{i}]: the log key {name!r} is taken by '
                              'another loss; give each loss its own '

@@ -15,7 +15,6 @@ from .validation import (check_distiller, teacher_record_needs,
                          with_declared_ground_truth)
 
 
-
 def _first_tensor(item: Any) -> Optional[torch.Tensor]:
     if isinstance(item, torch.Tensor):
         return item
@@ -35,6 +34,7 @@ def _no_autocast(inputs: Any):
     if tensor is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=tensor.device.type, enabled=False)
+
 
 @MODELS.register_module()
 class ConfigurableDistiller(BaseModule):
@@ -110,8 +110,7 @@ class ConfigurableDistiller(BaseModule):
                  weights: Optional[Sequence[float]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        compact = (student_distill_layer, teacher_distill_layer, loss,
-                   weights)
+        compact = (student_distill_layer, teacher_distill_layer, loss, weights)
         if any(x is not None for x in compact):
             explicit = (student_recorders, teacher_recorders, distill_losses,
                         loss_forward_mappings)
@@ -137,7 +136,8 @@ class ConfigurableDistiller(BaseModule):
         self.student_recorders = RecorderManager(student_recorders)
         self.teacher_recorders = RecorderManager(teacher_recorders)
         self.connectors = nn.ModuleDict({
-            name: MODELS.build(c) if isinstance(c, dict) else c
+            name:
+            MODELS.build(c) if isinstance(c, dict) else c
             for name, c in (connectors or {}).items()
         })
         self.distill_losses = nn.ModuleDict({
@@ -146,8 +146,8 @@ class ConfigurableDistiller(BaseModule):
         })
         mappings = dict(loss_forward_mappings or {})
         self.loss_forward_mappings = {
-            name: with_declared_ground_truth(self.distill_losses[name],
-                                             mapping)
+            name:
+            with_declared_ground_truth(self.distill_losses[name], mapping)
             if name in self.distill_losses else dict(mapping)
             for name, mapping in mappings.items()
         }
@@ -156,8 +156,10 @@ class ConfigurableDistiller(BaseModule):
                         self.connectors)
         self.loss_scale = 1.0
 
-    def teacher_part(self, teacher: Optional[str] = None
-                     ) -> Tuple[RecorderManager, Dict[str, int]]:
+    def teacher_part(
+        self,
+        teacher: Optional[str] = None
+    ) -> Tuple[RecorderManager, Dict[str, int]]:
         """The recorders of one teacher (None: the only one) and how many
         records the losses read from each, for ``FrozenTeacher.attach``."""
         recorders = self.teacher_recorders.subset(teacher)
@@ -218,9 +220,9 @@ class ConfigurableDistiller(BaseModule):
                     f'{arg} <- '
                     f'{describe_input(spec, kwargs[arg], *recorders)}'
                     for arg, spec in mapping.items())
-                raise type(err)(
-                    f'Distill loss {name!r} ({sources}) failed: {err}'
-                ) from err
+                raise type(
+                    err)(f'Distill loss {name!r} ({sources}) failed: {err}'
+                         ) from err
             losses[name] = value if self.loss_scale == 1.0 else \
                 value * self.loss_scale
         return losses

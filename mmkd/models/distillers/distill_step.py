@@ -9,14 +9,15 @@ from ..teacher import FrozenTeacher
 from .configurable_distiller import ConfigurableDistiller
 
 
-def distill_step(distiller: ConfigurableDistiller,
-                 teacher: Union[FrozenTeacher, Sequence[FrozenTeacher]],
-                 run_teacher: Callable[[nn.Module], Any],
-                 run_student: Callable[[], Any],
-                 data_samples: Optional[list] = None,
-                 teacher_records: Optional[RecorderManager] = None,
-                 record_device: Optional[torch.device] = None
-                 ) -> Tuple[Any, Dict[str, torch.Tensor]]:
+def distill_step(
+    distiller: ConfigurableDistiller,
+    teacher: Union[FrozenTeacher, Sequence[FrozenTeacher]],
+    run_teacher: Callable[[nn.Module], Any],
+    run_student: Callable[[], Any],
+    data_samples: Optional[list] = None,
+    teacher_records: Optional[RecorderManager] = None,
+    record_device: Optional[torch.device] = None
+) -> Tuple[Any, Dict[str, torch.Tensor]]:
     """Record the teacher (``no_grad``, eval, stopping after its last
     record), record the student, compute the distill losses, and forget the
     records whatever happens.

@@ -21,8 +21,7 @@ def describe_input(spec: ArgSpec, value: Any, student: RecorderManager,
         return ' + '.join(
             describe_input(s, v, student, teacher)
             for s, v in zip(spec, value))
-    shape = f' {tuple(value.shape)}' if isinstance(value,
-                                                  torch.Tensor) else ''
+    shape = f' {tuple(value.shape)}' if isinstance(value, torch.Tensor) else ''
     if 'data_samples' in spec:
         return f'data_samples.{spec["data_samples"]}{shape}'
     side = 'student' if spec['from_student'] else 'teacher'
@@ -30,8 +29,8 @@ def describe_input(spec: ArgSpec, value: Any, student: RecorderManager,
     return f'{side} {source!r}{shape}'
 
 
-def _gather(spec: dict, data_samples: Optional[list],
-            student: RecorderManager, teacher: RecorderManager) -> Any:
+def _gather(spec: dict, data_samples: Optional[list], student: RecorderManager,
+            teacher: RecorderManager) -> Any:
     if 'data_samples' in spec:
         field = spec['data_samples']
         if data_samples is None:
@@ -39,8 +38,9 @@ def _gather(spec: dict, data_samples: Optional[list],
                 f'A distill loss needs data_samples.{field} but the batch '
                 'has no data samples (with the plain PyTorch Distiller, pass '
                 'targets=/indices= to its forward).')
-        missing = [i for i, s in enumerate(data_samples)
-                   if not hasattr(s, field)]
+        missing = [
+            i for i, s in enumerate(data_samples) if not hasattr(s, field)
+        ]
         if missing:
             raise ValueError(
                 f'A distill loss needs data_samples.{field}, which data '
@@ -57,9 +57,9 @@ def loss_inputs(mapping: Mapping[str, ArgSpec], data_samples: Optional[list],
     """The keyword arguments of one loss: records (through their
     connectors) and ground truth."""
     raw = {
-        arg: ([_gather(s, data_samples, student, teacher) for s in spec]
-              if isinstance(spec, list) else _gather(
-                  spec, data_samples, student, teacher))
+        arg: ([_gather(s, data_samples, student, teacher)
+               for s in spec] if isinstance(spec, list) else _gather(
+                   spec, data_samples, student, teacher))
         for arg, spec in mapping.items()
     }
     # a connector may size the student feature after the teacher's

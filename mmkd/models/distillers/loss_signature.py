@@ -10,10 +10,9 @@ from .. import losses  # noqa: F401  the losses are registered
 
 def known_loss_names() -> List[str]:
     """Registered names that look like distillation losses."""
-    return sorted(
-        name for name, cls in MODELS.module_dict.items()
-        if cls.__module__.startswith('mmkd.models.losses')
-        or 'loss' in name.lower())
+    return sorted(name for name, cls in MODELS.module_dict.items()
+                  if cls.__module__.startswith('mmkd.models.losses')
+                  or 'loss' in name.lower())
 
 
 def loss_class(name: str, cfg: Union[dict, nn.Module]) -> Type[nn.Module]:
@@ -59,8 +58,8 @@ def forward_params(loss: Any) -> Tuple[List[str], List[str], bool]:
         p for p in params
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     ]
-    return ([p.name for p in named],
-            [p.name for p in named if p.default is p.empty],
+    return ([p.name
+             for p in named], [p.name for p in named if p.default is p.empty],
             any(p.kind == p.VAR_KEYWORD for p in params))
 
 

@@ -59,8 +59,8 @@ def _check_spec(where: str, spec: Any, student: RecorderManager,
     for key in ('record_idx', 'data_idx'):
         value = spec.get(key)
         if value is not None and (isinstance(value, bool)
-                                  or not isinstance(value, int)
-                                  or (key == 'record_idx' and value < 0)):
+                                  or not isinstance(value, int) or
+                                  (key == 'record_idx' and value < 0)):
             raise TypeError(f'{where}.{key} must be an integer'
                             f'{" >= 0" if key == "record_idx" else ""}, '
                             f'got {value!r}.')
@@ -98,8 +98,9 @@ def check_connector(name: str, connector: nn.Module) -> None:
             'in docs/distillation.md.') from None
 
 
-def check_distiller(losses: Mapping[str, nn.Module],
-                    mappings: Mapping[str, Mapping],
+def check_distiller(losses: Mapping[str,
+                                    nn.Module], mappings: Mapping[str,
+                                                                  Mapping],
                     student: RecorderManager, teacher: RecorderManager,
                     connectors: Mapping[str, nn.Module]) -> None:
     """Every loss has a mapping that gives its required arguments from

@@ -1,6 +1,6 @@
 from .ab import ABLoss
-from .base import BaseDistillLoss, upcast
 from .at import ATLoss
+from .base import BaseDistillLoss, upcast
 from .cached_kd import CachedKDLoss
 from .cc import CCLoss
 from .crd import CRDLoss
@@ -15,8 +15,8 @@ from .ickd import ICKDLoss
 from .irg import IRGLoss
 from .kd import KDLoss
 from .l1 import L1Loss
-from .l2 import L2Loss
-from .l2 import L2Loss as FitNetLoss  # FitNet's hint loss, by its name
+from .l2 import L2Loss  # FitNet's hint loss, by its name
+from .l2 import L2Loss as FitNetLoss
 from .lskd import LogitStandardKDLoss
 from .mgd import MGDLoss
 from .nst import NSTLoss
@@ -34,11 +34,10 @@ from .yolox_kd import YOLOXKDLoss
 
 __all__ = [
     'BaseDistillLoss', 'upcast', 'ABLoss', 'ATLoss', 'CachedKDLoss', 'CCLoss',
-    'CRDLoss',
-    'ChannelWiseDivergence', 'DISTLoss', 'DKDLoss', 'EnsembleKDLoss',
-    'FBKDLoss', 'FitNetLoss', 'FSPLoss', 'FTLoss', 'ICKDLoss', 'IRGLoss',
-    'KDLoss', 'L1Loss', 'L2Loss',
-    'LogitStandardKDLoss', 'MGDLoss', 'NSTLoss', 'OFDLoss', 'PixelWiseKDLoss',
-    'PKDLoss', 'PKTLoss', 'ReviewKDLoss', 'RKDLoss', 'SPLoss', 'VIDLoss',
-    'WSLDLoss', 'YoloKDLoss', 'YOLOXKDLoss'
+    'CRDLoss', 'ChannelWiseDivergence', 'DISTLoss', 'DKDLoss',
+    'EnsembleKDLoss', 'FBKDLoss', 'FitNetLoss', 'FSPLoss', 'FTLoss',
+    'ICKDLoss', 'IRGLoss', 'KDLoss', 'L1Loss', 'L2Loss', 'LogitStandardKDLoss',
+    'MGDLoss', 'NSTLoss', 'OFDLoss', 'PixelWiseKDLoss', 'PKDLoss', 'PKTLoss',
+    'ReviewKDLoss', 'RKDLoss', 'SPLoss', 'VIDLoss', 'WSLDLoss', 'YoloKDLoss',
+    'YOLOXKDLoss'
 ]

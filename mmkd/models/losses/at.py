@@ -17,8 +17,8 @@ from .utils import check_feature_map, level_name
 ALIGN_MODES = (None, 'pool', 'interpolate')
 
 
-def align_spatial(loss_name: str, student: torch.Tensor,
-                  teacher: torch.Tensor, align: Optional[str]):
+def align_spatial(loss_name: str, student: torch.Tensor, teacher: torch.Tensor,
+                  align: Optional[str]):
     """Bring two ``(N, C, H, W)`` maps to one spatial size.
 
     Args:
@@ -57,9 +57,8 @@ def check_align(loss_name: str, align: Optional[str]) -> None:
 
 
 def aligned_map_pairs(
-    loss_name: str, pairs: Sequence[Tuple[torch.Tensor, torch.Tensor]],
-    align: Optional[str]
-) -> List[Tuple[torch.Tensor, torch.Tensor]]:
+        loss_name: str, pairs: Sequence[Tuple[torch.Tensor, torch.Tensor]],
+        align: Optional[str]) -> List[Tuple[torch.Tensor, torch.Tensor]]:
     """Checked ``(student, teacher)`` maps per level (from
     :meth:`~.base.BaseDistillLoss.levels`) in the compute dtype, the teacher
     detached, brought to one spatial size by :func:`align_spatial`.

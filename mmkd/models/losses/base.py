@@ -98,10 +98,10 @@ def renamed_arg(loss: str, name: str, value: Any, old_name: str,
 
 
 def tau_arg(loss: str,
-                tau: Optional[float],
-                default: float,
-                old_name: Optional[str] = None,
-                old_value: Optional[float] = None) -> float:
+            tau: Optional[float],
+            default: float,
+            old_name: Optional[str] = None,
+            old_value: Optional[float] = None) -> float:
     """A loss's temperature ``tau`` (a positive number), also accepted under
     an older spelling (``T``, ``temperature``, ``nce_t``); errors name the
     spelling the config used."""
@@ -172,8 +172,8 @@ class BaseDistillLoss(nn.Module):
     def __init__(self, loss_weight: float = 1.0) -> None:
         super().__init__()
         name = type(self).__name__
-        if isinstance(loss_weight, bool) or not isinstance(
-                loss_weight, numbers.Real):
+        if isinstance(loss_weight,
+                      bool) or not isinstance(loss_weight, numbers.Real):
             raise TypeError(f'{name}: loss_weight must be a number, got '
                             f'{loss_weight!r}.')
         if not math.isfinite(loss_weight):

@@ -25,8 +25,7 @@ import torch.nn.functional as F
 from mmkd.registry import MODELS
 from .base import BaseDistillLoss, upcast
 
-TensorOrList = Union[torch.Tensor, Sequence[Union[torch.Tensor,
-                                                  np.ndarray]]]
+TensorOrList = Union[torch.Tensor, Sequence[Union[torch.Tensor, np.ndarray]]]
 TAILS = ('uniform', 'renormalize')
 
 
@@ -90,8 +89,10 @@ class CachedKDLoss(BaseDistillLoss):
             return
         taus = teacher_tau if isinstance(teacher_tau,
                                          (list, tuple)) else [teacher_tau]
-        wrong = sorted({float(t) for t in taus if abs(float(t) - self.tau)
-                        > 1e-6 * self.tau})
+        wrong = sorted({
+            float(t)
+            for t in taus if abs(float(t) - self.tau) > 1e-6 * self.tau
+        })
         if wrong:
             raise ValueError(
                 f'CachedKDLoss: the cache stores the mass outside the top k '
@@ -99,13 +100,14 @@ class CachedKDLoss(BaseDistillLoss):
                 f'Rebuild the cache with --tau {self.tau:g}, or use '
                 "tail='renormalize' (which needs no stored mass).")
 
-    def forward(self,
-                student: torch.Tensor,
-                teacher: TensorOrList,
-                teacher_classes: TensorOrList,
-                teacher_tail_mass: TensorOrList,
-                teacher_tau: Optional[Union[float, Sequence[float]]] = None
-                ) -> torch.Tensor:
+    def forward(
+        self,
+        student: torch.Tensor,
+        teacher: TensorOrList,
+        teacher_classes: TensorOrList,
+        teacher_tail_mass: TensorOrList,
+        teacher_tau: Optional[Union[float, Sequence[float]]] = None
+    ) -> torch.Tensor:
         """Compute the loss.
 
         Args:
@@ -127,10 +129,10 @@ class CachedKDLoss(BaseDistillLoss):
         student = upcast(student)
         device, dtype = student.device, student.dtype
         values = _batch(teacher, 'teacher').to(device, dtype).detach()
-        classes = _batch(teacher_classes, 'teacher_classes').to(
-            device, torch.long)
-        tail = _batch(teacher_tail_mass, 'teacher_tail_mass').to(
-            device, dtype).reshape(-1)
+        classes = _batch(teacher_classes,
+                         'teacher_classes').to(device, torch.long)
+        tail = _batch(teacher_tail_mass,
+                      'teacher_tail_mass').to(device, dtype).reshape(-1)
         num, num_classes = student.shape
         if values.shape != classes.shape or values.dim() != 2 or \
                 values.shape[0] != num or values.shape[1] > num_classes or \

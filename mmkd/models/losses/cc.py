@@ -72,12 +72,11 @@ class CCLoss(BaseDistillLoss):
                              f'got {formula!r}.')
         self.formula = formula
         self.gamma = check_number('CCLoss', 'gamma', gamma)
-        self.p_order = check_number('CCLoss', 'p_order', p_order, '[0, inf)',
-                                    integer=True)
+        self.p_order = check_number(
+            'CCLoss', 'p_order', p_order, '[0, inf)', integer=True)
         self.detach_teacher = detach_teacher
         self.coefficients = [
-            math.exp(-2 * self.gamma) * (2 * self.gamma)**p /
-            math.factorial(p)
+            math.exp(-2 * self.gamma) * (2 * self.gamma)**p / math.factorial(p)
             for p in range(self.p_order + 1)
         ]
 

@@ -108,9 +108,8 @@ class CRDLoss(CRDMemory, BaseDistillLoss):
                  nce_t: Optional[float] = None) -> None:
         super().__init__(loss_weight)
         for name, value in (('in_channels', in_channels),
-                            ('out_channels', out_channels),
-                            ('n_data', n_data), ('feat_dim', feat_dim),
-                            ('nce_k', nce_k)):
+                            ('out_channels', out_channels), ('n_data', n_data),
+                            ('feat_dim', feat_dim), ('nce_k', nce_k)):
             if isinstance(value, bool) or not isinstance(value, int) or \
                     value < 1:
                 raise ValueError(
@@ -174,8 +173,8 @@ class CRDLoss(CRDMemory, BaseDistillLoss):
                   rows: torch.Tensor, which: int) -> torch.Tensor:
         """NCE loss of ``anchor`` against ``bank[rows]`` (column 0 the
         positive)."""
-        scores = torch.exp(self._scores(anchor, bank.detach(), rows) /
-                           self.tau)
+        scores = torch.exp(
+            self._scores(anchor, bank.detach(), rows) / self.tau)
         if self.normalizer[which] < 0:
             with torch.no_grad():
                 z = scores.mean() * self.n_data

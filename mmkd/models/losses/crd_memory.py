@@ -113,11 +113,11 @@ class CRDMemory:
         if self.negatives == 'other_classes':
             return self._other_class_negatives(indices, generator)
         if not self.exclude_positive:
-            return torch.randint(0, self.n_data, shape, device=device,
-                                 generator=generator)
+            return torch.randint(
+                0, self.n_data, shape, device=device, generator=generator)
         # uniform over the other n_data - 1 rows: skip over the positive
-        draws = torch.randint(0, self.n_data - 1, shape, device=device,
-                              generator=generator)
+        draws = torch.randint(
+            0, self.n_data - 1, shape, device=device, generator=generator)
         return draws + (draws >= indices.view(-1, 1)).long()
 
     def _other_class_negatives(self, indices: torch.Tensor,
@@ -149,8 +149,11 @@ class CRDMemory:
                                    device=device)[:self.nce_k])
             else:
                 positions.append(
-                    torch.randint(0, size, (self.nce_k, ), device=device,
-                                  generator=generator))
+                    torch.randint(
+                        0,
+                        size, (self.nce_k, ),
+                        device=device,
+                        generator=generator))
         positions = torch.stack(positions)
         # skip over the anchor's own class in the label-sorted order
         positions = positions + (positions >= start[:, None]).long() * \

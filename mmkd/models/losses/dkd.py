@@ -26,9 +26,8 @@ def _decoupled_log_probs(
     is_target = torch.zeros_like(logits, dtype=torch.bool)
     is_target.scatter_(1, target[:, None], True)
     log_all = torch.logsumexp(logits, dim=1, keepdim=True)
-    log_rest = torch.logsumexp(logits.masked_fill(is_target, float('-inf')),
-                               dim=1,
-                               keepdim=True)
+    log_rest = torch.logsumexp(
+        logits.masked_fill(is_target, float('-inf')), dim=1, keepdim=True)
     binary = torch.cat([logits.gather(1, target[:, None]), log_rest],
                        dim=1) - log_all
     non_target = (logits - log_rest).masked_fill(is_target, 0.0)

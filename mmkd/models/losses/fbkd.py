@@ -46,8 +46,9 @@ class NonLocalBlock(nn.Module):
         self.theta = nn.Conv2d(channels, inter, 1)
         self.phi = nn.Conv2d(channels, inter, 1)
         self.g = nn.Conv2d(channels, inter, 1)
-        self.out = nn.Sequential(nn.Conv2d(inter, channels, 1, bias=False),
-                                 nn.BatchNorm2d(channels))
+        self.out = nn.Sequential(
+            nn.Conv2d(inter, channels, 1, bias=False),
+            nn.BatchNorm2d(channels))
         nn.init.zeros_(self.out[1].weight)
         nn.init.zeros_(self.out[1].bias)
         self.downsample_stride = downsample_stride
@@ -129,8 +130,8 @@ class FBKDLoss(BaseDistillLoss):
                  *,
                  temperature: Optional[float] = None) -> None:
         super().__init__(loss_weight)
-        self.in_channels = check_number(NAME, 'in_channels', in_channels,
-                                        '[1, inf)', integer=True)
+        self.in_channels = check_number(
+            NAME, 'in_channels', in_channels, '[1, inf)', integer=True)
         self.tau = tau_arg(NAME, tau, 0.5, 'temperature', temperature)
         self.feat_adapt = nn.Conv2d(in_channels, in_channels, 1)
         self.channel_adapt = nn.Linear(in_channels, in_channels)
@@ -175,8 +176,8 @@ class FBKDLoss(BaseDistillLoss):
                                channel_attention(s, tau)) / 2
         feat_loss = ((t - self.feat_adapt(s))**2 * mask).sum().sqrt()
 
-        channel_loss = torch.dist(t.mean(dim=(2, 3)),
-                                  self.channel_adapt(s.mean(dim=(2, 3))))
+        channel_loss = torch.dist(
+            t.mean(dim=(2, 3)), self.channel_adapt(s.mean(dim=(2, 3))))
         spatial_loss = torch.dist(
             t.mean(dim=1, keepdim=True),
             self.spatial_adapt(s.mean(dim=1, keepdim=True)))
@@ -185,7 +186,8 @@ class FBKDLoss(BaseDistillLoss):
             self.teacher_nonlocal(t),
             self.nonlocal_adapt(self.student_nonlocal(s)))
 
-        loss = (self.feat_weight * feat_loss + self.attention_weight *
-                (channel_loss + spatial_loss) +
-                self.nonlocal_weight * nonlocal_loss)
+        loss = (
+            self.feat_weight * feat_loss + self.attention_weight *
+            (channel_loss + spatial_loss) +
+            self.nonlocal_weight * nonlocal_loss)
         return self.loss_weight * loss

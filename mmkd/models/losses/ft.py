@@ -160,8 +160,7 @@ class FTLoss(BaseDistillLoss):
                 self.paraphraser.reconstruct(factor_t), teacher)
         factor_t = factor_t.detach()
         if student.shape[:2] != factor_t.shape[:2] or (
-                self.formula == 'paper'
-                and student.shape != factor_t.shape):
+                self.formula == 'paper' and student.shape != factor_t.shape):
             raise ValueError(
                 f'FTLoss: the student factor {tuple(student.shape)} differs '
                 f'from the paraphraser factor {tuple(factor_t.shape)} of the '

@@ -126,8 +126,8 @@ class IRGLoss(BaseDistillLoss):
         pairs = ((b_s.mean(dim=(2, 3)), b_t.mean(dim=(2, 3))), (a_s, a_t),
                  (b_s, b_t))
         loss_e = sum(
-            F.mse_loss(_normalised_sq_distances(s),
-                       _normalised_sq_distances(t))
+            F.mse_loss(
+                _normalised_sq_distances(s), _normalised_sq_distances(t))
             for s, t in pairs) / len(pairs)
         loss_t = F.mse_loss(
             _transformation(a_s, b_s, 'student'),

@@ -33,8 +33,7 @@ class KDLoss(BaseDistillLoss):
                  *,
                  T: Optional[float] = None) -> None:
         super().__init__(loss_weight)
-        self.tau = tau_arg(type(self).__name__, tau, self.default_tau, 'T',
-                           T)
+        self.tau = tau_arg(type(self).__name__, tau, self.default_tau, 'T', T)
 
     def forward(self, student: torch.Tensor,
                 teacher: torch.Tensor) -> torch.Tensor:

@@ -105,4 +105,3 @@ class L2Loss(PointwiseFeatureLoss):
 
     def distance(self, diff: torch.Tensor) -> torch.Tensor:
         return diff.pow(2)
-

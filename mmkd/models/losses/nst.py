@@ -42,8 +42,8 @@ class NSTLoss(BaseDistillLoss):
                  loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)
         check_align('NSTLoss', align)
-        self.degree = check_number('NSTLoss', 'degree', degree, '[1, inf)',
-                                   integer=True)
+        self.degree = check_number(
+            'NSTLoss', 'degree', degree, '[1, inf)', integer=True)
         self.coef = check_number('NSTLoss', 'coef', coef, '[0, inf)')
         self.align = align
         self.eps = check_number('NSTLoss', 'eps', eps, '[0, inf)')

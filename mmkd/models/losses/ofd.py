@@ -18,7 +18,8 @@ from .base import BaseDistillLoss, upcast, upcast_all
 from .utils import check_same_shape
 
 
-def bn_margin(weight: torch.Tensor, bias: torch.Tensor,
+def bn_margin(weight: torch.Tensor,
+              bias: torch.Tensor,
               min_mass: float = 1e-3) -> torch.Tensor:
     """Per-channel expectation of the negative responses of a BN output.
 
@@ -71,8 +72,7 @@ class OFDLoss(BaseDistillLoss):
         self.teacher_bn = teacher_bn
         self.register_buffer('margin', torch.zeros(0), persistent=False)
 
-    def init_from_models(self, student: nn.Module,
-                         teacher: nn.Module) -> None:
+    def init_from_models(self, student: nn.Module, teacher: nn.Module) -> None:
         """Compute the margins from the teacher's BN ``teacher_bn``.
 
         Args:

@@ -41,8 +41,8 @@ class AttentionFusion(nn.Module):
         self.reduce = nn.Sequential(
             nn.Conv2d(in_channels, mid_channels, 1, bias=False),
             nn.BatchNorm2d(mid_channels))
-        self.attention = nn.Sequential(nn.Conv2d(2 * mid_channels, 2, 1),
-                                       nn.Sigmoid()) if fuse else None
+        self.attention = nn.Sequential(
+            nn.Conv2d(2 * mid_channels, 2, 1), nn.Sigmoid()) if fuse else None
         self.project = nn.Sequential(
             nn.Conv2d(mid_channels, out_channels, 3, padding=1, bias=False),
             nn.BatchNorm2d(out_channels))
@@ -74,8 +74,9 @@ def hierarchical_context_loss(student: torch.Tensor, teacher: torch.Tensor,
         if k >= student.size(2):
             continue
         weight /= 2.0
-        loss = loss + weight * F.mse_loss(F.adaptive_avg_pool2d(student, k),
-                                          F.adaptive_avg_pool2d(teacher, k))
+        loss = loss + weight * F.mse_loss(
+            F.adaptive_avg_pool2d(student, k), F.adaptive_avg_pool2d(
+                teacher, k))
         total += weight
     return loss / total
 
@@ -105,8 +106,8 @@ class ReviewKDLoss(BaseDistillLoss):
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
 
-    @renamed_args(student_channels='in_channels',
-                  teacher_channels='out_channels')
+    @renamed_args(
+        student_channels='in_channels', teacher_channels='out_channels')
     def __init__(self,
                  in_channels: Sequence[int],
                  out_channels: Sequence[int],
@@ -125,9 +126,9 @@ class ReviewKDLoss(BaseDistillLoss):
         mid = mid_channels or min(512, self.in_channels[-1])
         last = len(self.in_channels) - 1
         self.fusions = nn.ModuleList(
-            AttentionFusion(c_in, mid, c_out, fuse=i < last)
-            for i, (c_in, c_out) in enumerate(
-                zip(self.in_channels, self.out_channels)))
+            AttentionFusion(c_in, mid, c_out, fuse=i < last) for i, (
+                c_in,
+                c_out) in enumerate(zip(self.in_channels, self.out_channels)))
         self.pool_sizes = tuple(pool_sizes)
 
     @staticmethod

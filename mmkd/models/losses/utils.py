@@ -50,7 +50,10 @@ def level_name(loss_name: str, index: int, num_levels: int) -> str:
     return loss_name if num_levels == 1 else f'{loss_name} (level {index})'
 
 
-def batch_values(loss_name: str, arg: str, values: Any, batch_size: int,
+def batch_values(loss_name: str,
+                 arg: str,
+                 values: Any,
+                 batch_size: int,
                  device: Optional[torch.device] = None) -> torch.Tensor:
     """Per-sample ground truth (labels, dataset indices) as a long ``(N,)``
     tensor.
@@ -100,11 +103,12 @@ def batch_values(loss_name: str, arg: str, values: Any, batch_size: int,
     return out.long().to(device) if device is not None else out.long()
 
 
-def batch_embeddings(loss_name: str, student: torch.Tensor,
-                     teacher: torch.Tensor,
-                     min_batch: int = 2,
-                     detach_teacher: bool = True
-                     ) -> Tuple[torch.Tensor, torch.Tensor]:
+def batch_embeddings(
+        loss_name: str,
+        student: torch.Tensor,
+        teacher: torch.Tensor,
+        min_batch: int = 2,
+        detach_teacher: bool = True) -> Tuple[torch.Tensor, torch.Tensor]:
     """Per-sample embeddings for the relational losses, as ``(N, D)``
     matrices in the compute dtype (:func:`~.base.upcast_all`).
 
@@ -232,8 +236,8 @@ class RandomStream(nn.Module):
 
     def generator(self, device: torch.device) -> torch.Generator:
         """The generator of the next draw, on ``device``."""
-        key = _splitmix64(_splitmix64(_splitmix64(self.seed) ^ self.draws)
-                          ^ get_rank())
+        key = _splitmix64(
+            _splitmix64(_splitmix64(self.seed) ^ self.draws) ^ get_rank())
         self.draws += 1
         generator = torch.Generator(device=device)
         generator.manual_seed(key)

@@ -3,7 +3,8 @@
 Mehta and Ozturk, "Object detection at 200 Frames Per Second", 2018. Per
 level, with raw head outputs of shape ``(B, na, H, W, 5 + nc)`` and
 ``s = sigmoid(teacher objectness logit)``:
-``L_box = mean(s * (p_box - t_box)^2)``, ``L_obj = mean(s * (p_obj - t_obj)^2)``,
+``L_box = mean(s * (p_box - t_box)^2)``,
+``L_obj = mean(s * (p_obj - t_obj)^2)``,
 ``L_cls = mean(s * (p_cls - t_cls)^2)`` (only when ``nc > 1``), summed over
 levels; ``loss = B * (giou * dist * L_box + obj * dist * L_obj +
 cls * dist * L_cls)``.
@@ -23,9 +24,9 @@ def raw_levels(outputs: Outputs, side: str, nc: int) -> Sequence[torch.Tensor]:
     ``(inference_output, raw_outputs)`` tuple."""
     if isinstance(outputs, torch.Tensor):
         outputs = [outputs]
-    if isinstance(outputs, tuple) and len(outputs) == 2 and isinstance(
-            outputs[1], (list, tuple)) and isinstance(outputs[0],
-                                                      torch.Tensor):
+    pair = isinstance(outputs, tuple) and len(outputs) == 2
+    if pair and isinstance(outputs[1], (list, tuple)) and isinstance(
+            outputs[0], torch.Tensor):
         outputs = outputs[1]  # (inference output, raw outputs)
     levels = list(outputs)
     for i, level in enumerate(levels):
@@ -62,12 +63,12 @@ class YoloKDLoss(BaseDistillLoss):
                  cls: float = 0.5,
                  loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)
-        self.nc = check_number('YoloKDLoss', 'nc', nc, '[1, inf)',
-                               integer=True)
-        self.giou, self.dist, self.obj, self.cls = (
-            check_number('YoloKDLoss', name, value, '[0, inf)')
-            for name, value in (('giou', giou), ('dist', dist), ('obj', obj),
-                                ('cls', cls)))
+        self.nc = check_number(
+            'YoloKDLoss', 'nc', nc, '[1, inf)', integer=True)
+        self.giou, self.dist, self.obj, self.cls = (check_number(
+            'YoloKDLoss', name, value,
+            '[0, inf)') for name, value in (('giou', giou), ('dist', dist),
+                                            ('obj', obj), ('cls', cls)))
 
     def forward(self, student: Outputs, teacher: Outputs) -> torch.Tensor:
         """Compute the loss.

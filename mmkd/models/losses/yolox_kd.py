@@ -79,9 +79,11 @@ class YOLOXKDLoss(BaseDistillLoss):
                  cls: float = 1.0,
                  loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)
-        self.box, self.obj, self.cls = (
-            check_number('YOLOXKDLoss', name, value, '[0, inf)')
-            for name, value in (('box', box), ('obj', obj), ('cls', cls)))
+        self.box, self.obj, self.cls = (check_number('YOLOXKDLoss', name,
+                                                     value, '[0, inf)')
+                                        for name, value in (('box', box),
+                                                            ('obj', obj),
+                                                            ('cls', cls)))
 
     def forward(self, student: HeadOutputs,
                 teacher: HeadOutputs) -> torch.Tensor:

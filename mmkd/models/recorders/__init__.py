@@ -6,8 +6,8 @@ from .module_recorders import ModuleInputs, ModuleOutputs
 from .recorder_manager import RecorderManager
 
 __all__ = [
-    'add_forward_hook', 'patch_attribute', 'restore_attribute',
-    'BaseRecorder', 'LayerNotFoundError', 'list_layer_names',
-    'resolve_module', 'unwrap_model', 'FunctionOutputs', 'MethodOutputs',
-    'ModuleInputs', 'ModuleOutputs', 'RecorderManager'
+    'add_forward_hook', 'patch_attribute', 'restore_attribute', 'BaseRecorder',
+    'LayerNotFoundError', 'list_layer_names', 'resolve_module', 'unwrap_model',
+    'FunctionOutputs', 'MethodOutputs', 'ModuleInputs', 'ModuleOutputs',
+    'RecorderManager'
 ]

@@ -47,9 +47,9 @@ class _PickleGuard:
         for name in _HOOK_DICTS:
             hooks = state.get(name)
             if hooks and any(key in self.hook_ids for key in hooks):
-                state[name] = type(hooks)(
-                    (key, value) for key, value in hooks.items()
-                    if key not in self.hook_ids)
+                state[name] = type(hooks)((key, value)
+                                          for key, value in hooks.items()
+                                          if key not in self.hook_ids)
         for name, original in self.attributes.items():
             if original is _ABSENT:
                 state.pop(name, None)
@@ -96,8 +96,8 @@ class AttachedHook:
             _release(module, self.guard)
 
 
-def add_forward_hook(module: nn.Module,
-                     hook: Callable[..., Any]) -> AttachedHook:
+def add_forward_hook(module: nn.Module, hook: Callable[...,
+                                                       Any]) -> AttachedHook:
     """``module.register_forward_hook(hook)``, kept out of the module's
     pickles. Remove it with the returned handle's ``remove()``."""
     handle = module.register_forward_hook(hook)
@@ -106,8 +106,8 @@ def add_forward_hook(module: nn.Module,
     return AttachedHook(module, handle, guard)
 
 
-def patch_attribute(module: nn.Module, name: str, value: Any) -> Tuple[
-        bool, Any]:
+def patch_attribute(module: nn.Module, name: str,
+                    value: Any) -> Tuple[bool, Any]:
     """Set ``module.<name>`` (a patched method) on the instance, kept out
     of its pickles (they hold the original). Returns whether the instance
     had its own attribute, and the value found (put it back with
@@ -115,8 +115,8 @@ def patch_attribute(module: nn.Module, name: str, value: Any) -> Tuple[
     own = name in vars(module)
     original = getattr(module, name)
     guard = _guard(module)
-    guard.attributes.setdefault(
-        name, module.__dict__[name] if own else _ABSENT)
+    guard.attributes.setdefault(name,
+                                module.__dict__[name] if own else _ABSENT)
     setattr(module, name, value)
     return own, original
 

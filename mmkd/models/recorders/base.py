@@ -119,7 +119,8 @@ class BaseRecorder(metaclass=ABCMeta):
         """Undo :meth:`prepare` (remove hooks, restore patched callables).
         Subclasses that attach something override it."""
 
-    def initialize(self, model: Optional[nn.Module] = None,
+    def initialize(self,
+                   model: Optional[nn.Module] = None,
                    owner: str = 'model') -> None:
         """Attach once; later calls are no-ops."""
         if not self._initialized:
@@ -141,8 +142,9 @@ class BaseRecorder(metaclass=ABCMeta):
         for listener in list(self._listeners):
             listener(self)
 
-    def add_listener(self, listener: Callable[['BaseRecorder'], None]
-                     ) -> Callable[[], None]:
+    def add_listener(
+            self, listener: Callable[['BaseRecorder'],
+                                     None]) -> Callable[[], None]:
         """Call ``listener(recorder)`` after each record; returns a function
         that removes it again."""
         self._listeners.append(listener)

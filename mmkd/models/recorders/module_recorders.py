@@ -13,9 +13,8 @@ class _ModuleRecorder(BaseRecorder):
 
     def prepare(self, model: Optional[nn.Module], owner: str) -> None:
         if model is None:
-            raise ValueError(
-                f'{type(self).__name__} needs the model to find '
-                f'{self.source!r} in.')
+            raise ValueError(f'{type(self).__name__} needs the model to find '
+                             f'{self.source!r} in.')
         self.module = resolve_module(model, self.source, owner)
         self.handle = add_forward_hook(self.module, self._hook)
 

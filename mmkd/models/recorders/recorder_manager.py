@@ -1,6 +1,6 @@
 """A named group of recorders that switch on and off together."""
-from contextlib import contextmanager
 import difflib
+from contextlib import contextmanager
 from typing import Dict, Mapping, Optional, Union
 
 import torch.nn as nn

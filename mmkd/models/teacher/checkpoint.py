@@ -14,17 +14,18 @@ def _read_checkpoint(path: str) -> Any:
 
 def checkpoint_state_dict(ckpt: Any) -> Dict[str, Any]:
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-    return {(k[len('module.'):] if k.startswith('module.') else k): v
-            for k, v in state.items()}
+    return {
+        (k[len('module.'):] if k.startswith('module.') else k): v
+        for k, v in state.items()
+    }
 
 
 def _listed(items) -> str:
-    return ', '.join(items[:8]) + (
-        f' ... ({len(items)} in all)' if len(items) > 8 else '')
+    return ', '.join(
+        items[:8]) + (f' ... ({len(items)} in all)' if len(items) > 8 else '')
 
 
-def describe_mismatch(own: Dict[str, Any],
-                      state: Dict[str, Any]) -> List[str]:
+def describe_mismatch(own: Dict[str, Any], state: Dict[str, Any]) -> List[str]:
     """Missing keys, unexpected keys and shape mismatches of checkpoint
     weights ``state`` against a model's ``own`` state dict (the first few
     of each, with counts), or an empty list when they match."""
@@ -37,7 +38,7 @@ def describe_mismatch(own: Dict[str, Any],
     return [
         f'{what}: {_listed(items)}'
         for what, items in (('missing keys', missing), ('unexpected keys',
-                                                         unexpected),
+                                                        unexpected),
                             ('shape mismatches', wrong_shape)) if items
     ]
 

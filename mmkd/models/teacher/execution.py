@@ -55,9 +55,9 @@ def join_batches(parts: Sequence[Any], what: str = 'record') -> Any:
             return type(first)(*joined)
         return type(first)(joined)
     if isinstance(first, dict):
-        return type(first)((k, join_batches([part[k] for part in parts],
-                                             f'{what}[{k!r}]'))
-                           for k in first)
+        return type(first)(
+            (k, join_batches([part[k] for part in parts], f'{what}[{k!r}]'))
+            for k in first)
     if all(part == first for part in parts[1:]):
         return first
     raise ValueError(
@@ -105,9 +105,8 @@ class BatchCall:
                 f'{total}: the batch cannot be split into micro-batches.')
         return [
             BatchCall(
-                self.inputs[start:start + size],
-                None if self.data_samples is None else
-                self.data_samples[start:start + size], self.mode,
+                self.inputs[start:start + size], None if self.data_samples
+                is None else self.data_samples[start:start + size], self.mode,
                 self.prepare) for start in range(0, total, size)
         ]
 
@@ -143,9 +142,9 @@ class TeacherExecution:
                  channels_last: bool = False,
                  device: Optional[str] = None,
                  micro_batch: Optional[int] = None) -> None:
-        if micro_batch is not None and (isinstance(micro_batch, bool) or
-                                        not isinstance(micro_batch, int) or
-                                        micro_batch < 1):
+        if micro_batch is not None and (isinstance(micro_batch, bool)
+                                        or not isinstance(micro_batch, int)
+                                        or micro_batch < 1):
             raise ValueError('teacher_execution.micro_batch must be a '
                              f'positive int, got {micro_batch!r}.')
         if precision not in PRECISIONS:
@@ -176,8 +175,8 @@ class TeacherExecution:
         """Inputs moved to the teacher's device (if it has its own)."""
         if self.device is None:
             return item
-        return map_tensors(item, lambda t: t.to(self.device,
-                                                non_blocking=True))
+        return map_tensors(item,
+                           lambda t: t.to(self.device, non_blocking=True))
 
     @contextlib.contextmanager
     def context(self, model: nn.Module, full_precision: bool = False):

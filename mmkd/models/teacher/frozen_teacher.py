@@ -85,7 +85,8 @@ class FrozenTeacher:
             self.planner.remove()
         self.planner = None
 
-    def run(self, call: Callable[[nn.Module], Any],
+    def run(self,
+            call: Callable[[nn.Module], Any],
             record_device: Optional[torch.device] = None) -> None:
         """Run ``call(model)`` (e.g. ``lambda t: t(inputs, mode='tensor')``)
         without autograd, with the recorders on, stopping after the last
@@ -141,8 +142,8 @@ class FrozenTeacher:
                     call(self.model)
                 except TeacherExit:
                     pass
-        check_records(self.recorders, self.record_needs,
-                      self.planner is not None)
+        check_records(self.recorders, self.record_needs, self.planner
+                      is not None)
         if self.execution.changes_records:
             for recorder in self.recorders.recorders.values():
                 recorder.data = [
@@ -163,7 +164,8 @@ class FrozenTeacher:
         """False until the first (full, planning) forward has run."""
         return self.planner is None or self.planner.planned
 
-    def run_ahead(self, call: Callable[[nn.Module], Any],
+    def run_ahead(self,
+                  call: Callable[[nn.Module], Any],
                   record_device: Optional[torch.device] = None) -> Future:
         """Start :meth:`run` on the teacher's own thread (and CUDA stream);
         the future gives the records, taken out of the recorders

@@ -10,8 +10,8 @@ from mmengine.runner.checkpoint import get_state_dict
 from mmkd.models.classifiers.base import BaseClassifier
 from mmkd.registry import MODELS
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 DIGITS = osp.join(REPO, 'configs', 'digits')
 
 # the digits config of each algorithm
@@ -42,8 +42,12 @@ class NoBNNet(BaseClassifier):
 
 
 def simple_cnn(channels, num_convs):
-    return dict(type='SimpleCNN', in_channels=1, channels=channels,
-                num_convs=num_convs, num_classes=10)
+    return dict(
+        type='SimpleCNN',
+        in_channels=1,
+        channels=channels,
+        num_convs=num_convs,
+        num_classes=10)
 
 
 def save_teacher(model_cfg, path, seed=0):
@@ -59,16 +63,23 @@ def teacher_ckpts(root, no_bn=False):
     NoBNNet teachers of the same names."""
     if no_bn:
         return dict(
-            cnn64x5=save_teacher(dict(type='NoBNNet', channels=8),
-                                 osp.join(root, 'nobn_a.pth'), 1),
-            cnn32x3=save_teacher(dict(type='NoBNNet', channels=6),
-                                 osp.join(root, 'nobn_b.pth'), 2))
+            cnn64x5=save_teacher(
+                dict(type='NoBNNet', channels=8), osp.join(root, 'nobn_a.pth'),
+                1),
+            cnn32x3=save_teacher(
+                dict(type='NoBNNet', channels=6), osp.join(root, 'nobn_b.pth'),
+                2))
     return dict(
         cnn64x5=save_teacher(simple_cnn(64, 5), osp.join(root, 'a.pth'), 1),
         cnn32x3=save_teacher(simple_cnn(32, 3), osp.join(root, 'b.pth'), 2))
 
 
-def short_cfg(name, work_dir, ckpts, samples=8, batch=4, epochs=2,
+def short_cfg(name,
+              work_dir,
+              ckpts,
+              samples=8,
+              batch=4,
+              epochs=2,
               no_bn=False):
     """The digits config of algorithm ``name``, shrunk to ``samples``
     training images (``samples`` steps for DAFL) in batches of ``batch``,
@@ -97,8 +108,7 @@ def short_cfg(name, work_dir, ckpts, samples=8, batch=4, epochs=2,
             model.teachers[key].ckpt = ckpts[key]
     if no_bn:  # BN-free networks everywhere (for the DDP comparison)
         if name == 'dml':
-            model.students = [dict(type='NoBNNet', channels=c)
-                              for c in (4, 6)]
+            model.students = [dict(type='NoBNNet', channels=c) for c in (4, 6)]
         else:
             model.architecture = dict(type='NoBNNet', channels=4)
         if name == 'self_distill':
@@ -116,5 +126,7 @@ def short_cfg(name, work_dir, ckpts, samples=8, batch=4, epochs=2,
 
 def model_state(runner):
     """The trained model's tensors (DDP wrappers removed)."""
-    return {k: v.detach().clone() for k, v in
-            get_state_dict(runner.model).items()}
+    return {
+        k: v.detach().clone()
+        for k, v in get_state_dict(runner.model).items()
+    }

@@ -32,8 +32,13 @@ def _worker(rank, world, port, root, ckpts):
     states = {}
     for name in NAMES:
         # 2 processes x 2 images (DAFL: noise vectors) per step
-        cfg = short_cfg(name, f'{root}/ddp_{name}_{rank}', ckpts, batch=2,
-                        epochs=1, no_bn=True)
+        cfg = short_cfg(
+            name,
+            f'{root}/ddp_{name}_{rank}',
+            ckpts,
+            batch=2,
+            epochs=1,
+            no_bn=True)
         cfg.launcher = 'pytorch'
         setup_distributed(cfg, 'pytorch')
         runner = Runner.from_cfg(cfg)
@@ -50,8 +55,10 @@ def _worker(rank, world, port, root, ckpts):
 def ddp_states(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('ddp'))
     ckpts = teacher_ckpts(root, no_bn=True)
-    spawn_and_wait(_worker, (2, free_port(), root, ckpts),
-                   'the 2-process runs', timeout=240)
+    spawn_and_wait(
+        _worker, (2, free_port(), root, ckpts),
+        'the 2-process runs',
+        timeout=240)
     return root, ckpts, torch.load(f'{root}/ddp_states.pth')
 
 
@@ -59,18 +66,18 @@ def ddp_states(tmp_path_factory):
 def test_two_processes_equal_one(name, ddp_states, tmp_path):
     root, ckpts, states = ddp_states
     wrapper, two = states[name]
-    assert wrapper == ('MMSeparateDistributedDataParallel' if name == 'dafl'
-                       else 'MMDistributedDataParallel')
+    assert wrapper == ('MMSeparateDistributedDataParallel'
+                       if name == 'dafl' else 'MMDistributedDataParallel')
     # one process, 4 images (noise vectors) per step: the same 8 in all
     with float64():
         runner = Runner.from_cfg(
-            short_cfg(name, tmp_path / 'one', ckpts, batch=4, epochs=1,
-                      no_bn=True))
+            short_cfg(
+                name, tmp_path / 'one', ckpts, batch=4, epochs=1, no_bn=True))
         runner.train()
         one = model_state(runner)
         start = Runner.from_cfg(
-            short_cfg(name, tmp_path / 'init', ckpts, batch=4, epochs=0,
-                      no_bn=True))
+            short_cfg(
+                name, tmp_path / 'init', ckpts, batch=4, epochs=0, no_bn=True))
     assert one.keys() == two.keys()
     moved = 0
     for key, value in start.model.state_dict().items():

@@ -45,8 +45,8 @@ def mismatches(cfg, checked):
     return found
 
 
-@pytest.mark.parametrize('method,card', CARDS,
-                         ids=[card['Name'] for _, card in CARDS])
+@pytest.mark.parametrize(
+    'method,card', CARDS, ids=[card['Name'] for _, card in CARDS])
 def test_config_is_its_card(method, card):
     assert card['Config'].startswith(f'configs/{method}/')
     cfg = Config.fromfile(osp.join(REPO, card['Config']))
@@ -91,8 +91,11 @@ CIFAR_CONFIGS = dict(
 @pytest.fixture(scope='module')
 def cifar_root(tmp_path_factory):
     from data_utils import make_tiny_cifar
-    return make_tiny_cifar(str(tmp_path_factory.mktemp('cifar')),
-                           num_classes=100, num_train=8, num_test=4)
+    return make_tiny_cifar(
+        str(tmp_path_factory.mktemp('cifar')),
+        num_classes=100,
+        num_train=8,
+        num_test=4)
 
 
 @pytest.mark.parametrize('method', METHODS)
@@ -117,7 +120,8 @@ def test_recipe_hook_enforces_the_declared_recipe(method, cifar_root,
     proc = run_tool([
         sys.executable, 'tools/train.py', config, '--work-dir',
         str(tmp_path), '--cfg-options', *options
-    ], check=False)
+    ],
+                    check=False)
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert 'RecipeMismatchError' in proc.stderr
     assert f'2 epochs (declared {epochs})' in proc.stderr

@@ -60,5 +60,5 @@ def test_resume_is_exact(name, ckpts, tmp_path):
     for key in opt_a:
         assert torch.equal(opt_a[key], opt_b[key]), key
     # and no frozen teacher in either checkpoint
-    assert not any(k.startswith(('teacher', 'frozen'))
-                   for k in first['state_dict'])
+    assert not any(
+        k.startswith(('teacher', 'frozen')) for k in first['state_dict'])

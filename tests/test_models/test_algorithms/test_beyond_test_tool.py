@@ -25,8 +25,8 @@ def _top1(text):
 @pytest.mark.parametrize('name',
                          ['multi_teacher', 'self_distill', 'dml', 'dafl'])
 def test_tools_test_evaluates_the_trained_algorithm(name, ckpts, tmp_path):
-    cfg = short_cfg(name, tmp_path / 'train', ckpts, samples=32, batch=8,
-                    epochs=1)
+    cfg = short_cfg(
+        name, tmp_path / 'train', ckpts, samples=32, batch=8, epochs=1)
     runner = Runner.from_cfg(cfg)
     runner.train()
     trained = runner.test()['accuracy/top1']
@@ -56,6 +56,8 @@ def test_tools_test_evaluates_the_trained_algorithm(name, ckpts, tmp_path):
     import pickle
     with open(tmp_path / 'out.pkl', 'rb') as f:  # written by this test
         dumped = pickle.load(f)
-    tool_scores = torch.stack([s['pred_score'] if isinstance(s, dict) else
-                               s.pred_score for s in dumped])
+    tool_scores = torch.stack([
+        s['pred_score'] if isinstance(s, dict) else s.pred_score
+        for s in dumped
+    ])
     assert torch.equal(tool_scores, scores)

@@ -34,8 +34,8 @@ def build(ckpt, **kwargs):
             architecture=simple_cnn(8, 2),
             teacher=TEACHER,
             teacher_ckpt=ckpt,
-            generator=dict(type='DAFLGenerator', latent_dim=16, img_size=8,
-                           channels=1),
+            generator=dict(
+                type='DAFLGenerator', latent_dim=16, img_size=8, channels=1),
             batch_size=8,
             **kwargs))
 
@@ -60,10 +60,7 @@ def test_generator_and_student_train_teacher_stays_frozen(ckpt):
         k: v.clone()
         for k, v in algo.teacher.state_dict().items()
     }
-    gen_before = {
-        k: v.clone()
-        for k, v in algo.generator.state_dict().items()
-    }
+    gen_before = {k: v.clone() for k, v in algo.generator.state_dict().items()}
     student_before = {
         k: v.clone()
         for k, v in algo.architecture.state_dict().items()
@@ -84,8 +81,8 @@ def test_generator_and_student_train_teacher_stays_frozen(ckpt):
 
 
 def test_losses_follow_the_formula(ckpt):
-    algo = build(ckpt, one_hot_weight=0.5, activation_weight=0.2,
-                 entropy_weight=3.0)
+    algo = build(
+        ckpt, one_hot_weight=0.5, activation_weight=0.2, entropy_weight=3.0)
     logits, feature = torch.randn(6, 10), torch.randn(6, 16)
     losses = algo.generator_losses(logits, feature)
     p = F.softmax(logits, 1).mean(0)
@@ -124,8 +121,8 @@ def test_saved_and_exported(ckpt, tmp_path):
     torch.save(dict(meta={}, state_dict=algo.state_dict()), path)
     export_student(str(path), str(tmp_path / 'student.pth'))
     exported = torch.load(tmp_path / 'student.pth')['state_dict']
-    assert exported.keys() == MODELS.build(simple_cnn(8, 2)).state_dict(
-    ).keys()
+    assert exported.keys() == MODELS.build(simple_cnn(8,
+                                                      2)).state_dict().keys()
 
 
 def test_optimizer_configuration_errors(ckpt):
@@ -133,15 +130,17 @@ def test_optimizer_configuration_errors(ckpt):
     with pytest.raises(ValueError, match='in none of them'):
         build_optim_wrapper(
             algo,
-            dict(constructor='PerModuleOptimWrapperConstructor',
-                 generator=dict(optimizer=dict(type='SGD', lr=0.1))))
+            dict(
+                constructor='PerModuleOptimWrapperConstructor',
+                generator=dict(optimizer=dict(type='SGD', lr=0.1))))
     with pytest.raises(KeyError, match="no module 'student'"):
         build_optim_wrapper(
             algo,
-            dict(constructor='PerModuleOptimWrapperConstructor',
-                 student=dict(optimizer=dict(type='SGD', lr=0.1))))
-    single = build_optim_wrapper(algo, dict(optimizer=dict(type='SGD',
-                                                           lr=0.1)))
+            dict(
+                constructor='PerModuleOptimWrapperConstructor',
+                student=dict(optimizer=dict(type='SGD', lr=0.1))))
+    single = build_optim_wrapper(algo,
+                                 dict(optimizer=dict(type='SGD', lr=0.1)))
     with pytest.raises(TypeError, match='PerModuleOptimWrapperConstructor'):
         algo.train_step({}, single)
 
@@ -174,8 +173,13 @@ def test_first_non_finite_loss_of_either_optimizer_stops_the_run(
                     for k, v in getattr(model, part).named_parameters()
                 }
 
-    cfg = short_cfg('dafl', tmp_path, teacher_ckpts(str(tmp_path)),
-                    samples=16, batch=4, epochs=2)
+    cfg = short_cfg(
+        'dafl',
+        tmp_path,
+        teacher_ckpts(str(tmp_path)),
+        samples=16,
+        batch=4,
+        epochs=2)
     cfg.custom_hooks = [dict(type='mmkd.FiniteLossHook')]
     runner = Runner.from_cfg(cfg)
     poisoned = Poisoned()

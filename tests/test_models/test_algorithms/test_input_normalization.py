@@ -8,8 +8,8 @@ from mmengine.registry import init_default_scope
 from numeric import assert_close
 
 import mmkd  # noqa: F401
-from mmkd.models.algorithms.input_normalization import (
-    InputRenormalizer, declared_normalization)
+from mmkd.models.algorithms.input_normalization import (InputRenormalizer,
+                                                        declared_normalization)
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 
@@ -18,7 +18,8 @@ init_default_scope('mmkd')
 STUDENT_NORM = dict(mean=[10.0, 20.0, 30.0], std=[2.0, 3.0, 4.0])
 # as a timm/torchvision teacher trained on RGB images with ImageNet's stats
 TEACHER_NORM = dict(
-    mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True)
 KD = dict(
     type='ConfigurableDistiller',
@@ -29,7 +30,9 @@ KD = dict(
 
 def cnn(norm):
     return dict(
-        type='SimpleCNN', in_channels=3, num_classes=4,
+        type='SimpleCNN',
+        in_channels=3,
+        num_classes=4,
         data_preprocessor=None if norm is None else dict(
             type='ImgDataPreprocessor', **norm))
 
@@ -78,22 +81,29 @@ def capture(model, seen, name):
 def test_teacher_and_student_each_get_their_own_normalisation():
     algo = build().train()
     seen = {}
-    handles = [capture(algo.student, seen, 'student'),
-               capture(algo.teacher, seen, 'teacher')]
+    handles = [
+        capture(algo.student, seen, 'student'),
+        capture(algo.teacher, seen, 'teacher')
+    ]
     data = raw_batch()
     images = data['inputs']
-    log_vars = algo.train_step(
-        data, optim_wrapper=_optim_wrapper(algo))
+    log_vars = algo.train_step(data, optim_wrapper=_optim_wrapper(algo))
     for handle in handles:
         handle.remove()
     assert torch.isfinite(log_vars['loss'])
     # the student's is exactly what its own preprocessor computes
     own = algo.student.data_preprocessor(raw_batch(), True)['inputs']
     assert torch.equal(seen['student'], own)
-    assert_close(seen['student'], expected(images, **STUDENT_NORM),
-                 rtol=1e-6, name='student input')
-    assert_close(seen['teacher'], expected(images, **TEACHER_NORM),
-                 rtol=1e-5, name='teacher input')
+    assert_close(
+        seen['student'],
+        expected(images, **STUDENT_NORM),
+        rtol=1e-6,
+        name='student input')
+    assert_close(
+        seen['teacher'],
+        expected(images, **TEACHER_NORM),
+        rtol=1e-5,
+        name='teacher input')
 
 
 def test_an_evaluated_teacher_gets_its_own_normalisation():
@@ -104,15 +114,20 @@ def test_an_evaluated_teacher_gets_its_own_normalisation():
     data = raw_batch()
     algo.test_step(raw_batch())
     handle.remove()
-    assert_close(seen['teacher'], expected(data['inputs'], **TEACHER_NORM),
-                 rtol=1e-5, name='evaluated teacher input')
+    assert_close(
+        seen['teacher'],
+        expected(data['inputs'], **TEACHER_NORM),
+        rtol=1e-5,
+        name='evaluated teacher input')
 
 
 def test_a_network_that_declares_no_normalisation_takes_the_batch_as_is():
     algo = build(teacher_norm=None).train()
     seen = {}
-    handles = [capture(algo.student, seen, 'student'),
-               capture(algo.teacher, seen, 'teacher')]
+    handles = [
+        capture(algo.student, seen, 'student'),
+        capture(algo.teacher, seen, 'teacher')
+    ]
     algo.train_step(raw_batch(), optim_wrapper=_optim_wrapper(algo))
     for handle in handles:
         handle.remove()
@@ -129,10 +144,9 @@ def test_renormalizer_is_the_identity_when_both_agree():
 
 
 def test_untyped_preprocessor_dict_takes_the_students_class():
-    algo = build(data_preprocessor=dict(mean=[1.0, 2.0, 3.0],
-                                        std=[4.0, 5.0, 6.0]))
-    assert type(algo.data_preprocessor) is type(
-        algo.student.data_preprocessor)
+    algo = build(
+        data_preprocessor=dict(mean=[1.0, 2.0, 3.0], std=[4.0, 5.0, 6.0]))
+    assert type(algo.data_preprocessor) is type(algo.student.data_preprocessor)
     assert algo.data_preprocessor.mean.flatten().tolist() == [1.0, 2.0, 3.0]
     # the student keeps its own normalisation: it is mapped from the
     # algorithm's
@@ -141,8 +155,11 @@ def test_untyped_preprocessor_dict_takes_the_students_class():
     data = raw_batch()
     algo.train().train_step(raw_batch(), optim_wrapper=_optim_wrapper(algo))
     handle.remove()
-    assert_close(seen['student'], expected(data['inputs'], **STUDENT_NORM),
-                 rtol=1e-5, name='student input')
+    assert_close(
+        seen['student'],
+        expected(data['inputs'], **STUDENT_NORM),
+        rtol=1e-5,
+        name='student input')
 
 
 def test_untyped_preprocessor_without_a_student_class_is_named():

@@ -13,8 +13,9 @@ from mmkd.registry import MODELS
 def _images(n, size, seed=0):
     gen = torch.Generator().manual_seed(seed)
     return [
-        torch.randint(0, 256, (3, size, size), generator=gen,
-                      dtype=torch.uint8) for _ in range(n)
+        torch.randint(
+            0, 256, (3, size, size), generator=gen, dtype=torch.uint8)
+        for _ in range(n)
     ]
 
 
@@ -29,8 +30,9 @@ def det_batch():
     from mmdet.structures import DetDataSample
     samples = []
     for _ in range(2):
-        sample = DetDataSample(metainfo=dict(
-            img_shape=(64, 64), ori_shape=(64, 64), scale_factor=(1., 1.)))
+        sample = DetDataSample(
+            metainfo=dict(
+                img_shape=(64, 64), ori_shape=(64, 64), scale_factor=(1., 1.)))
         sample.gt_instances = InstanceData(
             bboxes=torch.tensor([[4.0, 4.0, 40.0, 40.0]]),
             labels=torch.tensor([0]))
@@ -42,8 +44,8 @@ def seg_batch():
     from mmseg.structures import SegDataSample
     samples = []
     for _ in range(2):
-        sample = SegDataSample(metainfo=dict(
-            img_shape=(64, 64), ori_shape=(64, 64)))
+        sample = SegDataSample(
+            metainfo=dict(img_shape=(64, 64), ori_shape=(64, 64)))
         sample.gt_sem_seg = PixelData(
             data=torch.randint(0, 4, (1, 64, 64), dtype=torch.long))
         samples.append(sample)
@@ -51,17 +53,24 @@ def seg_batch():
 
 
 CASES = {
-    'mmpretrain': dict(
+    'mmpretrain':
+    dict(
         student='mmkd::mmpretrain/tiny/resnet18_w8_tiny-in.py',
         teacher='mmkd::mmpretrain/tiny/resnet34_w8_tiny-in.py',
-        layer='head.fc', loss=dict(type='KDLoss', tau=4.0),
-        batch=cls_batch, own={'student.loss'}),
-    'mmdet': dict(
+        layer='head.fc',
+        loss=dict(type='KDLoss', tau=4.0),
+        batch=cls_batch,
+        own={'student.loss'}),
+    'mmdet':
+    dict(
         student='mmkd::mmdet/tiny/retinanet_r18_fpn_tiny-coco.py',
         teacher='mmkd::mmdet/tiny/retinanet_r34_fpn_tiny-coco.py',
-        layer='neck.fpn_convs.0.conv', loss=dict(type='PKDLoss'),
-        batch=det_batch, own={'student.loss_cls', 'student.loss_bbox'}),
-    'mmseg': dict(
+        layer='neck.fpn_convs.0.conv',
+        loss=dict(type='PKDLoss'),
+        batch=det_batch,
+        own={'student.loss_cls', 'student.loss_bbox'}),
+    'mmseg':
+    dict(
         student='mmkd::mmseg/tiny/pspnet_r18_tiny-seg.py',
         teacher='mmkd::mmseg/tiny/pspnet_r34_tiny-seg.py',
         layer='decode_head.conv_seg',
@@ -90,8 +99,8 @@ def test_logged_loss_is_the_optimised_sum(task):
     wrapper = OptimWrapper(torch.optim.SGD(algo.parameters(), lr=0.0))
     optimised = []
     update = wrapper.update_params
-    wrapper.update_params = lambda loss, **kw: (optimised.append(
-        loss.detach().clone()), update(loss, **kw))[1]
+    wrapper.update_params = lambda loss, **kw: (optimised.append(loss.detach(
+    ).clone()), update(loss, **kw))[1]
     log_vars = algo.train_step(case['batch'](), optim_wrapper=wrapper)
 
     assert len(optimised) == 1

@@ -15,8 +15,8 @@ T1, T2 = simple_cnn(16, 3), simple_cnn(16, 5)
 @pytest.fixture(scope='module')
 def ckpts(tmp_path_factory):
     root = tmp_path_factory.mktemp('teachers')
-    return save_teacher(T1, root / 't1.pth', 1), save_teacher(
-        T2, root / 't2.pth', 2)
+    return save_teacher(T1, root / 't1.pth',
+                        1), save_teacher(T2, root / 't2.pth', 2)
 
 
 def build(ckpts, distiller=None, **teacher_extra):
@@ -38,9 +38,8 @@ def build(ckpts, distiller=None, **teacher_extra):
 
 
 def batch(n=4):
-    return torch.randn(n, 1, 8, 8), [
-        ClsDataSample().set_gt_label(i % 10) for i in range(n)
-    ]
+    return torch.randn(
+        n, 1, 8, 8), [ClsDataSample().set_gt_label(i % 10) for i in range(n)]
 
 
 def test_teachers_frozen_outside_the_tree_and_not_saved(ckpts):
@@ -68,10 +67,10 @@ def test_each_teacher_stops_after_its_own_last_record(ckpts):
         type='ConfigurableDistiller',
         student_distill_layer=['layer1', 'linear'],
         teacher_distill_layer=['t1/layer1', 't2/linear'],
-        loss=[dict(type='L2Loss'), dict(type='KDLoss', tau=4)],
+        loss=[dict(type='L2Loss'),
+              dict(type='KDLoss', tau=4)],
         connectors=[
-            dict(type='ConvBNConnector', in_channels=8, out_channels=16),
-            None
+            dict(type='ConvBNConnector', in_channels=8, out_channels=16), None
         ])
     algo = build(ckpts, distiller=distiller)
     calls = []
@@ -133,22 +132,28 @@ def test_ensemble_of_one_is_kd():
 
 def test_configuration_errors(ckpts):
     with pytest.raises(ValueError, match='teachers.t1.ckpt is not set'):
-        MODELS.build(dict(type='MultiTeacherDistill',
-                          architecture=simple_cnn(8, 2),
-                          teachers=dict(t1=dict(model=T1)),
-                          distiller=dict(type='ConfigurableDistiller')))
+        MODELS.build(
+            dict(
+                type='MultiTeacherDistill',
+                architecture=simple_cnn(8, 2),
+                teachers=dict(t1=dict(model=T1)),
+                distiller=dict(type='ConfigurableDistiller')))
     with pytest.raises(KeyError, match="teacher 't3', but the teachers "):
-        build(ckpts, distiller=dict(
-            type='ConfigurableDistiller',
-            student_distill_layer=['linear', 'linear'],
-            teacher_distill_layer=['t1/linear', 't3/linear'],
-            loss=[dict(type='EnsembleKDLoss')]))
+        build(
+            ckpts,
+            distiller=dict(
+                type='ConfigurableDistiller',
+                student_distill_layer=['linear', 'linear'],
+                teacher_distill_layer=['t1/linear', 't3/linear'],
+                loss=[dict(type='EnsembleKDLoss')]))
     with pytest.raises(ValueError, match="Teacher 't2' is recorded by no"):
-        build(ckpts, distiller=dict(
-            type='ConfigurableDistiller',
-            student_distill_layer=['linear'],
-            teacher_distill_layer=['t1/linear'],
-            loss=[dict(type='KDLoss')]))
+        build(
+            ckpts,
+            distiller=dict(
+                type='ConfigurableDistiller',
+                student_distill_layer=['linear'],
+                teacher_distill_layer=['t1/linear'],
+                loss=[dict(type='KDLoss')]))
 
 
 def test_checkpoint_errors_name_the_teacher(ckpts, tmp_path):

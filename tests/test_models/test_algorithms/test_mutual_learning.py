@@ -25,9 +25,8 @@ def build(**kwargs):
 
 
 def batch(n=4):
-    return torch.randn(n, 1, 8, 8), [
-        ClsDataSample().set_gt_label(i % 10) for i in range(n)
-    ]
+    return torch.randn(
+        n, 1, 8, 8), [ClsDataSample().set_gt_label(i % 10) for i in range(n)]
 
 
 def test_every_student_trains_and_is_saved():
@@ -37,15 +36,16 @@ def test_every_student_trains_and_is_saved():
     own = {id(p) for p in algo.parameters()}
     for student in algo.students:
         assert {id(p) for p in student.parameters()} <= own
-    prefixes = {k.split('.')[0] + ('.' + k.split('.')[1]
-                                    if k.startswith('peers') else '')
-                for k in algo.state_dict()}
+    prefixes = {
+        k.split('.')[0] +
+        ('.' + k.split('.')[1] if k.startswith('peers') else '')
+        for k in algo.state_dict()
+    }
     assert prefixes == {'architecture', 'peers.0', 'peers.1'}
     losses = algo(*batch(), mode='loss')
     assert set(losses) == {
-        'student.loss_cls', 'student.peer1.loss_cls',
-        'student.peer2.loss_cls', 'distill.s0.loss_kl',
-        'distill.s1.loss_kl', 'distill.s2.loss_kl'
+        'student.loss_cls', 'student.peer1.loss_cls', 'student.peer2.loss_cls',
+        'distill.s0.loss_kl', 'distill.s1.loss_kl', 'distill.s2.loss_kl'
     }
     sum(losses.values()).backward()
     assert all(s.linear.weight.grad.abs().sum() > 0 for s in algo.students)
@@ -66,8 +66,7 @@ def test_each_student_learns_only_from_its_own_kl_term():
         expected = sum(
             F.kl_div(log_p0, F.softmax(z, 1), reduction='batchmean')
             for z in logits[1:]) / 2
-    torch.testing.assert_close(losses['distill.s0.loss_kl'].detach(),
-                               expected)
+    torch.testing.assert_close(losses['distill.s0.loss_kl'].detach(), expected)
 
 
 def test_evaluate_student_switches_predict():
@@ -89,18 +88,19 @@ def test_each_student_is_evaluated_and_exported(tmp_path):
     runner = Runner.from_cfg(cfg)
     runner.train()
     hub = runner.message_hub
-    scores = [hub.get_scalar(f'val/student{i}/accuracy/top1').current()
-              for i in range(2)]
+    scores = [
+        hub.get_scalar(f'val/student{i}/accuracy/top1').current()
+        for i in range(2)
+    ]
     assert scores[0] == hub.get_scalar('val/accuracy/top1').current()
     model = runner.model
     model.evaluate_student = 1
     assert runner.val_loop.run()['accuracy/top1'] == scores[1]
     assert model.evaluate_student == 1  # the hook restored it
     # each student exports to a plain checkpoint of its own config
-    paths = export_students(str(tmp_path / 'epoch_1.pth'),
-                            str(tmp_path / 'students'))
-    assert [osp.basename(p) for p in paths] == ['student0.pth',
-                                                'student1.pth']
+    paths = export_students(
+        str(tmp_path / 'epoch_1.pth'), str(tmp_path / 'students'))
+    assert [osp.basename(p) for p in paths] == ['student0.pth', 'student1.pth']
     for path, student, channels in zip(paths, model.students, (8, 16)):
         plain = MODELS.build(simple_cnn(channels, 2))
         plain.load_state_dict(torch.load(path)['state_dict'], strict=True)

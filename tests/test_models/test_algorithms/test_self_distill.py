@@ -29,9 +29,8 @@ def build(**kwargs):
 
 
 def batch(n=4):
-    return torch.randn(n, 1, 8, 8), [
-        ClsDataSample().set_gt_label(i % 10) for i in range(n)
-    ]
+    return torch.randn(
+        n, 1, 8, 8), [ClsDataSample().set_gt_label(i % 10) for i in range(n)]
 
 
 def test_heads_train_are_saved_and_predict_uses_the_network():
@@ -79,12 +78,15 @@ def test_loss_values_follow_the_formula():
         feature, logits = algo.aux_heads['layer1'](stage1)
         deep = net(x)
         deep_feature = torch.flatten(
-            net.avgpool(net.pool4(net.layer4(net.layer3(
-                net.pool2(net.layer2(stage1)))))), 1)
+            net.avgpool(
+                net.pool4(
+                    net.layer4(net.layer3(net.pool2(net.layer2(stage1)))))), 1)
         labels = torch.arange(4)
         tau = 3.0
-        kd = F.kl_div(F.log_softmax(logits / tau, 1),
-                      F.softmax(deep / tau, 1), reduction='batchmean')
+        kd = F.kl_div(
+            F.log_softmax(logits / tau, 1),
+            F.softmax(deep / tau, 1),
+            reduction='batchmean')
     torch.testing.assert_close(losses['aux.layer1.loss_cls'].detach(),
                                0.7 * F.cross_entropy(logits, labels))
     torch.testing.assert_close(losses['distill.layer1.loss_kd'].detach(),
@@ -111,9 +113,15 @@ def test_export_is_the_plain_network(tmp_path):
 
 def test_configuration_errors():
     with pytest.raises(KeyError, match='needs a "source"'):
-        MODELS.build(dict(type='SelfDistill', architecture=simple_cnn(8, 2),
-                          aux_heads=[dict(in_channels=8)]))
+        MODELS.build(
+            dict(
+                type='SelfDistill',
+                architecture=simple_cnn(8, 2),
+                aux_heads=[dict(in_channels=8)]))
     with pytest.raises(TypeError, match='nn.Linear'):
-        MODELS.build(dict(type='SelfDistill', architecture=simple_cnn(8, 2),
-                          classifier='layer2',
-                          aux_heads=[dict(source='layer1', in_channels=8)]))
+        MODELS.build(
+            dict(
+                type='SelfDistill',
+                architecture=simple_cnn(8, 2),
+                classifier='layer2',
+                aux_heads=[dict(source='layer1', in_channels=8)]))

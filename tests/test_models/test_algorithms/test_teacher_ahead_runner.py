@@ -62,8 +62,9 @@ def count_teacher_threads():
 
 @pytest.fixture(scope='module')
 def ckpt(tmp_path_factory):
-    return save_teacher(simple_cnn(64, 5),
-                        tmp_path_factory.mktemp('t') / 'teacher.pth')
+    return save_teacher(
+        simple_cnn(64, 5),
+        tmp_path_factory.mktemp('t') / 'teacher.pth')
 
 
 def test_loop_trains_to_the_sequential_weights_and_resumes_exactly(
@@ -104,8 +105,8 @@ def _worker(rank, world, port, root, ckpt):
     states = {}
     for ahead in (False, True):
         # 2 processes x 2 images per step, 3 steps an epoch
-        cfg = kd_cfg(f'{root}/ddp_{ahead}_{rank}', ckpt, ahead, epochs=1,
-                     batch=2)
+        cfg = kd_cfg(
+            f'{root}/ddp_{ahead}_{rank}', ckpt, ahead, epochs=1, batch=2)
         cfg.launcher = 'pytorch'
         setup_distributed(cfg, 'pytorch')
         runner = Runner.from_cfg(cfg)
@@ -119,8 +120,10 @@ def _worker(rank, world, port, root, ckpt):
 
 def test_two_processes_ahead_equal_two_processes_sequential(ckpt, tmp_path):
     root = str(tmp_path)
-    spawn_and_wait(_worker, (2, free_port(), root, ckpt),
-                   'the 2-process runs', timeout=240)
+    spawn_and_wait(
+        _worker, (2, free_port(), root, ckpt),
+        'the 2-process runs',
+        timeout=240)
     for rank in range(2):
         states = torch.load(f'{root}/ddp_states_{rank}.pth')
         (seq_wrapper, seq_iter, seq), (wrapper, iters, ahead) = \

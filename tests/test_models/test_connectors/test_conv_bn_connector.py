@@ -34,8 +34,10 @@ def test_resize_is_logged_once(log_lines):
         out = conn(torch.randn(1, 2, 4, 4), teacher)
         assert out.shape == (1, 3, 8, 8)
     said = [m for _, m in log_lines if 'ConvBNConnector' in m]
-    assert said == ["ConvBNConnector: resizing its output from (4, 4) to "
-                    "the teacher's (8, 8) (bilinear)."]
+    assert said == [
+        "ConvBNConnector: resizing its output from (4, 4) to "
+        "the teacher's (8, 8) (bilinear)."
+    ]
 
 
 def test_no_resize_with_other_size_warns_once(log_lines):
@@ -56,9 +58,9 @@ def test_same_size_says_nothing(log_lines):
 
 def test_resize_without_a_teacher_tensor_is_an_error():
     conn = ConvBNConnector(in_channels=2, out_channels=3, resize=True)
-    with pytest.raises(ValueError, match=r'resize=True\) needs the teacher '
-                       'tensor'):
+    with pytest.raises(
+            ValueError, match=r'resize=True\) needs the teacher '
+            'tensor'):
         conn(torch.randn(1, 2, 4, 4))
     # without resize, no teacher tensor is needed
-    assert ConvBNConnector(2, 3)(torch.randn(1, 2, 4, 4)).shape == (1, 3, 4,
-                                                                    4)
+    assert ConvBNConnector(2, 3)(torch.randn(1, 2, 4, 4)).shape == (1, 3, 4, 4)

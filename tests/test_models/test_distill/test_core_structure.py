@@ -6,8 +6,8 @@ import os.path as osp
 
 import pytest
 
-ROOT = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', '..', 'mmkd',
-                'models')
+ROOT = osp.join(
+    osp.dirname(osp.abspath(__file__)), '..', '..', '..', 'mmkd', 'models')
 CORE = ('distillers', 'algorithms', 'teacher', 'recorders')
 MUTABLE = (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp,
            ast.SetComp)
@@ -38,8 +38,8 @@ def _mutable_assignments(body, where):
         if names == ['__all__']:
             continue
         is_call = isinstance(value, ast.Call) and isinstance(
-            value.func, ast.Name) and value.func.id in ('dict', 'list',
-                                                        'set', 'defaultdict')
+            value.func, ast.Name) and value.func.id in ('dict', 'list', 'set',
+                                                        'defaultdict')
         if isinstance(value, MUTABLE) or is_call:
             yield f'{where}: {", ".join(names)} (line {node.lineno})'
 

@@ -5,7 +5,6 @@ from collections import namedtuple
 import pytest
 import torch
 import torch.nn as nn
-
 from numeric import assert_reordered_close, float64
 
 from mmkd.models.recorders import RecorderManager
@@ -18,9 +17,10 @@ Pair = namedtuple('Pair', 'a b')
 
 
 def test_join_batches_concatenates_tensors_in_nested_records():
-    parts = [(torch.full((2, 3), float(i)), [torch.full((2, 1), float(i))],
-              dict(x=torch.full((2, ), float(i)), n=4), Pair(
-                  torch.ones(2), torch.zeros(2))) for i in range(3)]
+    parts = [(torch.full((2, 3), float(i)), [torch.full(
+        (2, 1), float(i))], dict(x=torch.full((2, ), float(i)),
+                                 n=4), Pair(torch.ones(2), torch.zeros(2)))
+             for i in range(3)]
     joined = join_batches(parts)
     assert joined[0].shape == (6, 3)
     assert joined[0][:, 0].tolist() == [0, 0, 1, 1, 2, 2]
@@ -72,11 +72,12 @@ def teacher(micro_batch):
     torch.manual_seed(0)
     model = Net()
     recorders = RecorderManager(
-        dict(hidden=dict(type='ModuleOutputs', source='body.1'),
-             out=dict(type='ModuleOutputs', source='body.2')))
+        dict(
+            hidden=dict(type='ModuleOutputs', source='body.1'),
+            out=dict(type='ModuleOutputs', source='body.2')))
     recorders.initialize(model, 'teacher')
-    frozen = FrozenTeacher(model, ckpt_optional=True,
-                           execution=dict(micro_batch=micro_batch))
+    frozen = FrozenTeacher(
+        model, ckpt_optional=True, execution=dict(micro_batch=micro_batch))
     frozen.attach(recorders, dict(hidden=1, out=1))
     return model, recorders, frozen
 
@@ -93,8 +94,8 @@ def whole_and_parts(x, micro_batch=3):
 def assert_same_records(parts, whole):
     for name in ('hidden', 'out'):
         assert len(parts[name].data) == 1
-        assert_reordered_close(parts[name].data[0], whole[name].data[0],
-                               name=name)
+        assert_reordered_close(
+            parts[name].data[0], whole[name].data[0], name=name)
 
 
 def test_micro_batches_give_the_whole_batch_records():
@@ -108,8 +109,7 @@ def test_micro_batches_give_the_whole_batch_records():
     assert_same_records(parts, whole)
 
 
-def test_the_record_comparison_catches_parts_joined_out_of_order(
-        monkeypatch):
+def test_the_record_comparison_catches_parts_joined_out_of_order(monkeypatch):
     import mmkd.models.teacher.frozen_teacher as frozen_teacher
     monkeypatch.setattr(
         frozen_teacher, 'join_batches',
@@ -122,8 +122,10 @@ def test_the_record_comparison_catches_parts_joined_out_of_order(
 
 def test_micro_batch_with_a_plain_teacher_call_is_refused():
     _, _, frozen = teacher(2)
-    with pytest.raises(TypeError, match='micro_batch is set, but this '
-                       'algorithm runs the teacher through a plain function'):
+    with pytest.raises(
+            TypeError,
+            match='micro_batch is set, but this '
+            'algorithm runs the teacher through a plain function'):
         frozen.run(lambda m: m(torch.randn(4, 4)))
 
 
@@ -142,10 +144,14 @@ def test_micro_batches_recording_unequal_counts_name_the_recorder():
     recorders = RecorderManager(
         dict(out=dict(type='ModuleOutputs', source='body.2')))
     recorders.initialize(model, 'teacher')
-    frozen = FrozenTeacher(model, ckpt_optional=True, early_exit=False,
-                           execution=dict(micro_batch=2))
+    frozen = FrozenTeacher(
+        model,
+        ckpt_optional=True,
+        early_exit=False,
+        execution=dict(micro_batch=2))
     frozen.attach(recorders, dict(out=1))
-    with pytest.raises(ValueError,
-                       match=r"'out' recorded \[1, 2\] times on the "
-                       'micro-batches of 2'):
+    with pytest.raises(
+            ValueError,
+            match=r"'out' recorded \[1, 2\] times on the "
+            'micro-batches of 2'):
         frozen.run(BatchCall(torch.randn(3, 4)))

@@ -15,10 +15,10 @@ TEACHER = 'mmkd::mmdet/tiny/retinanet_r34_fpn_tiny-coco.py'
 HEAD = dict(type='MethodOutputs', source='bbox_head.forward')
 DISTILLER = dict(
     type='ConfigurableDistiller',
-    student_recorders=dict(neck=dict(type='ModuleOutputs', source='neck'),
-                           head=HEAD),
-    teacher_recorders=dict(neck=dict(type='ModuleOutputs', source='neck'),
-                           head=HEAD),
+    student_recorders=dict(
+        neck=dict(type='ModuleOutputs', source='neck'), head=HEAD),
+    teacher_recorders=dict(
+        neck=dict(type='ModuleOutputs', source='neck'), head=HEAD),
     distill_losses=dict(
         loss_pkd=dict(type='PKDLoss', loss_weight=1.0),
         loss_cls=dict(type='ChannelWiseDivergence', tau=1.0)),
@@ -93,8 +93,9 @@ def test_neck_and_head_records_train_with_early_exit(record_head):
         for step in range(3):
             head_calls.clear()
             losses = algo(*batch(step), mode='loss')
-            total = sum(v if torch.is_tensor(v) else sum(v)
-                        for k, v in losses.items() if 'loss' in k)
+            total = sum(
+                v if torch.is_tensor(v) else sum(v) for k, v in losses.items()
+                if 'loss' in k)
             optim.zero_grad()
             total.backward()
             optim.step()

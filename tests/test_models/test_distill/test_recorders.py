@@ -135,19 +135,22 @@ def test_two_distillers_on_the_same_function_build_and_tear_down():
 def test_recorders_of_several_teachers():
     nets = dict(t1=Net(), t2=Net())
     manager = RecorderManager(
-        dict(a=dict(type='ModuleOutputs', source='conv', teacher='t1'),
-             b=dict(type='ModuleOutputs', source='head', teacher='t2')))
+        dict(
+            a=dict(type='ModuleOutputs', source='conv', teacher='t1'),
+            b=dict(type='ModuleOutputs', source='head', teacher='t2')))
     manager.initialize(nets, 'teacher')
     assert list(manager.subset('t1')) == ['a']
     assert manager['a'].module is nets['t1'].conv
     assert manager['b'].module is nets['t2'].head
     manager.teardown()
-    with pytest.raises(KeyError,
-                       match=r"teacher 'resnet65'.*did you mean 'resnet56'"):
+    with pytest.raises(
+            KeyError, match=r"teacher 'resnet65'.*did you mean 'resnet56'"):
         RecorderManager(
-            dict(a=dict(type='ModuleOutputs', source='conv',
-                        teacher='resnet65'))).initialize(
-                            dict(resnet56=Net()), 'teacher')
+            dict(
+                a=dict(
+                    type='ModuleOutputs', source='conv',
+                    teacher='resnet65'))).initialize(
+                        dict(resnet56=Net()), 'teacher')
     with pytest.raises(KeyError, match='there is one teacher'):
         RecorderManager(
             dict(a=dict(type='ModuleOutputs', source='conv',
@@ -182,10 +185,11 @@ def test_a_missing_numbered_layer_suggests_the_last_one_first():
         "is 'model.24' (Detect)." in message
     # with a wrapper's 'module.' prefix too, and inside the head
     with pytest.raises(LayerNotFoundError, match="Did you mean 'model.24'"):
-        resolve_module(nn.parallel.DataParallel(YOLOv5Shaped()),
-                       'module.model.77', 'teacher')
-    with pytest.raises(LayerNotFoundError,
-                       match=r"Did you mean 'model\.24\.m\.2'"):
+        resolve_module(
+            nn.parallel.DataParallel(YOLOv5Shaped()), 'module.model.77',
+            'teacher')
+    with pytest.raises(
+            LayerNotFoundError, match=r"Did you mean 'model\.24\.m\.2'"):
         resolve_module(YOLOv5Shaped(), 'model.24.m.3', 'student')
     # a name that is no index keeps the close-name suggestions alone
     with pytest.raises(LayerNotFoundError) as err:

@@ -11,14 +11,15 @@ from mmkd.structures import ClsDataSample
 
 init_default_scope('mmkd')
 
-VID3 = dict(type='ConfigurableDistiller',
-            student_distill_layer=['layer1', 'layer2', 'layer3'],
-            teacher_distill_layer=['layer1', 'layer2', 'layer3'],
-            loss=[
-                dict(type='vid', in_channels=c, mid_channels=c, out_channels=c)
-                for c in (16, 32, 64)
-            ],
-            weights=[1.0, 1.0, 1.0])
+VID3 = dict(
+    type='ConfigurableDistiller',
+    student_distill_layer=['layer1', 'layer2', 'layer3'],
+    teacher_distill_layer=['layer1', 'layer2', 'layer3'],
+    loss=[
+        dict(type='vid', in_channels=c, mid_channels=c, out_channels=c)
+        for c in (16, 32, 64)
+    ],
+    weights=[1.0, 1.0, 1.0])
 KD = dict(
     type='ConfigurableDistiller',
     student_distill_layer=['linear'],
@@ -36,8 +37,7 @@ def teacher_ckpt(tmp_path_factory):
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.uniform_(-0.1, 0.1)
     path = tmp_path_factory.mktemp('teacher') / 'teacher.pth'
-    torch.save(dict(meta=dict(epoch=1), state_dict=teacher.state_dict()),
-               path)
+    torch.save(dict(meta=dict(epoch=1), state_dict=teacher.state_dict()), path)
     return str(path)
 
 
@@ -73,10 +73,7 @@ def test_teacher_frozen_eval_and_outside_the_module_tree(teacher_ckpt):
 
 def test_grads_reach_student_and_vid_not_teacher(teacher_ckpt):
     algo = build(teacher_ckpt).train()
-    bn_before = {
-        k: v.clone()
-        for k, v in algo.teacher.state_dict().items()
-    }
+    bn_before = {k: v.clone() for k, v in algo.teacher.state_dict().items()}
     optim = torch.optim.SGD(algo.parameters(), lr=0.1, momentum=0.9)
     for _ in range(3):
         losses = algo(*batch(), mode='loss')
@@ -145,9 +142,9 @@ def test_teacher_checkpoint_errors(teacher_ckpt, tmp_path):
         build(None)
     wrong = tmp_path / 'wrong.pth'
     torch.save(
-        dict(state_dict=MODELS.build(dict(type='resnet8',
-                                          num_classes=10)).state_dict()),
-        wrong)
+        dict(
+            state_dict=MODELS.build(dict(type='resnet8',
+                                         num_classes=10)).state_dict()), wrong)
     with pytest.raises(RuntimeError) as info:
         build(str(wrong))
     message = str(info.value)

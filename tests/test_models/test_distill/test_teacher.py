@@ -199,8 +199,7 @@ def test_a_suspended_plan_lets_the_teacher_run_in_full_and_keeps_the_plan():
 
 
 def test_the_planning_forward_runs_in_float32_later_ones_in_bf16():
-    model, recorders, teacher = chain_teacher(
-        execution=dict(precision='bf16'))
+    model, recorders, teacher = chain_teacher(execution=dict(precision='bf16'))
     dtypes = []
     model.layers[1].register_forward_hook(
         lambda mod, inp, out: dtypes.append(out.dtype))
@@ -222,14 +221,18 @@ def test_an_op_without_a_low_precision_kernel_is_named_with_the_option():
             return x
 
     model = nn.Sequential(nn.Linear(4, 4), NoBF16())
-    recorders = RecorderManager(dict(out=dict(type='ModuleOutputs',
-                                              source='1')))
+    recorders = RecorderManager(
+        dict(out=dict(type='ModuleOutputs', source='1')))
     recorders.initialize(model, 'teacher')
-    teacher = FrozenTeacher(model, ckpt_optional=True, early_exit=False,
-                            execution=dict(precision='bf16'))
+    teacher = FrozenTeacher(
+        model,
+        ckpt_optional=True,
+        early_exit=False,
+        execution=dict(precision='bf16'))
     teacher.attach(recorders, dict(out=1))
-    with pytest.raises(RuntimeError,
-                       match='teacher failed under bf16 autocast: expected '
-                       r'scalar type Float.*teacher_execution') as info:
+    with pytest.raises(
+            RuntimeError,
+            match='teacher failed under bf16 autocast: expected '
+            r'scalar type Float.*teacher_execution') as info:
         teacher.run(lambda t: t(torch.randn(1, 4)))
     assert 'expected scalar type' in str(info.value.__cause__)

@@ -33,8 +33,7 @@ def build(distiller=KD_AND_FEATURES, **kwargs):
             teacher_ckpt_optional=True,
             distiller=copy.deepcopy(distiller),
             data_preprocessor=dict(
-                type='ImgDataPreprocessor', mean=[128.0] * 3,
-                std=[64.0] * 3),
+                type='ImgDataPreprocessor', mean=[128.0] * 3, std=[64.0] * 3),
             **kwargs))
 
 
@@ -43,8 +42,9 @@ def batches(n=4):
     return [
         dict(
             inputs=[
-                torch.randint(0, 255, (3, 16, 16), generator=gen,
-                              dtype=torch.uint8) for _ in range(4)
+                torch.randint(
+                    0, 255, (3, 16, 16), generator=gen, dtype=torch.uint8)
+                for _ in range(4)
             ],
             data_samples=[
                 ClsDataSample().set_gt_label(i % 10) for i in range(4)
@@ -52,8 +52,11 @@ def batches(n=4):
     ]
 
 
-def loop_runner(model, work_dir, loop='TeacherAheadEpochBasedTrainLoop',
-                n_batches=2, **kwargs):
+def loop_runner(model,
+                work_dir,
+                loop='TeacherAheadEpochBasedTrainLoop',
+                n_batches=2,
+                **kwargs):
     """An MMEngine Runner training ``model`` for 2 epochs with ``loop`` on
     the images of ``batches(n_batches)``, 2 a step, in order; its own log
     file under ``work_dir``."""
@@ -131,8 +134,7 @@ def test_a_batch_other_than_the_one_run_ahead_is_recomputed():
     # the loop trains on another batch: the records of data[1] are dropped
     processed = algo.data_preprocessor(data[2], True)
     out = algo(**processed, mode='loss')
-    ref = reference(**reference.data_preprocessor(data[2], True),
-                    mode='loss')
+    ref = reference(**reference.data_preprocessor(data[2], True), mode='loss')
     assert out.keys() == ref.keys()
     for key in ref:
         assert_same_bits(out[key], ref[key], name=key)
@@ -159,14 +161,15 @@ def test_bf16_teacher_gives_float32_records_close_to_fp32():
     got['distill.loss_kd'].backward()  # records usable in autograd
 
 
-@pytest.mark.parametrize('execution', [
-    dict(inference_mode=True),
-    dict(channels_last=True),
-    dict(device='cpu'),  # the own-device path (moves are no-ops here)
-    dict(micro_batch=3),  # batches of 4: parts of 3 and 1
-])
-def test_teacher_execution_options_give_the_full_precision_records(
-        execution):
+@pytest.mark.parametrize(
+    'execution',
+    [
+        dict(inference_mode=True),
+        dict(channels_last=True),
+        dict(device='cpu'),  # the own-device path (moves are no-ops here)
+        dict(micro_batch=3),  # batches of 4: parts of 3 and 1
+    ])
+def test_teacher_execution_options_give_the_full_precision_records(execution):
     """Another memory layout or batch split adds in another order: compared
     in float64. Planted error it catches: micro-batch parts joined in
     another order (the micro_batch case)."""
@@ -227,8 +230,7 @@ def test_teacher_on_its_own_device_gives_records_on_the_students():
         got = algo(**algo.data_preprocessor(data, True), mode='loss')
         for key in want:
             assert got[key].device.type == 'cpu'
-            assert got[key].item() == pytest.approx(want[key].item(),
-                                                    rel=1e-4)
+            assert got[key].item() == pytest.approx(want[key].item(), rel=1e-4)
     got['distill.loss_kd'].backward()
 
 
@@ -271,8 +273,8 @@ def test_loop_falls_back_to_the_sequential_step_and_says_why_once(tmp_path):
         step = algo.train_step
         algo.train_step = lambda *a, **k: seen.append(step(*a, **k)) or \
             seen[-1]
-        runner = loop_runner(algo, tmp_path / loop, loop,
-                             default_hooks=dict(checkpoint=None))
+        runner = loop_runner(
+            algo, tmp_path / loop, loop, default_hooks=dict(checkpoint=None))
         runner.train()
         losses[loop] = [{k: v.item() for k, v in s.items()} for s in seen]
         log = open(next((tmp_path / loop).rglob('*.log'))).read()
@@ -285,9 +287,13 @@ def test_loop_falls_back_to_the_sequential_step_and_says_why_once(tmp_path):
 
 def test_loop_with_a_model_without_a_teacher_says_so_and_trains(tmp_path):
     runner = loop_runner(
-        dict(type='resnet8', num_classes=10,
-             data_preprocessor=dict(type='ImgDataPreprocessor')),
-        tmp_path, n_batches=1, default_hooks=dict(checkpoint=None))
+        dict(
+            type='resnet8',
+            num_classes=10,
+            data_preprocessor=dict(type='ImgDataPreprocessor')),
+        tmp_path,
+        n_batches=1,
+        default_hooks=dict(checkpoint=None))
     runner.train()
     assert runner.iter == 4
     log = open(next(tmp_path.rglob('*.log'))).read()

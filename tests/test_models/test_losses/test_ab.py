@@ -1,11 +1,10 @@
 import pytest
 import torch
+from numeric import assert_close
 
 from mmkd.models.connectors import ConvBNConnector
 from mmkd.models.losses import ABLoss
 from mmkd.registry import MODELS
-
-from numeric import assert_close
 
 
 def reference_ab(s, t, margin):
@@ -60,13 +59,13 @@ def test_zero_when_student_is_beyond_the_margin_on_the_right_side():
     assert ABLoss(margin=1.0)(s, t).item() == 0.0
     # inside the margin band: both sides are penalised
     s = torch.tensor([[0.5, -0.5, 0.0]])
-    assert ABLoss(margin=1.0)(s, t).item() == pytest.approx(
-        0.25 + 0.25 + 1.0)
+    assert ABLoss(margin=1.0)(s, t).item() == pytest.approx(0.25 + 0.25 + 1.0)
 
 
 def test_bad_inputs():
-    with pytest.raises(ValueError, match=r'ABLoss.*\(2, 4, 3, 3\).*'
-                       r'\(2, 5, 3, 3\)'):
+    with pytest.raises(
+            ValueError, match=r'ABLoss.*\(2, 4, 3, 3\).*'
+            r'\(2, 5, 3, 3\)'):
         ABLoss()(torch.randn(2, 4, 3, 3), torch.randn(2, 5, 3, 3))
     with pytest.raises(ValueError, match='ABLoss: margin'):
         ABLoss(margin=-1.0)

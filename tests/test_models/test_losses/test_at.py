@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from numeric import Check, assert_checks
 
 from mmkd.models.losses import ATLoss
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
 
 
 def reference_at(s, t, p=2.0):
@@ -63,8 +62,9 @@ def test_levels_are_summed_and_registered_alias():
 
 def test_spatial_mismatch_is_an_error_unless_aligned():
     s, t = torch.randn(2, 3, 8, 8), torch.randn(2, 3, 4, 4)
-    with pytest.raises(ValueError, match=r'ATLoss.*\(2, 3, 8, 8\).*'
-                       r'\(2, 3, 4, 4\).*align'):
+    with pytest.raises(
+            ValueError, match=r'ATLoss.*\(2, 3, 8, 8\).*'
+            r'\(2, 3, 4, 4\).*align'):
         ATLoss()(s, t)
     pooled = torch.nn.functional.adaptive_avg_pool2d(s, 4)
     assert ATLoss(align='pool')(s, t).item() == pytest.approx(

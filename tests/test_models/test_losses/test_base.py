@@ -28,8 +28,8 @@ def build(loss_type, required, **kwargs):
     return MODELS.build(dict(type=loss_type, **required, **kwargs))
 
 
-@pytest.mark.parametrize('loss_type, required, old, default', TEMPERATURES,
-                         ids=IDS)
+@pytest.mark.parametrize(
+    'loss_type, required, old, default', TEMPERATURES, ids=IDS)
 def test_tau_is_the_one_spelling_and_the_old_one_still_works(
         loss_type, required, old, default):
     assert build(loss_type, required).tau == default
@@ -38,24 +38,27 @@ def test_tau_is_the_one_spelling_and_the_old_one_still_works(
         return
     assert build(loss_type, required, **{old: 3.0}).tau == 3.0
     assert build(loss_type, required, tau=3.0, **{old: 3.0}).tau == 3.0
-    with pytest.raises(ValueError, match=rf'tau=2.0 and {old}=3.0 name the '
-                       'same argument; give one'):
+    with pytest.raises(
+            ValueError,
+            match=rf'tau=2.0 and {old}=3.0 name the '
+            'same argument; give one'):
         build(loss_type, required, tau=2.0, **{old: 3.0})
 
 
-@pytest.mark.parametrize('loss_type, required, old, default', TEMPERATURES,
-                         ids=IDS)
+@pytest.mark.parametrize(
+    'loss_type, required, old, default', TEMPERATURES, ids=IDS)
 def test_bad_temperatures_name_the_loss_and_the_spelling_used(
         loss_type, required, old, default):
     cls = MODELS.get(loss_type).__name__
     for name in ('tau', old) if old else ('tau', ):
-        with pytest.raises(TypeError,
-                           match=rf"{cls}: {name} must be a number > 0, got "
-                           r"'4' \(str\)"):
+        with pytest.raises(
+                TypeError,
+                match=rf"{cls}: {name} must be a number > 0, got "
+                r"'4' \(str\)"):
             build(loss_type, required, **{name: '4'})
         for bad in (0, -1.0, float('inf'), float('nan')):
-            with pytest.raises(ValueError,
-                               match=rf'{cls}: {name} must be a number > 0'):
+            with pytest.raises(
+                    ValueError, match=rf'{cls}: {name} must be a number > 0'):
                 build(loss_type, required, **{name: bad})
 
 
@@ -76,15 +79,17 @@ def test_bad_temperatures_name_the_loss_and_the_spelling_used(
     (dict(type='NSTLoss', degree=0), ValueError, 'NSTLoss: degree must be '
      'an integer >= 1'),
     (dict(type='ATLoss', p=0), ValueError, 'ATLoss: p must be'),
-    (dict(type='VIDLoss',
-          in_channels=2,
-          mid_channels=2,
-          out_channels=2,
-          init_pred_var='5'), TypeError, 'VIDLoss: init_pred_var'),
+    (dict(
+        type='VIDLoss',
+        in_channels=2,
+        mid_channels=2,
+        out_channels=2,
+        init_pred_var='5'), TypeError, 'VIDLoss: init_pred_var'),
     (dict(type='YoloKDLoss', nc=2.5), TypeError, 'YoloKDLoss: nc must be an '
      'integer'),
-    (dict(type='MGDConnector', in_channels=2, out_channels=2,
-          lambda_mgd='0.5'), TypeError, 'MGDConnector: lambda_mgd'),
+    (dict(
+        type='MGDConnector', in_channels=2, out_channels=2,
+        lambda_mgd='0.5'), TypeError, 'MGDConnector: lambda_mgd'),
     (dict(type='KDLoss', loss_weight='1'), TypeError, 'KDLoss: loss_weight'),
 ])
 def test_bad_hyper_parameters_are_named(cfg, error, match):
@@ -94,11 +99,12 @@ def test_bad_hyper_parameters_are_named(cfg, error, match):
 
 def test_check_number():
     assert check_number('L', 'k', 3.0, '[1, inf)', integer=True) == 3
-    assert isinstance(check_number('L', 'k', 3, '[1, inf)', integer=True),
-                      int)
+    assert isinstance(check_number('L', 'k', 3, '[1, inf)', integer=True), int)
     assert check_number('L', 'm', 0, '[0, 1)') == 0.0
-    with pytest.raises(TypeError, match=r'L: flag must be a number > 0, got '
-                       r'True \(bool\)'):
+    with pytest.raises(
+            TypeError,
+            match=r'L: flag must be a number > 0, got '
+            r'True \(bool\)'):
         check_number('L', 'flag', True)
     with pytest.raises(ValueError, match=r'L: m must be a number in \(0, 1\]'):
         check_number('L', 'm', 0, '(0, 1]')
@@ -107,8 +113,8 @@ def test_check_number():
 def test_declared_ground_truth_is_read_only():
     with pytest.raises(TypeError):
         losses.DKDLoss.data_sample_inputs['gt_labels'] = 'other'
-    assert dict(losses.CRDLoss.data_sample_inputs) == dict(
-        indices='sample_idx')
+    assert dict(
+        losses.CRDLoss.data_sample_inputs) == dict(indices='sample_idx')
     assert dict(losses.KDLoss.data_sample_inputs) == {}
 
 

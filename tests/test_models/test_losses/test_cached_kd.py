@@ -4,8 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmkd.models.losses import CachedKDLoss
-from mmkd.models.losses import KDLoss
+from mmkd.models.losses import CachedKDLoss, KDLoss
 
 
 def _cached(teacher, k, tau):
@@ -30,8 +29,9 @@ def test_all_classes_kept_equals_kdloss(tau):
     values, classes, tail = _cached(teacher, 100, tau)
     assert float(tail.abs().max()) == 0.0
     for mode in ('uniform', 'renormalize'):
-        loss = CachedKDLoss(tau=tau, tail=mode, loss_weight=0.9)(
-            student, values, classes, tail, [tau] * 16)
+        loss = CachedKDLoss(
+            tau=tau, tail=mode, loss_weight=0.9)(student, values, classes,
+                                                 tail, [tau] * 16)
         assert torch.allclose(loss, expected, rtol=1e-5, atol=1e-6), mode
 
 
@@ -54,10 +54,11 @@ def test_top_k_uniform_tail_is_the_reconstructed_distribution():
     loss.backward()
     assert student.grad is not None and values.grad is None
 
-    renorm = torch.zeros(8, 20, dtype=torch.float64).scatter(
-        1, classes, torch.softmax(values.detach() / 3.0, dim=1))
-    loss = CachedKDLoss(tau=3.0, tail='renormalize')(student, values,
-                                                     classes, tail, [tau] * 8)
+    renorm = torch.zeros(
+        8, 20, dtype=torch.float64).scatter(
+            1, classes, torch.softmax(values.detach() / 3.0, dim=1))
+    loss = CachedKDLoss(
+        tau=3.0, tail='renormalize')(student, values, classes, tail, [tau] * 8)
     assert torch.allclose(loss, _kl(renorm, student, 3.0), rtol=1e-10)
 
 

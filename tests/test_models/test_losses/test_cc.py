@@ -3,14 +3,13 @@ import math
 import pytest
 import torch
 import torch.nn as nn
+from numeric import Check, assert_checks
+from reference_ops import leaf_params
 
 from mmkd.models.connectors import LinearEmbedConnector
 from mmkd.models.distillers import ConfigurableDistiller
 from mmkd.models.losses import CCLoss
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
-from reference_ops import leaf_params
 
 
 def reference_cc(s, t, gamma=0.4, p_order=2):
@@ -31,8 +30,8 @@ def reference_cc(s, t, gamma=0.4, p_order=2):
         return corr
 
     c_s, c_t = correlations(s.double()), correlations(t.double())
-    return sum((c_s[i][j] - c_t[i][j])**2 for i in range(n)
-               for j in range(n)) / n**2
+    return sum(
+        (c_s[i][j] - c_t[i][j])**2 for i in range(n) for j in range(n)) / n**2
 
 
 def linear(x, params):
@@ -56,10 +55,12 @@ def cc_checks():
     assert loss.dim() == 0 and loss.item() > 0
     loss.backward()
     expected.backward()
-    checks = [Check('loss', loss, expected, rtol=1e-4),
-              Check('student', s_raw.grad, s_ref.grad)]
-    for side, module, ref in (('embed_s', embed_s, ref_s),
-                              ('embed_t', embed_t, ref_t)):
+    checks = [
+        Check('loss', loss, expected, rtol=1e-4),
+        Check('student', s_raw.grad, s_ref.grad)
+    ]
+    for side, module, ref in (('embed_s', embed_s, ref_s), ('embed_t', embed_t,
+                                                            ref_t)):
         for name, param in module.named_parameters():
             assert param.grad.abs().sum() > 0, name
             checks.append(Check(f'{side}.{name}', param.grad, ref[name].grad))
@@ -98,16 +99,23 @@ def test_explicit_form_trains_a_teacher_side_connector():
         student_recorders=dict(embed=embed),
         teacher_recorders=dict(embed=embed),
         connectors=dict(
-            embed_s=dict(type='LinearEmbedConnector', in_channels=6,
-                         out_channels=4),
-            embed_t=dict(type='LinearEmbedConnector', in_channels=8,
-                         out_channels=4)),
+            embed_s=dict(
+                type='LinearEmbedConnector', in_channels=6, out_channels=4),
+            embed_t=dict(
+                type='LinearEmbedConnector', in_channels=8, out_channels=4)),
         distill_losses=dict(loss_cc=dict(type='cc', loss_weight=0.02)),
-        loss_forward_mappings=dict(loss_cc=dict(
-            student=dict(recorder='embed', from_student=True, data_idx=0,
-                         connector='embed_s'),
-            teacher=dict(recorder='embed', from_student=False, data_idx=0,
-                         connector='embed_t'))))
+        loss_forward_mappings=dict(
+            loss_cc=dict(
+                student=dict(
+                    recorder='embed',
+                    from_student=True,
+                    data_idx=0,
+                    connector='embed_s'),
+                teacher=dict(
+                    recorder='embed',
+                    from_student=False,
+                    data_idx=0,
+                    connector='embed_t'))))
     distiller.prepare(student, teacher)
     x = torch.randn(4, 5)
     with torch.no_grad(), distiller.teacher_recorders.recording():
@@ -124,13 +132,16 @@ def test_explicit_form_trains_a_teacher_side_connector():
 
 
 def test_linear_embed_connector():
-    conn = MODELS.build(dict(type='LinearEmbedConnector', in_channels=6,
-                             out_channels=3, normalize=True))
+    conn = MODELS.build(
+        dict(
+            type='LinearEmbedConnector',
+            in_channels=6,
+            out_channels=3,
+            normalize=True))
     out = conn(torch.randn(2, 6, 1, 1))
     assert out.shape == (2, 3)
     assert torch.allclose(out.norm(dim=1), torch.ones(2), atol=1e-6)
-    with pytest.raises(ValueError,
-                       match=r'in_channels=6.*\(2, 5\).*6 values'):
+    with pytest.raises(ValueError, match=r'in_channels=6.*\(2, 5\).*6 values'):
         conn(torch.randn(2, 5))
 
 

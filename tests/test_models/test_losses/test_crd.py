@@ -5,11 +5,10 @@ import numpy as np
 import pytest
 import torch
 import torch.multiprocessing as mp
+from numeric import assert_close
 
 from mmkd.models.losses import CRDLoss
 from mmkd.registry import MODELS
-
-from numeric import assert_close
 
 
 def unit_rows(x):
@@ -142,11 +141,8 @@ def test_momentum_update_of_both_banks():
 def test_state_dict_round_trip_keeps_banks_and_z():
     loss_fn = make_loss()
     loss_fn(torch.randn(2, 6), torch.randn(2, 5), [1, 2])
-    restored = CRDLoss(in_channels=6,
-                       out_channels=5,
-                       n_data=10,
-                       feat_dim=4,
-                       nce_k=3)
+    restored = CRDLoss(
+        in_channels=6, out_channels=5, n_data=10, feat_dim=4, nce_k=3)
     assert not torch.equal(restored.student_memory, loss_fn.student_memory)
     restored.load_state_dict(loss_fn.state_dict())
     for key, value in loss_fn.state_dict().items():
@@ -158,17 +154,11 @@ def test_state_dict_round_trip_keeps_banks_and_z():
 
 def test_negative_sampling_is_uniform_seedable_and_can_skip_positive():
     torch.manual_seed(1)
-    loss_fn = CRDLoss(in_channels=2,
-                      out_channels=2,
-                      n_data=4,
-                      feat_dim=2,
-                      nce_k=4000)
+    loss_fn = CRDLoss(
+        in_channels=2, out_channels=2, n_data=4, feat_dim=2, nce_k=4000)
     torch.manual_seed(1)
-    twin = CRDLoss(in_channels=2,
-                   out_channels=2,
-                   n_data=4,
-                   feat_dim=2,
-                   nce_k=4000)
+    twin = CRDLoss(
+        in_channels=2, out_channels=2, n_data=4, feat_dim=2, nce_k=4000)
     idx = torch.tensor([0, 3])
     first = loss_fn.sample_negatives(idx)
     assert torch.equal(first, twin.sample_negatives(idx))
@@ -205,13 +195,14 @@ def test_bad_indices(kwargs, match):
 
 def test_bad_shapes_and_arguments():
     loss_fn = make_loss()
-    with pytest.raises(ValueError,
-                       match=r'student features of size 6 '
-                       r'\(in_channels\) but got shape \(2, 7\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'student features of size 6 '
+            r'\(in_channels\) but got shape \(2, 7\)'):
         loss_fn(torch.randn(2, 7), torch.randn(2, 5), [0, 1])
-    with pytest.raises(ValueError,
-                       match=r'teacher features of size 5 '
-                       r'\(out_channels\)'):
+    with pytest.raises(
+            ValueError, match=r'teacher features of size 5 '
+            r'\(out_channels\)'):
         loss_fn(torch.randn(2, 6), torch.randn(2, 6), [0, 1])
     with pytest.raises(ValueError, match='expects .* student features'):
         loss_fn(torch.randn(6), torch.randn(2, 5), [0, 1])
@@ -226,10 +217,8 @@ def test_bad_shapes_and_arguments():
 
 def _ddp_worker(rank, port, result):
     import torch.distributed as dist
-    dist.init_process_group('gloo',
-                            init_method=f'tcp://127.0.0.1:{port}',
-                            rank=rank,
-                            world_size=2)
+    dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
     loss_fn = make_loss()
     # rank 1 has a smaller (last) batch
     fs, ft = torch.randn(5, 6), torch.randn(5, 5)
@@ -280,8 +269,8 @@ def test_checkpoint_keys_stay_the_losss_own():
     """The memory banks and the sampling stream live in crd_memory.py (a
     mixin); their buffers are the loss's own, under the keys checkpoints
     written before the split carry."""
-    loss = CRDLoss(in_channels=4, out_channels=4, n_data=8, feat_dim=4,
-                   nce_k=2)
+    loss = CRDLoss(
+        in_channels=4, out_channels=4, n_data=8, feat_dim=4, nce_k=2)
     assert list(loss.state_dict()) == [
         'student_memory', 'teacher_memory', 'normalizer',
         'embed_student.weight', 'embed_student.bias', 'embed_teacher.weight',

@@ -62,8 +62,8 @@ def test_bad_inputs_and_half():
         loss_fn([torch.randn(1, 2, 2, 2)] * 2,
                 [torch.randn(1, 2, 2, 2),
                  torch.randn(1, 3, 2, 2)])
-    with pytest.raises(ValueError,
-                       match='ChannelWiseDivergence: tau must be a number'):
+    with pytest.raises(
+            ValueError, match='ChannelWiseDivergence: tau must be a number'):
         ChannelWiseDivergence(tau=0)
     half = loss_fn(
         torch.randn(2, 3, 8, 8).half() * 20,

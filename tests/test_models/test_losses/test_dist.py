@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from numeric import assert_close
 
 from mmkd.models.losses import DISTLoss
 from mmkd.registry import MODELS
-
-from numeric import assert_close
 
 
 def softmax_np(z):
@@ -75,9 +74,8 @@ def test_zero_when_equal_and_invariant_to_row_shifts():
     assert rounding < DISTLoss(tau=4.0)(x, x).item() < 1e-3
     t = torch.randn(4, 6)
     shifted = x + torch.randn(4, 1) * 10  # softmax ignores per-row shifts
-    assert DISTLoss()(shifted, t).item() == pytest.approx(DISTLoss()(x,
-                                                                     t).item(),
-                                                          rel=1e-5)
+    assert DISTLoss()(shifted, t).item() == pytest.approx(
+        DISTLoss()(x, t).item(), rel=1e-5)
 
 
 def test_alias_builds_same_class():
@@ -88,9 +86,9 @@ def test_alias_builds_same_class():
 def test_bad_inputs_are_named():
     with pytest.raises(ValueError, match=r'DISTLoss.*\(2, 5\).*\(2, 6\)'):
         DISTLoss()(torch.randn(2, 5), torch.randn(2, 6))
-    with pytest.raises(ValueError,
-                       match=r'DISTLoss: expects logits.*\(2, 5, '
-                       r'3\)'):
+    with pytest.raises(
+            ValueError, match=r'DISTLoss: expects logits.*\(2, 5, '
+            r'3\)'):
         DISTLoss()(torch.randn(2, 5, 3), torch.randn(2, 5, 3))
     with pytest.raises(ValueError, match='DISTLoss: tau must be a number > 0'):
         DISTLoss(tau=-1)

@@ -1,13 +1,12 @@
 import pytest
 import torch
 from mmengine.registry import init_default_scope
+from numeric import Check, assert_checks
 
 from mmkd.models import ConfigurableDistiller
 from mmkd.models.losses import DKDLoss, KDLoss
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
-
-from numeric import Check, assert_checks
 
 
 def reference_dkd(s, t, labels, alpha, beta, T):
@@ -35,8 +34,8 @@ def dkd_checks(alpha, beta, T):
     s = torch.randn(5, 7, requires_grad=True)
     t = torch.randn(5, 7, requires_grad=True)
     labels = torch.tensor([0, 3, 6, 3, 1])
-    loss = DKDLoss(alpha=alpha, beta=beta, tau=T, loss_weight=0.5)(s, t,
-                                                                    labels)
+    loss = DKDLoss(
+        alpha=alpha, beta=beta, tau=T, loss_weight=0.5)(s, t, labels)
     s_ref = s.detach().double().requires_grad_(True)
     expected = 0.5 * reference_dkd(s_ref, t.detach(), labels, alpha, beta, T)
     loss.backward()
@@ -102,12 +101,12 @@ def test_bad_inputs_are_named():
         DKDLoss()(torch.randn(2, 5, 1), torch.randn(2, 5, 1), [0, 1])
     with pytest.raises(ValueError, match='DKDLoss: needs gt_labels'):
         DKDLoss()(s, t)
-    with pytest.raises(ValueError,
-                       match='gt_labels has 3 values for a batch '
-                       'of 2'):
+    with pytest.raises(
+            ValueError, match='gt_labels has 3 values for a batch '
+            'of 2'):
         DKDLoss()(s, t, torch.tensor([0, 1, 2]))
-    with pytest.raises(ValueError,
-                       match=r'DKDLoss: gt_labels must lie in \[0, 5\)'):
+    with pytest.raises(
+            ValueError, match=r'DKDLoss: gt_labels must lie in \[0, 5\)'):
         DKDLoss()(s, t, torch.tensor([0, 5]))
     with pytest.raises(ValueError, match='at least 2 classes'):
         DKDLoss()(torch.randn(2, 1), torch.randn(2, 1), [0, 0])
@@ -115,8 +114,10 @@ def test_bad_inputs_are_named():
         DKDLoss(tau=0)
     with pytest.raises(ValueError, match='DKDLoss: T must be a number > 0'):
         DKDLoss(T=0)  # the old spelling is named as given
-    with pytest.raises(TypeError, match=r"DKDLoss: tau must be a number > 0, "
-                       r"got '4' \(str\)"):
+    with pytest.raises(
+            TypeError,
+            match=r"DKDLoss: tau must be a number > 0, "
+            r"got '4' \(str\)"):
         DKDLoss(tau='4')
 
 
@@ -125,10 +126,11 @@ def test_compact_distiller_feeds_data_sample_labels_to_dkd():
     torch.manual_seed(0)
     student = MODELS.build(dict(type='resnet8', num_classes=10))
     teacher = MODELS.build(dict(type='resnet14', num_classes=10)).eval()
-    distiller = ConfigurableDistiller(student_distill_layer=['linear'],
-                                      teacher_distill_layer=['linear'],
-                                      loss=[dict(type='DKDLoss', beta=2.0)],
-                                      weights=[0.5])
+    distiller = ConfigurableDistiller(
+        student_distill_layer=['linear'],
+        teacher_distill_layer=['linear'],
+        loss=[dict(type='DKDLoss', beta=2.0)],
+        weights=[0.5])
     distiller.prepare(student, teacher)
     x = torch.randn(3, 3, 32, 32)
     labels = [7, 0, 4]
@@ -141,8 +143,8 @@ def test_compact_distiller_feeds_data_sample_labels_to_dkd():
     losses = distiller.compute_distill_losses(samples)
     direct = DKDLoss(beta=2.0)(logits_s, logits_t, torch.tensor(labels))
     assert set(losses) == {'loss_dkd'}
-    assert losses['loss_dkd'].item() == pytest.approx(0.5 * direct.item(),
-                                                      rel=1e-6)
+    assert losses['loss_dkd'].item() == pytest.approx(
+        0.5 * direct.item(), rel=1e-6)
     # other labels give another loss: the labels really reach it
     shuffled = [ClsDataSample().set_gt_label(i) for i in (1, 2, 3)]
     other = distiller.compute_distill_losses(shuffled)['loss_dkd']

@@ -4,10 +4,9 @@ family (logits, feature maps, relations, learned parts, detection heads)."""
 import pytest
 import torch
 import torch.nn as nn
+from test_contract import LOSS_CLASSES
 
 import mmkd.models.losses as losses
-
-from test_contract import LOSS_CLASSES
 
 
 def maps(*shape):
@@ -43,12 +42,12 @@ def irg_inputs():
 CASES = {
     losses.ABLoss: (losses.ABLoss, maps(3, 4, 4), {}),
     losses.ATLoss: (losses.ATLoss, maps(3, 4, 4), {}),
-    losses.CachedKDLoss: (losses.CachedKDLoss,
-                          (torch.randn(2, 5), torch.randn(2, 3)),
-                          dict(teacher_classes=torch.tensor([[0, 1, 2],
-                                                             [4, 3, 2]]),
-                               teacher_tail_mass=torch.tensor([0.1, 0.2]),
-                               teacher_tau=[4.0, 4.0])),
+    losses.CachedKDLoss:
+    (losses.CachedKDLoss, (torch.randn(2, 5), torch.randn(2, 3)),
+     dict(
+         teacher_classes=torch.tensor([[0, 1, 2], [4, 3, 2]]),
+         teacher_tail_mass=torch.tensor([0.1, 0.2]),
+         teacher_tau=[4.0, 4.0])),
     losses.CCLoss: (losses.CCLoss, maps(6), {}),
     losses.CRDLoss: (lambda: losses.CRDLoss(
         in_channels=6, out_channels=6, n_data=10, feat_dim=4, nce_k=3),
@@ -95,8 +94,8 @@ CASES = {
     losses.WSLDLoss: (losses.WSLDLoss, maps(5), dict(gt_labels=[0, 3])),
     losses.YoloKDLoss: (lambda: losses.YoloKDLoss(nc=2), (yolo_levels(2),
                                                           yolo_levels(2)), {}),
-    losses.YOLOXKDLoss:
-    (losses.YOLOXKDLoss, (yolox_outputs(), yolox_outputs()), {}),
+    losses.YOLOXKDLoss: (losses.YOLOXKDLoss, (yolox_outputs(),
+                                              yolox_outputs()), {}),
 }
 
 
@@ -128,15 +127,19 @@ def test_computes_in_upcast_dtype(cls, dtype, expected):
     assert torch.isfinite(loss)
 
 
-@pytest.mark.parametrize('cls', [
-    c for c in LOSS_CLASSES
-    if next(CASES[c][0]().parameters(), None) is not None
-], ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    'cls', [
+        c for c in LOSS_CLASSES
+        if next(CASES[c][0]().parameters(), None) is not None
+    ],
+    ids=lambda c: c.__name__)
 def test_learned_losses_refuse_to_round_float64_inputs(cls):
     build, (student, teacher), extra = CASES[cls]
-    with pytest.raises(TypeError, match=rf'{cls.__name__}: got '
-                       r'torch.float64 inputs but its parameters are '
-                       r'torch.float32.*\.double\(\)'):
+    with pytest.raises(
+            TypeError,
+            match=rf'{cls.__name__}: got '
+            r'torch.float64 inputs but its parameters are '
+            r'torch.float32.*\.double\(\)'):
         build()(cast(student, torch.float64), cast(teacher, torch.float64),
                 **extra)
 
@@ -145,5 +148,5 @@ def test_upcast_all_takes_the_widest():
     from mmkd.models.losses.base import upcast_all
     half, double = torch.ones(1).half(), torch.ones(1).double()
     assert [t.dtype for t in upcast_all(half, double)] == [torch.float64] * 2
-    assert [t.dtype for t in upcast_all(half, half.bfloat16())
-            ] == [torch.float32] * 2
+    assert [t.dtype
+            for t in upcast_all(half, half.bfloat16())] == [torch.float32] * 2

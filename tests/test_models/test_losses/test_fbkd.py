@@ -1,13 +1,12 @@
 import numpy as np
 import pytest
 import torch
+from numeric import Check, assert_checks
+from reference_ops import batch_norm, conv1x1, leaf_params
 
 from mmkd.models.losses import FBKDLoss
 from mmkd.models.losses.fbkd import NonLocalBlock
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
-from reference_ops import batch_norm, conv1x1, leaf_params
 
 
 def block_max(x, k):
@@ -19,8 +18,9 @@ def reference_nonlocal(x, p, pre, stride):
     """Non-local block with an explicit loop over query positions."""
     n, _, h, w = x.shape
     q = conv1x1(x, p[pre + 'theta.weight'], p[pre + 'theta.bias'])
-    k = block_max(conv1x1(x, p[pre + 'phi.weight'], p[pre + 'phi.bias']),
-                  stride).flatten(2)
+    k = block_max(
+        conv1x1(x, p[pre + 'phi.weight'], p[pre + 'phi.bias']),
+        stride).flatten(2)
     v = block_max(conv1x1(x, p[pre + 'g.weight'], p[pre + 'g.bias']),
                   stride).flatten(2)
     m = k.shape[2]
@@ -30,8 +30,9 @@ def reference_nonlocal(x, p, pre, stride):
             weights = torch.einsum('nc,ncm->nm', q[:, :, i, j], k) / m
             rows.append(torch.einsum('nm,ncm->nc', weights, v))
     y = torch.stack(rows, dim=2).reshape(n, -1, h, w)
-    out = batch_norm(conv1x1(y, p[pre + 'out.0.weight']),
-                     p[pre + 'out.1.weight'], p[pre + 'out.1.bias'])
+    out = batch_norm(
+        conv1x1(y, p[pre + 'out.0.weight']), p[pre + 'out.1.weight'],
+        p[pre + 'out.1.bias'])
     return x + out
 
 
@@ -63,13 +64,15 @@ def reference_fbkd(s, t, p, T, stride, weights, channel_mask=True):
     s_ch = s.mean(dim=(2, 3)) @ p['channel_adapt.weight'].T + \
         p['channel_adapt.bias']
     channel_loss = torch.sqrt(((t.mean(dim=(2, 3)) - s_ch)**2).sum())
-    s_sp = torch.nn.functional.conv2d(s.mean(dim=1, keepdim=True),
-                                      p['spatial_adapt.weight'],
-                                      p['spatial_adapt.bias'],
-                                      padding=1)
+    s_sp = torch.nn.functional.conv2d(
+        s.mean(dim=1, keepdim=True),
+        p['spatial_adapt.weight'],
+        p['spatial_adapt.bias'],
+        padding=1)
     spatial_loss = torch.sqrt(((t.mean(dim=1, keepdim=True) - s_sp)**2).sum())
-    r_s = conv1x1(reference_nonlocal(s, p, 'student_nonlocal.', stride),
-                  p['nonlocal_adapt.weight'], p['nonlocal_adapt.bias'])
+    r_s = conv1x1(
+        reference_nonlocal(s, p, 'student_nonlocal.', stride),
+        p['nonlocal_adapt.weight'], p['nonlocal_adapt.bias'])
     r_t = reference_nonlocal(t, p, 'teacher_nonlocal.', stride)
     nonlocal_loss = torch.sqrt(((r_t - r_s)**2).sum())
     return a * feat + b * (channel_loss + spatial_loss) + c * nonlocal_loss
@@ -80,15 +83,16 @@ def fbkd_checks(channel_mask):
     part, each with its float64 reference."""
     torch.manual_seed(0)
     weights = (0.3, 0.2, 0.5)
-    loss_fn = FBKDLoss(in_channels=6,
-                       inter_channels=3,
-                       downsample_stride=2,
-                       tau=0.7,
-                       feat_weight=weights[0],
-                       attention_weight=weights[1],
-                       nonlocal_weight=weights[2],
-                       use_channel_mask=channel_mask,
-                       loss_weight=1.5)
+    loss_fn = FBKDLoss(
+        in_channels=6,
+        inter_channels=3,
+        downsample_stride=2,
+        tau=0.7,
+        feat_weight=weights[0],
+        attention_weight=weights[1],
+        nonlocal_weight=weights[2],
+        use_channel_mask=channel_mask,
+        loss_weight=1.5)
     # leave the identity start of the non-local blocks so that every
     # parameter gets a gradient
     with torch.no_grad():
@@ -109,8 +113,10 @@ def fbkd_checks(channel_mask):
 
     assert t.grad is None
     assert s.grad.abs().sum() > 0
-    checks = [Check('loss', loss, expected, rtol=1e-5),
-              Check('student', s.grad, s_ref.grad)]
+    checks = [
+        Check('loss', loss, expected, rtol=1e-5),
+        Check('student', s.grad, s_ref.grad)
+    ]
     groups = set()
     for name, p in loss_fn.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, name
@@ -140,19 +146,21 @@ def test_alias_defaults_and_bad_inputs():
     assert (loss_fn.tau, loss_fn.feat_weight, loss_fn.attention_weight,
             loss_fn.nonlocal_weight) == (0.5, 7e-5, 4e-3, 7e-5)
     s = torch.randn(2, 4, 4, 4)
-    with pytest.raises(ValueError,
-                       match=r'FBKDLoss: student shape '
-                       r'\(2, 4, 4, 4\) and teacher shape \(2, 8, 4, 4\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'FBKDLoss: student shape '
+            r'\(2, 4, 4, 4\) and teacher shape \(2, 8, 4, 4\)'):
         loss_fn(s, torch.randn(2, 8, 4, 4))
-    with pytest.raises(ValueError,
-                       match=r'FBKDLoss: configured for '
-                       r'in_channels=4.*\(2, 3, 4, 4\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'FBKDLoss: configured for '
+            r'in_channels=4.*\(2, 3, 4, 4\)'):
         loss_fn(torch.randn(2, 3, 4, 4), torch.randn(2, 3, 4, 4))
     with pytest.raises(ValueError, match='FBKDLoss: expects 4-D'):
         loss_fn(torch.randn(2, 4), torch.randn(2, 4))
-    with pytest.raises(TypeError,
-                       match='FBKDLoss: the student input must be'
-                       ' a tensor'):
+    with pytest.raises(
+            TypeError, match='FBKDLoss: the student input must be'
+            ' a tensor'):
         loss_fn([s, s], [s, s])
     with pytest.raises(ValueError, match='FBKDLoss: temperature must be'):
         FBKDLoss(4, temperature=0)

@@ -1,11 +1,10 @@
 import pytest
 import torch
+from numeric import assert_close
 
 from mmkd.models.connectors import ConvBNConnector
 from mmkd.models.losses import FitNetLoss
 from mmkd.registry import MODELS
-
-from numeric import assert_close
 
 
 def test_matches_loop_mse_with_grads_through_regressor():
@@ -40,8 +39,10 @@ def test_matches_loop_mse_with_grads_through_regressor():
 
 
 def test_shape_mismatch_names_the_loss_and_shapes():
-    with pytest.raises(ValueError, match=r'L2Loss.*\(2, 3, 4, 4\).*'
-                       r'\(2, 5, 4, 4\).*connector'):
+    with pytest.raises(
+            ValueError,
+            match=r'L2Loss.*\(2, 3, 4, 4\).*'
+            r'\(2, 5, 4, 4\).*connector'):
         FitNetLoss()(torch.randn(2, 3, 4, 4), torch.randn(2, 5, 4, 4))
     with pytest.raises(TypeError, match='L2Loss: the student input'):
         FitNetLoss()('layer2', torch.randn(1))

@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from numeric import Check, assert_checks
 
 from mmkd.models.losses import FSPLoss
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
 
 
 def pool_np(x, h, w):
@@ -60,8 +59,7 @@ def fsp_checks():
     def gram(a, b):
         if a.shape[-1] > b.shape[-1]:
             a = torch.nn.functional.avg_pool2d(a, 2)
-        return torch.einsum('nihw,njhw->nij', a, b) / (a.shape[2] *
-                                                      a.shape[3])
+        return torch.einsum('nihw,njhw->nij', a, b) / (a.shape[2] * a.shape[3])
 
     ref = sum(((gram(s2[k], s2[k + 1]) - gram(t2[k], t2[k + 1]))**2).mean()
               for k in range(2))
@@ -77,15 +75,21 @@ def test_matches_numpy_and_autograd_of_reference():
 
 
 def test_bad_inputs():
-    with pytest.raises(ValueError, match=r'FSPLoss.*equal channels.*'
-                       r'\(2, 3, 4, 4\).*\(2, 6, 4, 4\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'FSPLoss.*equal channels.*'
+            r'\(2, 3, 4, 4\).*\(2, 6, 4, 4\)'):
         FSPLoss()(maps((2, 3, 4, 4), (2, 4, 4, 4)),
                   maps((2, 6, 4, 4), (2, 4, 4, 4)))
-    with pytest.raises(ValueError, match='FSPLoss: the student input must be '
-                       'a list of at least two'):
+    with pytest.raises(
+            ValueError,
+            match='FSPLoss: the student input must be '
+            'a list of at least two'):
         FSPLoss()(torch.randn(2, 3, 4, 4), maps((2, 3, 4, 4), (2, 3, 4, 4)))
-    with pytest.raises(ValueError, match='FSPLoss: the student has 3 layers, '
-                       'the teacher 2'):
+    with pytest.raises(
+            ValueError,
+            match='FSPLoss: the student has 3 layers, '
+            'the teacher 2'):
         FSPLoss()(maps((1, 2, 2, 2), (1, 2, 2, 2), (1, 2, 2, 2)),
                   maps((1, 2, 2, 2), (1, 2, 2, 2)))
     with pytest.raises(ValueError, match=r'FSPLoss.*\(N, C, H, W\)'):

@@ -2,12 +2,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from numeric import assert_close
 
 from mmkd.models.connectors import Paraphraser, Translator
 from mmkd.models.losses import FTLoss
 from mmkd.registry import MODELS
-
-from numeric import assert_close
 
 
 def reference_ft(f_s, f_t, p):
@@ -37,8 +36,8 @@ def test_registered_names_and_factor_shapes():
 def test_matches_reference_with_grads(p):
     torch.manual_seed(0)
     translator = Translator(3, 6, rate=0.5)
-    loss_fn = FTLoss(in_channels=6, rate=0.5, p=p, recon_weight=0.7,
-                     loss_weight=200.0)
+    loss_fn = FTLoss(
+        in_channels=6, rate=0.5, p=p, recon_weight=0.7, loss_weight=200.0)
     x = torch.randn(2, 3, 4, 4, requires_grad=True)
     t = torch.randn(2, 6, 4, 4, requires_grad=True)
     f_s = translator(x)
@@ -72,8 +71,10 @@ def test_matches_reference_with_grads(p):
         loss_fn.paraphraser.reconstruct(loss_fn.paraphraser(t.detach())),
         t.detach())
     recon_only.backward()
-    assert_close(enc, loss_fn.paraphraser.encoder[0].weight.grad,
-                 name='paraphraser.encoder.0.weight')
+    assert_close(
+        enc,
+        loss_fn.paraphraser.encoder[0].weight.grad,
+        name='paraphraser.encoder.0.weight')
     assert enc.abs().sum() > 0
 
 
@@ -87,14 +88,18 @@ def test_zero_transfer_term_for_scaled_factors():
 
 def test_bad_inputs():
     loss_fn = FTLoss(in_channels=4, rate=0.5)
-    with pytest.raises(ValueError, match=r'FTLoss.*in_channels=4.*'
-                       r'\(2, 6, 3, 3\)'):
+    with pytest.raises(
+            ValueError, match=r'FTLoss.*in_channels=4.*'
+            r'\(2, 6, 3, 3\)'):
         loss_fn(torch.randn(2, 2, 3, 3), torch.randn(2, 6, 3, 3))
-    with pytest.raises(ValueError, match=r'FTLoss: the student factor '
-                       r'\(2, 3, 3, 3\).*\(2, 2, 3, 3\).*Translator'):
+    with pytest.raises(
+            ValueError,
+            match=r'FTLoss: the student factor '
+            r'\(2, 3, 3, 3\).*\(2, 2, 3, 3\).*Translator'):
         loss_fn(torch.randn(2, 3, 3, 3), torch.randn(2, 4, 3, 3))
-    with pytest.raises(ValueError, match=r'FTLoss.*student input of shape '
-                       r'\(2, 2\)'):
+    with pytest.raises(
+            ValueError, match=r'FTLoss.*student input of shape '
+            r'\(2, 2\)'):
         loss_fn(torch.randn(2, 2), torch.randn(2, 4, 3, 3))
     with pytest.raises(ValueError, match=r'Translator\(in_channels=3\)'):
         Translator(3, 4)(torch.randn(1, 5, 2, 2))

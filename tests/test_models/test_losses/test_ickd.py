@@ -1,12 +1,11 @@
 import pytest
 import torch
+from numeric import Check, assert_checks
+from reference_ops import batch_norm, conv1x1, leaf_params
 
 from mmkd.models.connectors import ConvBNConnector
 from mmkd.models.losses import ICKDLoss
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
-from reference_ops import batch_norm, conv1x1, leaf_params
 
 
 def reference_ickd(s, t):
@@ -25,8 +24,8 @@ def reference_ickd(s, t):
     total = 0.0
     for k in range(n):
         g_s, g_t = icc(s, k), icc(t, k)
-        total = total + sum((g_s[i][j] - g_t[i][j])**2 for i in range(c)
-                            for j in range(c))
+        total = total + sum(
+            (g_s[i][j] - g_t[i][j])**2 for i in range(c) for j in range(c))
     return total / (n * c)
 
 
@@ -41,14 +40,17 @@ def ickd_checks():
 
     s_ref = s.detach().double().requires_grad_()
     ref = leaf_params(conn)
-    mapped = batch_norm(conv1x1(s_ref, ref['layers.0.weight']),
-                        ref['layers.1.weight'], ref['layers.1.bias'])
+    mapped = batch_norm(
+        conv1x1(s_ref, ref['layers.0.weight']), ref['layers.1.weight'],
+        ref['layers.1.bias'])
     expected = 2.5 * reference_ickd(mapped, t.detach())
     assert loss.dim() == 0 and loss.item() > 0
     loss.backward()
     expected.backward()
-    checks = [Check('loss', loss, expected, rtol=1e-4),
-              Check('student', s.grad, s_ref.grad)]
+    checks = [
+        Check('loss', loss, expected, rtol=1e-4),
+        Check('student', s.grad, s_ref.grad)
+    ]
     for name, param in conn.named_parameters():
         assert param.grad.abs().sum() > 0, name
         checks.append(Check(name, param.grad, ref[name].grad))
@@ -62,10 +64,10 @@ def test_matches_loops_with_grads_to_input_and_connector():
 
 def test_levels_are_summed_and_registry_alias():
     g = torch.Generator().manual_seed(1)
-    pairs = [(torch.randn(2, 3, 4, 4, generator=g),
-              torch.randn(2, 3, 4, 4, generator=g)),
-             (torch.randn(2, 5, 2, 2, generator=g),
-              torch.randn(2, 5, 2, 2, generator=g))]
+    pairs = [(torch.randn(2, 3, 4, 4,
+                          generator=g), torch.randn(2, 3, 4, 4, generator=g)),
+             (torch.randn(2, 5, 2, 2,
+                          generator=g), torch.randn(2, 5, 2, 2, generator=g))]
     loss = MODELS.build(dict(type='ickd', loss_weight=2.5))
     assert isinstance(loss, ICKDLoss)
     summed = loss([s for s, _ in pairs], [t for _, t in pairs])
@@ -78,8 +80,10 @@ def test_levels_are_summed_and_registry_alias():
 
 def test_errors_name_the_loss_and_shapes():
     loss = ICKDLoss()
-    with pytest.raises(ValueError, match=r'ICKDLoss.*\(2, 3, 4, 4\).*'
-                       r'\(2, 5, 4, 4\).*connector'):
+    with pytest.raises(
+            ValueError,
+            match=r'ICKDLoss.*\(2, 3, 4, 4\).*'
+            r'\(2, 5, 4, 4\).*connector'):
         loss(torch.randn(2, 3, 4, 4), torch.randn(2, 5, 4, 4))
     with pytest.raises(ValueError, match=r'ICKDLoss.*teacher.*\(2, 3\)'):
         loss(torch.randn(2, 3, 4, 4), torch.randn(2, 3))
@@ -87,4 +91,5 @@ def test_errors_name_the_loss_and_shapes():
         loss([torch.randn(2, 3, 4, 4)] * 2, [torch.randn(2, 3, 4, 4)])
     with pytest.raises(ValueError, match=r'ICKDLoss \(level 1\).*\(2, 4, 4\)'):
         loss([torch.randn(2, 3, 4, 4)] * 2,
-             [torch.randn(2, 3, 4, 4), torch.randn(2, 4, 4)])
+             [torch.randn(2, 3, 4, 4),
+              torch.randn(2, 4, 4)])

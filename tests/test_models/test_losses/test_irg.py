@@ -36,13 +36,13 @@ def mse(x, y):
 
 
 def reference_irg(student, teacher, vert, edge, tran):
-    (a_s, b_s, z_s), (a_t, b_t, z_t) = ([x.detach().double().numpy()
-                                         for x in side]
-                                        for side in (student, teacher))
+    (a_s, b_s, z_s), (a_t, b_t,
+                      z_t) = ([x.detach().double().numpy() for x in side]
+                              for side in (student, teacher))
     l_v = mse(z_s, z_t)
-    l_e = (mse(np_dist(b_s.mean(axis=(2, 3))), np_dist(b_t.mean(axis=(2, 3))))
-           + mse(np_dist(a_s), np_dist(a_t)) + mse(np_dist(b_s), np_dist(b_t))
-           ) / 3
+    l_e = (
+        mse(np_dist(b_s.mean(axis=(2, 3))), np_dist(b_t.mean(axis=(2, 3)))) +
+        mse(np_dist(a_s), np_dist(a_t)) + mse(np_dist(b_s), np_dist(b_t))) / 3
     l_t = mse(np_transform(a_s, b_s), np_transform(a_t, b_t))
     return vert * l_v + edge * l_e + tran * l_t
 

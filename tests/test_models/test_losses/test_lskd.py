@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from numeric import assert_close
 
 from mmkd.models.losses import KDLoss, LogitStandardKDLoss
 from mmkd.registry import MODELS
-
-from numeric import assert_close
 
 
 def reference_lskd_np(s, t, T, eps=1e-7):
@@ -77,8 +76,8 @@ def test_alias_builds_same_class():
 
 
 def test_bad_inputs_are_named():
-    with pytest.raises(ValueError,
-                       match=r'LogitStandardKDLoss.*\(2, 5\).*\(2, 4\)'):
+    with pytest.raises(
+            ValueError, match=r'LogitStandardKDLoss.*\(2, 5\).*\(2, 4\)'):
         LogitStandardKDLoss()(torch.randn(2, 5), torch.randn(2, 4))
     with pytest.raises(ValueError, match='LogitStandardKDLoss: expects 2-D'):
         LogitStandardKDLoss()(torch.randn(2, 5, 2), torch.randn(2, 5, 2))

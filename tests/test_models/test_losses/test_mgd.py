@@ -67,8 +67,7 @@ def test_same_channels_no_align_registry_and_errors():
             ValueError, match=r'MGDLoss.*\(2, 4, 3, 3\).*'
             r'\(2, 4, 6, 6\)'):
         loss_fn(s, torch.randn(2, 4, 6, 6))
-    with pytest.raises(
-            ValueError, match=r'in_channels=4.*\(2, 3, 3, 3\)'):
+    with pytest.raises(ValueError, match=r'in_channels=4.*\(2, 3, 3, 3\)'):
         conn(torch.randn(2, 3, 3, 3))
     with pytest.raises(ValueError, match='lambda_mgd'):
         MGDConnector(2, 2, lambda_mgd=1.0)

@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from numeric import Check, assert_checks
 
 from mmkd.models.losses import NSTLoss
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
 
 
 def reference_nst(s, t, degree=2, coef=0.0):
@@ -45,8 +44,9 @@ def nst_checks():
     fs = fs / fs.norm(dim=2, keepdim=True)
     ft = t.detach().double().flatten(2)
     ft = ft / ft.norm(dim=2, keepdim=True)
-    mmd = (torch.einsum('nik,njk->nij', fs, fs)**2).mean() - 2 * (
-        torch.einsum('nik,njk->nij', fs, ft)**2).mean()
+    gram_ss = torch.einsum('nik,njk->nij', fs, fs)
+    gram_st = torch.einsum('nik,njk->nij', fs, ft)
+    mmd = (gram_ss**2).mean() - 2 * (gram_st**2).mean()
     (50 * mmd).backward()
     return [
         Check('loss', loss, expected, rtol=1e-5),
@@ -71,8 +71,10 @@ def test_kernel_constant_degree_and_levels():
 
 
 def test_bad_inputs():
-    with pytest.raises(ValueError, match=r'NSTLoss.*\(2, 3, 4, 4\).*'
-                       r'\(2, 3, 2, 2\).*align'):
+    with pytest.raises(
+            ValueError,
+            match=r'NSTLoss.*\(2, 3, 4, 4\).*'
+            r'\(2, 3, 2, 2\).*align'):
         NSTLoss()(torch.randn(2, 3, 4, 4), torch.randn(2, 3, 2, 2))
     s, t = torch.randn(2, 3, 4, 4), torch.randn(2, 3, 2, 2)
     pooled = torch.nn.functional.adaptive_avg_pool2d(s, 2)

@@ -4,14 +4,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from numeric import Check, assert_checks
 
 from mmkd.models.connectors import ConvBNConnector
 from mmkd.models.losses import OFDLoss
 from mmkd.models.losses.ofd import bn_margin
 from mmkd.models.recorders import LayerNotFoundError
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
 
 
 def numeric_negative_mean(mu, sigma):
@@ -39,8 +38,7 @@ def reference_ofd(s, t, margin):
 
 def toy_teacher():
     return nn.Sequential(
-        nn.Conv2d(3, 4, 1),
-        nn.Sequential(nn.BatchNorm2d(4), nn.ReLU()))
+        nn.Conv2d(3, 4, 1), nn.Sequential(nn.BatchNorm2d(4), nn.ReLU()))
 
 
 def test_margin_matches_numeric_integral_and_fallback():
@@ -51,8 +49,8 @@ def test_margin_matches_numeric_integral_and_fallback():
         expected = numeric_negative_mean(beta[k].item(), abs(gamma[k].item()))
         assert margins[k].item() == pytest.approx(expected, rel=1e-4)
     # for mu=0 the conditional mean is -sigma * sqrt(2 / pi)
-    assert margins[0].item() == pytest.approx(-math.sqrt(2 / math.pi),
-                                              rel=1e-6)
+    assert margins[0].item() == pytest.approx(
+        -math.sqrt(2 / math.pi), rel=1e-6)
     # negative mass Phi(-4) < 1e-3: the -3 sigma fallback
     assert margins[4].item() == pytest.approx(-3.0)
     assert (margins < 0).all()
@@ -119,9 +117,10 @@ def test_teacher_below_margin_and_student_below_is_free():
 
 def test_bad_names_and_inputs():
     teacher = toy_teacher()
-    with pytest.raises(LayerNotFoundError,
-                       match=r"OFDLoss\(teacher_bn='1\.1\.0'\).*"
-                       r"Did you mean.*'1\.0'"):
+    with pytest.raises(
+            LayerNotFoundError,
+            match=r"OFDLoss\(teacher_bn='1\.1\.0'\).*"
+            r"Did you mean.*'1\.0'"):
         OFDLoss(teacher_bn='1.1.0').init_from_models(None, teacher)
     with pytest.raises(TypeError, match=r"OFDLoss\(teacher_bn='0'\).*Conv2d"):
         OFDLoss(teacher_bn='0').init_from_models(None, teacher)
@@ -129,8 +128,9 @@ def test_bad_names_and_inputs():
     with pytest.raises(RuntimeError, match='margins not set'):
         loss_fn(torch.randn(1, 4, 2, 2), torch.randn(1, 4, 2, 2))
     loss_fn.init_from_models(None, teacher)
-    with pytest.raises(ValueError, match=r'OFDLoss.*\(1, 4, 2, 2\).*'
-                       r'\(1, 3, 2, 2\)'):
+    with pytest.raises(
+            ValueError, match=r'OFDLoss.*\(1, 4, 2, 2\).*'
+            r'\(1, 3, 2, 2\)'):
         loss_fn(torch.randn(1, 4, 2, 2), torch.randn(1, 3, 2, 2))
     with pytest.raises(ValueError, match=r'4 margins.*\(1, 5, 2, 2\)'):
         loss_fn(torch.randn(1, 5, 2, 2), torch.randn(1, 5, 2, 2))

@@ -5,13 +5,12 @@ import numpy as np
 import pytest
 import torch
 from mmengine.registry import DefaultScope
+from numeric import assert_close
 
 from mmkd.models.connectors.connectors import ResizeConnector
 from mmkd.models.losses.cwd import ChannelWiseDivergence
 from mmkd.models.losses.pixel_kd import PixelWiseKDLoss
 from mmkd.registry import MODELS
-
-from numeric import assert_close
 
 
 def reference_pixel_kd(s, t, tau):

@@ -16,10 +16,10 @@ def reference_pkd(s, t):
     for k in range(s.shape[1]):
         a, b = s[:, k], t[:, k]
         n = a.size
-        za = (a - a.mean()) / (np.sqrt(((a - a.mean())**2).sum() /
-                                       (n - 1)) + 1e-6)
-        zb = (b - b.mean()) / (np.sqrt(((b - b.mean())**2).sum() /
-                                       (n - 1)) + 1e-6)
+        za = (a - a.mean()) / (
+            np.sqrt(((a - a.mean())**2).sum() / (n - 1)) + 1e-6)
+        zb = (b - b.mean()) / (
+            np.sqrt(((b - b.mean())**2).sum() / (n - 1)) + 1e-6)
         total += ((za - zb)**2).sum()
     return total / s.size / 2
 

@@ -2,11 +2,10 @@ import math
 
 import pytest
 import torch
+from numeric import assert_close
 
 from mmkd.models.losses import PKTLoss
 from mmkd.registry import MODELS
-
-from numeric import assert_close
 
 
 def reference_pkt(s, t, eps=1e-7):

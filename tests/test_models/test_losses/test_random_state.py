@@ -70,11 +70,8 @@ def test_checkpoint_without_stream_state_still_loads_strictly():
 
 
 def make_crd():
-    return CRDLoss(in_channels=6,
-                   out_channels=5,
-                   n_data=20,
-                   feat_dim=4,
-                   nce_k=7)
+    return CRDLoss(
+        in_channels=6, out_channels=5, n_data=20, feat_dim=4, nce_k=7)
 
 
 def crd_step(loss_fn, step):

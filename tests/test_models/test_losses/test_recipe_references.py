@@ -10,13 +10,12 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from numeric import assert_close
 
-from mmkd.models.connectors import LinearEmbedConnector, Paraphraser, \
-    Translator
+from mmkd.models.connectors import (LinearEmbedConnector, Paraphraser,
+                                    Translator)
 from mmkd.models.losses import (ABLoss, CCLoss, CRDLoss, FTLoss,
                                 LogitStandardKDLoss, PKDLoss)
-
-from numeric import assert_close
 
 
 def double_leaf(x):
@@ -42,16 +41,16 @@ def test_cc_repdistiller_formula_value_and_gradients():
     embed_t = LinearEmbedConnector(6, 5).double()
     f_s = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
     f_t = torch.randn(4, 6, dtype=torch.float64)
-    loss = CCLoss(formula='repdistiller', loss_weight=0.02)(
-        embed_s(f_s), embed_t(f_t))
+    loss = CCLoss(
+        formula='repdistiller', loss_weight=0.02)(embed_s(f_s), embed_t(f_t))
     grads = torch.autograd.grad(
         loss, [f_s, embed_s.linear.weight, embed_t.linear.weight])
 
     ref_fs = double_leaf(f_s)
-    w_s, b_s = (double_leaf(p) for p in (embed_s.linear.weight,
-                                         embed_s.linear.bias))
-    w_t, b_t = (double_leaf(p) for p in (embed_t.linear.weight,
-                                         embed_t.linear.bias))
+    w_s, b_s = (
+        double_leaf(p) for p in (embed_s.linear.weight, embed_s.linear.bias))
+    w_t, b_t = (
+        double_leaf(p) for p in (embed_t.linear.weight, embed_t.linear.bias))
     expected = 0.02 * repdistiller_cc(ref_fs @ w_s.t() + b_s,
                                       f_t @ w_t.t() + b_t)
     ref_grads = torch.autograd.grad(expected, [ref_fs, w_s, w_t])
@@ -110,8 +109,7 @@ def test_paraphraser_and_translator_are_repdistillers():
     0.1, no BN (``use_bn=False``); translator: 3 convs with BN."""
     torch.manual_seed(0)
     para = Paraphraser(8, rate=0.5).double()
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in
-                   para.modules())
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in para.modules())
     convs = [m for m in para.encoder if isinstance(m, torch.nn.Conv2d)]
     deconvs = [
         m for m in para.decoder if isinstance(m, torch.nn.ConvTranspose2d)
@@ -134,16 +132,20 @@ def test_paraphraser_and_translator_are_repdistillers():
     y = torch.randn(2, 3, 4, 4, dtype=torch.float64)
     assert_close(
         trans(y),
-        leaky_convs(y, [(c.weight, c.bias) for c in tconvs],
-                    bns=[(b.weight, b.bias) for b in bns]),
+        leaky_convs(
+            y, [(c.weight, c.bias) for c in tconvs],
+            bns=[(b.weight, b.bias) for b in bns]),
         rtol=1e-10,
         name='translator')
 
 
 def test_ft_repdistiller_formula_value_and_gradient_frozen_paraphraser():
     torch.manual_seed(0)
-    loss_fn = FTLoss(in_channels=8, formula='repdistiller',
-                     paraphraser_mode='frozen', loss_weight=200.0).double()
+    loss_fn = FTLoss(
+        in_channels=8,
+        formula='repdistiller',
+        paraphraser_mode='frozen',
+        loss_weight=200.0).double()
     f_s = torch.randn(2, 4, 4, 4, dtype=torch.float64, requires_grad=True)
     f_t = torch.randn(2, 8, 4, 4, dtype=torch.float64)
     loss = loss_fn(f_s, f_t)
@@ -162,8 +164,9 @@ def test_ft_repdistiller_formula_value_and_gradient_frozen_paraphraser():
 
 def test_ft_pools_the_larger_factor_like_repdistiller():
     torch.manual_seed(0)
-    loss_fn = FTLoss(in_channels=4, formula='repdistiller',
-                     paraphraser_mode='frozen').double()
+    loss_fn = FTLoss(
+        in_channels=4, formula='repdistiller',
+        paraphraser_mode='frozen').double()
     f_s = torch.randn(2, 2, 8, 8, dtype=torch.float64)
     f_t = torch.randn(2, 4, 4, 4, dtype=torch.float64)
     factor_t = loss_fn.paraphraser(f_t)
@@ -177,8 +180,11 @@ def test_ft_init_stage_trains_the_paraphraser_on_reconstruction_only():
     """RepDistiller's init stage for FT: MSE(decoder(encoder(f_t)), f_t),
     gradients to the paraphraser, none to the student."""
     torch.manual_seed(0)
-    loss_fn = FTLoss(in_channels=4, formula='repdistiller',
-                     paraphraser_mode='frozen', loss_weight=200.0).double()
+    loss_fn = FTLoss(
+        in_channels=4,
+        formula='repdistiller',
+        paraphraser_mode='frozen',
+        loss_weight=200.0).double()
     loss_fn.paraphraser.requires_grad_(True)  # InitStageHook's job
     loss_fn.set_init_stage(True)
     f_s = torch.randn(2, 2, 3, 3, dtype=torch.float64, requires_grad=True)
@@ -209,8 +215,9 @@ def test_ab_without_connector_matches_repdistiller_stage_weights():
     connector, as RepDistiller's ``Connector`` (identity then)."""
     torch.manual_seed(0)
     shapes = [(2, 4, 8, 8), (2, 8, 4, 4), (2, 16, 2, 2)]
-    g_s = [torch.randn(s, dtype=torch.float64, requires_grad=True)
-           for s in shapes]
+    g_s = [
+        torch.randn(s, dtype=torch.float64, requires_grad=True) for s in shapes
+    ]
     g_t = [torch.randn(s, dtype=torch.float64) for s in shapes]
     weights = [0.00075, 0.0015, 0.003]  # the configs' loss weights
     loss = sum(
@@ -263,8 +270,8 @@ def test_crd_other_class_negatives_follow_repdistillers_exact_mode():
     enough (numpy choice replace=False), with replacement otherwise."""
     torch.manual_seed(0)
     labels = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 3])
-    loss_fn = CRDLoss(4, 4, n_data=12, feat_dim=3, nce_k=6,
-                      negatives='other_classes')
+    loss_fn = CRDLoss(
+        4, 4, n_data=12, feat_dim=3, nce_k=6, negatives='other_classes')
     with pytest.raises(RuntimeError, match='DatasetLabelsHook'):
         loss_fn.sample_negatives(torch.tensor([0]))
     loss_fn.set_dataset_labels(labels)
@@ -276,8 +283,8 @@ def test_crd_other_class_negatives_follow_repdistillers_exact_mode():
         # class 0 has 4 samples: 8 others >= 6, drawn without replacement
         for row in neg[labels == 0]:
             assert len(set(row.tolist())) == 6
-    few = CRDLoss(4, 4, n_data=12, feat_dim=3, nce_k=10,
-                  negatives='other_classes')
+    few = CRDLoss(
+        4, 4, n_data=12, feat_dim=3, nce_k=10, negatives='other_classes')
     few.set_dataset_labels(labels)
     neg = few.sample_negatives(idx)  # 8 others < 10: with replacement
     assert neg.shape == (12, 10)
@@ -305,8 +312,14 @@ def crd_reference(e_s, e_t, bank_s, bank_t, rows, tau, n_data):
 def test_crd_with_other_class_negatives_value_and_gradient():
     torch.manual_seed(0)
     labels = torch.arange(10) % 3
-    loss_fn = CRDLoss(4, 5, n_data=10, feat_dim=3, nce_k=4,
-                      negatives='other_classes', loss_weight=0.8).double()
+    loss_fn = CRDLoss(
+        4,
+        5,
+        n_data=10,
+        feat_dim=3,
+        nce_k=4,
+        negatives='other_classes',
+        loss_weight=0.8).double()
     loss_fn.set_dataset_labels(labels)
     f_s = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
     f_t = torch.randn(3, 5, dtype=torch.float64)
@@ -323,8 +336,8 @@ def test_crd_with_other_class_negatives_value_and_gradient():
     rows = torch.cat([idx[:, None], neg], 1)
     ref_s = double_leaf(f_s)
     e_s = F.normalize(
-        ref_s @ loss_fn.embed_student.weight.t() +
-        loss_fn.embed_student.bias, dim=1)
+        ref_s @ loss_fn.embed_student.weight.t() + loss_fn.embed_student.bias,
+        dim=1)
     e_t = F.normalize(
         f_t @ loss_fn.embed_teacher.weight.t() + loss_fn.embed_teacher.bias,
         dim=1)
@@ -359,9 +372,8 @@ def test_pkd_standardises_with_the_sample_std_like_the_authors():
     assert not math.isclose(
         loss.item(),
         6.0 * F.mse_loss(
-            (s - s.mean((0, 2, 3), True)) /
-            (s.std((0, 2, 3), keepdim=True, unbiased=False) + 1e-6),
-            (t - t.mean((0, 2, 3), True)) /
-            (t.std((0, 2, 3), keepdim=True, unbiased=False) + 1e-6)).item()
-        / 2,
+            (s - s.mean((0, 2, 3), True)) / (s.std(
+                (0, 2, 3), keepdim=True, unbiased=False) + 1e-6),
+            (t - t.mean((0, 2, 3), True)) / (t.std(
+                (0, 2, 3), keepdim=True, unbiased=False) + 1e-6)).item() / 2,
         rel_tol=1e-3)

@@ -46,14 +46,15 @@ def value_and_grads(loss_fn, student, teacher, dtype):
 
 CASES = {
     'irg': (IRGLoss, lambda: (irg_inputs(0), irg_inputs(10))),
-    'rkd': (RKDLoss, lambda: (near_duplicates(6, 16, seed=3),
-                              near_duplicates(6, 8, seed=4))),
-    'rkd-distance': (lambda: RKDLoss(angle_weight=0), lambda: (
-        near_duplicates(6, 16, seed=3), near_duplicates(6, 8, seed=4))),
-    'cc': (CCLoss, lambda: (near_duplicates(6, 16, seed=5),
-                            near_duplicates(6, 8, seed=6))),
-    'pkt': (PKTLoss, lambda: (near_duplicates(6, 16, seed=7),
-                              near_duplicates(6, 8, seed=8))),
+    'rkd': (RKDLoss, lambda:
+            (near_duplicates(6, 16, seed=3), near_duplicates(6, 8, seed=4))),
+    'rkd-distance':
+    (lambda: RKDLoss(angle_weight=0), lambda:
+     (near_duplicates(6, 16, seed=3), near_duplicates(6, 8, seed=4))),
+    'cc': (CCLoss, lambda:
+           (near_duplicates(6, 16, seed=5), near_duplicates(6, 8, seed=6))),
+    'pkt': (PKTLoss, lambda:
+            (near_duplicates(6, 16, seed=7), near_duplicates(6, 8, seed=8))),
     'sp': (SPLoss, lambda: (near_duplicates(6, 4, 2, 2, seed=9),
                             near_duplicates(6, 8, 2, 2, seed=10))),
 }
@@ -63,10 +64,8 @@ CASES = {
 def test_float32_matches_float64_on_near_duplicates(case):
     build, inputs = CASES[case]
     student, teacher = inputs()
-    loss32, grads32 = value_and_grads(build(), student, teacher,
-                                      torch.float32)
-    loss64, grads64 = value_and_grads(build(), student, teacher,
-                                      torch.float64)
+    loss32, grads32 = value_and_grads(build(), student, teacher, torch.float32)
+    loss64, grads64 = value_and_grads(build(), student, teacher, torch.float64)
     assert loss32.dtype == torch.float32 and loss64.dtype == torch.float64
     assert loss64 != 0
     assert abs(loss32.double() - loss64) / abs(loss64) < 1e-5

@@ -34,8 +34,9 @@ def test_old_names_build_the_same_module_with_a_warning(name, old, new):
     messages = [str(w.message) for w in record]
     assert len(messages) == len(renamed)
     for key in renamed:
-        assert any(m.startswith(f'{name}: {key!r} is deprecated, use ')
-                   for m in messages), messages
+        assert any(
+            m.startswith(f'{name}: {key!r} is deprecated, use ')
+            for m in messages), messages
     assert legacy.state_dict().keys() == current.state_dict().keys()
     for key, value in current.state_dict().items():
         assert torch.equal(legacy.state_dict()[key], value), key
@@ -45,10 +46,16 @@ def test_old_names_build_the_same_module_with_a_warning(name, old, new):
 
 
 def test_both_names_is_an_error():
-    with pytest.raises(TypeError, match="VIDLoss: got both 'inC' and "
-                       "'in_channels'"):
-        MODELS.build(dict(type='VIDLoss', inC=4, in_channels=4,
-                          mid_channels=4, out_channels=4))
+    with pytest.raises(
+            TypeError, match="VIDLoss: got both 'inC' and "
+            "'in_channels'"):
+        MODELS.build(
+            dict(
+                type='VIDLoss',
+                inC=4,
+                in_channels=4,
+                mid_channels=4,
+                out_channels=4))
 
 
 def test_signature_shows_the_new_names():

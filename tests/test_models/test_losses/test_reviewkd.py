@@ -1,11 +1,10 @@
 import pytest
 import torch
+from numeric import Check, assert_checks
+from reference_ops import batch_norm, conv1x1, leaf_params
 
 from mmkd.models.losses import ReviewKDLoss
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
-from reference_ops import batch_norm, conv1x1, leaf_params
 
 
 def conv3x3(x, weight):
@@ -42,21 +41,23 @@ def reference_reviewkd(students, teachers, p, pool_sizes=(4, 2, 1)):
         if x.dim() == 2:
             x = x[:, :, None, None]
         pre = f'fusions.{i}.'
-        x = batch_norm(conv1x1(x, p[pre + 'reduce.0.weight']),
-                       p[pre + 'reduce.1.weight'], p[pre + 'reduce.1.bias'])
+        x = batch_norm(
+            conv1x1(x, p[pre + 'reduce.0.weight']), p[pre + 'reduce.1.weight'],
+            p[pre + 'reduce.1.bias'])
         if residual is not None:
             r = upsample(residual, x.shape[2:])
             att = torch.sigmoid(
-                conv1x1(torch.cat([x, r], 1), p[pre + 'attention.0.weight'],
-                        p[pre + 'attention.0.bias']))
+                conv1x1(
+                    torch.cat([x, r], 1), p[pre + 'attention.0.weight'],
+                    p[pre + 'attention.0.bias']))
             x = x * att[:, 0:1] + r * att[:, 1:2]
         t = teachers[i]
         if x.shape[2:] != t.shape[2:]:
             x = upsample(x, t.shape[2:])
         residual = x
-        outputs[i] = batch_norm(conv3x3(x, p[pre + 'project.0.weight']),
-                                p[pre + 'project.1.weight'],
-                                p[pre + 'project.1.bias'])
+        outputs[i] = batch_norm(
+            conv3x3(x, p[pre + 'project.0.weight']),
+            p[pre + 'project.1.weight'], p[pre + 'project.1.bias'])
     total = 0
     for i, t in enumerate(teachers):
         o = outputs[i]
@@ -129,9 +130,7 @@ def test_hcl_pyramid_weights():
 
 def test_alias_and_default_mid_channels():
     loss = MODELS.build(
-        dict(type='reviewkd',
-             in_channels=[16, 600],
-             out_channels=[16, 600]))
+        dict(type='reviewkd', in_channels=[16, 600], out_channels=[16, 600]))
     assert isinstance(loss, ReviewKDLoss)
     # min(512, deepest student channels) as in the official code
     assert loss.fusions[0].reduce[0].out_channels == 512
@@ -141,17 +140,18 @@ def test_bad_inputs():
     loss_fn = ReviewKDLoss([4, 8], [4, 8])
     s = [torch.randn(2, 4, 4, 4), torch.randn(2, 8)]
     t = [torch.randn(2, 4, 4, 4), torch.randn(2, 8)]
-    with pytest.raises(ValueError,
-                       match='ReviewKDLoss: configured for 2 '
-                       'stages.*got 1'):
+    with pytest.raises(
+            ValueError, match='ReviewKDLoss: configured for 2 '
+            'stages.*got 1'):
         loss_fn(s[:1], t[:1])
-    with pytest.raises(ValueError,
-                       match='student has 2 levels, the teacher'
-                       ' 1'):
+    with pytest.raises(
+            ValueError, match='student has 2 levels, the teacher'
+            ' 1'):
         loss_fn(s, t[:1])
-    with pytest.raises(ValueError,
-                       match=r'stage 0.*4 student and 4 teacher'
-                       r' channels.*\(2, 3, 4, 4\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'stage 0.*4 student and 4 teacher'
+            r' channels.*\(2, 3, 4, 4\)'):
         loss_fn([torch.randn(2, 4, 4, 4), s[1]],
                 [torch.randn(2, 3, 4, 4), t[1]])
     with pytest.raises(ValueError, match=r'stage 1.*\(N, C, H, W\)'):

@@ -2,12 +2,11 @@ import math
 
 import pytest
 import torch
+from numeric import Check, assert_checks
 
 from mmkd.models.losses import RKDLoss
 from mmkd.models.losses.rkd import triplet_cosines
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
 
 
 def huber(x):
@@ -21,8 +20,10 @@ def reference_terms(s, t):
     n = s.size(0)
 
     def distances(e):
-        d = [[math.nan if i == j else torch.sqrt(((e[i] - e[j])**2).sum())
-              for j in range(n)] for i in range(n)]
+        d = [[
+            math.nan if i == j else torch.sqrt(((e[i] - e[j])**2).sum())
+            for j in range(n)
+        ] for i in range(n)]
         mean = sum(d[i][j] for i in range(n) for j in range(n) if i != j) \
             / (n * (n - 1))
         return d, mean
@@ -77,8 +78,8 @@ def test_relations_ignore_scale_and_pooled_maps_are_flattened():
     g = torch.Generator().manual_seed(1)
     s, t = torch.randn(4, 8, generator=g), torch.randn(4, 8, generator=g)
     loss = RKDLoss()
-    assert loss(3.0 * s, t).item() == pytest.approx(loss(s, t).item(),
-                                                    rel=1e-5)
+    assert loss(3.0 * s, t).item() == pytest.approx(
+        loss(s, t).item(), rel=1e-5)
     assert loss(s[:, :, None, None], t[:, :, None, None]).item() == \
         pytest.approx(loss(s, t).item(), rel=1e-6)
     assert loss(s, 2.0 * s).item() == pytest.approx(0.0, abs=1e-5)

@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from numeric import Check, assert_checks
 
 from mmkd.models.losses import SPLoss
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
 
 
 def reference_sp(s, t):
@@ -60,8 +59,9 @@ def test_levels_are_summed():
 
 
 def test_bad_inputs():
-    with pytest.raises(ValueError, match=r'SPLoss.*batch size.*\(2, 3\).*'
-                       r'\(3, 3\)'):
+    with pytest.raises(
+            ValueError, match=r'SPLoss.*batch size.*\(2, 3\).*'
+            r'\(3, 3\)'):
         SPLoss()(torch.randn(2, 3), torch.randn(3, 3))
     with pytest.raises(ValueError, match=r'SPLoss.*\(4,\)'):
         SPLoss()(torch.randn(4), torch.randn(4))

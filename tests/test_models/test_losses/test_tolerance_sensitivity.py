@@ -12,14 +12,6 @@ import inspect
 import itertools
 
 import pytest
-
-import mmkd.models.losses.dkd as dkd_module
-import mmkd.models.losses.ickd as ickd_module
-import mmkd.models.losses.reviewkd as reviewkd_module
-import mmkd.models.losses.rkd as rkd_module
-from mmkd.models.losses import (ATLoss, CCLoss, DKDLoss, FBKDLoss, FSPLoss,
-                                NSTLoss, OFDLoss, RKDLoss, SPLoss, WSLDLoss)
-
 from numeric import assert_checks, assert_close
 from test_at import at_checks
 from test_cc import cc_checks
@@ -33,6 +25,13 @@ from test_reviewkd import reviewkd_checks
 from test_rkd import rkd_checks
 from test_sp import sp_checks
 from test_wsld import wsld_checks
+
+import mmkd.models.losses.dkd as dkd_module
+import mmkd.models.losses.ickd as ickd_module
+import mmkd.models.losses.reviewkd as reviewkd_module
+import mmkd.models.losses.rkd as rkd_module
+from mmkd.models.losses import (ATLoss, CCLoss, DKDLoss, FBKDLoss, FSPLoss,
+                                NSTLoss, OFDLoss, RKDLoss, SPLoss, WSLDLoss)
 
 FACTOR = 1.01
 
@@ -118,33 +117,32 @@ CASES = {
     'dkd-beta': (lambda: dkd_checks(1.0, 8.0, 4.0), init_arg(DKDLoss, 'beta'),
                  {'loss', 'student'}),
     'dkd-tau': (lambda: dkd_checks(0.5, 2.0, 1.0), init_arg(DKDLoss, 'tau'),
-              {'loss', 'student'}),
+                {'loss', 'student'}),
     'dkd-tckd-term': (lambda: dkd_checks(1.0, 8.0, 4.0),
-                      output(dkd_module, '_kl_rows', call=0),
-                      {'loss', 'student'}),
-    'cc-gamma': (cc_checks, init_arg(CCLoss, 'gamma'), {
-        'loss', 'student', 'embed_s.linear.weight', 'embed_t.linear.weight'
-    }),
-    'rkd-angle_weight': (lambda: rkd_checks((25.0, 50.0)),
-                         init_arg(RKDLoss, 'angle_weight'),
-                         {'loss', 'student'}),
-    'rkd-student-distances': (lambda: rkd_checks((1.0, 0.0)),
-                              output(rkd_module, 'normalized_distances'),
-                              {'loss', 'student'}),
+                      output(dkd_module, '_kl_rows',
+                             call=0), {'loss', 'student'}),
+    'cc-gamma':
+    (cc_checks, init_arg(CCLoss, 'gamma'),
+     {'loss', 'student', 'embed_s.linear.weight', 'embed_t.linear.weight'}),
+    'rkd-angle_weight': (lambda: rkd_checks(
+        (25.0, 50.0)), init_arg(RKDLoss, 'angle_weight'), {'loss', 'student'}),
+    'rkd-student-distances': (lambda: rkd_checks(
+        (1.0, 0.0)), output(rkd_module,
+                            'normalized_distances'), {'loss', 'student'}),
     'ickd-student-correlation':
     (ickd_checks, output(ickd_module, 'inter_channel_correlation'),
      {'loss', 'student', 'layers.0.weight', 'layers.1.weight'}),
-    'ofd-margin': (ofd_checks,
-                   lambda mp: scale_buffer_in_forward(mp, OFDLoss, 'margin'),
-                   {'loss', 'student'}),
+    'ofd-margin':
+    (ofd_checks, lambda mp: scale_buffer_in_forward(mp, OFDLoss, 'margin'),
+     {'loss', 'student'}),
     'wsld-tau': (lambda: wsld_checks(2.0), init_arg(WSLDLoss, 'tau'),
-               {'loss', 'student'}),
-    'fsp-student-matrix-of-pair-1': (fsp_checks,
-                                     output(FSPLoss, 'fsp_matrix', call=2),
-                                     {'loss', 'student.1', 'student.2'}),
+                 {'loss', 'student'}),
+    'fsp-student-matrix-of-pair-1':
+    (fsp_checks, output(FSPLoss, 'fsp_matrix',
+                        call=2), {'loss', 'student.1', 'student.2'}),
     'at-p': (at_checks, init_arg(ATLoss, 'p'), {'loss', 'student'}),
-    'nst-cross-term': (nst_checks, output(NSTLoss, 'kernel_mean', call=2),
-                       {'loss', 'student'}),
+    'nst-cross-term': (nst_checks, output(NSTLoss, 'kernel_mean',
+                                          call=2), {'loss', 'student'}),
     'sp-student-similarity': (sp_checks, output(SPLoss, 'similarity'),
                               {'loss', 'student'}),
 }
@@ -161,7 +159,5 @@ def test_a_one_percent_error_fails_the_reference_checks(case, monkeypatch):
     for name in sorted(must_fail):
         check = checks[name]
         with pytest.raises(AssertionError, match='exceeds the tolerance'):
-            assert_close(check.actual,
-                         check.expected,
-                         rtol=check.rtol,
-                         name=check.name)
+            assert_close(
+                check.actual, check.expected, rtol=check.rtol, name=check.name)

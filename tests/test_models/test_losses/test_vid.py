@@ -21,11 +21,12 @@ def reference_vid(mu, t, alpha, eps):
 
 
 def test_initial_variance_is_init_pred_var():
-    loss = VIDLoss(in_channels=4,
-                   mid_channels=6,
-                   out_channels=8,
-                   init_pred_var=5.0,
-                   eps=1e-5)
+    loss = VIDLoss(
+        in_channels=4,
+        mid_channels=6,
+        out_channels=8,
+        init_pred_var=5.0,
+        eps=1e-5)
     assert torch.allclose(loss.variance, torch.full((8, ), 5.0))
     # the variance is a learned, registered parameter
     assert any(p is loss.alpha for p in loss.parameters())
@@ -33,11 +34,12 @@ def test_initial_variance_is_init_pred_var():
 
 def test_matches_formula_with_grads_to_regressor_and_variance():
     torch.manual_seed(0)
-    loss_fn = VIDLoss(in_channels=4,
-                      mid_channels=6,
-                      out_channels=8,
-                      init_pred_var=2.0,
-                      eps=1e-3)
+    loss_fn = VIDLoss(
+        in_channels=4,
+        mid_channels=6,
+        out_channels=8,
+        init_pred_var=2.0,
+        eps=1e-3)
     with torch.no_grad():
         loss_fn.alpha.uniform_(-1, 1)
     s = torch.randn(2, 4, 3, 3, requires_grad=True)
@@ -70,8 +72,13 @@ def test_seed_config_and_bad_channels():
     # naming each new name
     with pytest.warns(DeprecationWarning) as record:
         loss = MODELS.build(
-            dict(type='vid', inC=16, midC=16, outC=16, init_pred_var=5.0,
-                 eps=1e-5))
+            dict(
+                type='vid',
+                inC=16,
+                midC=16,
+                outC=16,
+                init_pred_var=5.0,
+                eps=1e-5))
     assert sorted(str(w.message) for w in record) == [
         "VIDLoss: 'inC' is deprecated, use 'in_channels'.",
         "VIDLoss: 'midC' is deprecated, use 'mid_channels'.",

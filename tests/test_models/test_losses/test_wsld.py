@@ -3,11 +3,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from numeric import Check, assert_checks
 
 from mmkd.models.losses import WSLDLoss
 from mmkd.registry import MODELS
-
-from numeric import Check, assert_checks
 
 
 def log_softmax_row(z):
@@ -97,8 +96,8 @@ def test_bad_inputs_are_named():
         WSLDLoss()(s, t)
     with pytest.raises(ValueError, match='WSLDLoss: gt_labels has 1 values'):
         WSLDLoss()(s, t, [0])
-    with pytest.raises(ValueError,
-                       match=r'WSLDLoss: gt_labels must lie in \[0, 5\)'):
+    with pytest.raises(
+            ValueError, match=r'WSLDLoss: gt_labels must lie in \[0, 5\)'):
         WSLDLoss()(s, t, [-1, 2])
     with pytest.raises(ValueError, match='WSLDLoss: T must be a number > 0'):
         WSLDLoss(T=0)

@@ -26,8 +26,9 @@ def reference_yolo_kd(student, teacher, nc, giou, dist, obj, cls):
 def levels(nc, requires_grad=False, seed=0):
     g = torch.Generator().manual_seed(seed)
     return [
-        torch.randn(2, 3, size, size, 5 + nc, generator=g,
-                    requires_grad=requires_grad) for size in (8, 4, 2)
+        torch.randn(
+            2, 3, size, size, 5 + nc, generator=g, requires_grad=requires_grad)
+        for size in (8, 4, 2)
     ]
 
 

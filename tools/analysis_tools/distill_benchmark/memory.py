@@ -18,9 +18,8 @@ def peak_memory_mib(script: str, argv: List[str], name: str) -> float:
     (``script`` with ``argv`` and ``--only NAME``): resident set size on
     CPU, allocated memory on GPU, over what the built models, the batch and
     the first step's leftovers already use."""
-    cmd = [sys.executable, script] + [
-        a for a in argv if a != '--no-memory'
-    ] + ['--only', name]
+    cmd = [sys.executable, script] + [a for a in argv if a != '--no-memory'
+                                      ] + ['--only', name]
     # glibc otherwise keeps freed blocks (and raises its mmap threshold as
     # blocks are freed), so the resident set remembers earlier allocations
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536')
@@ -72,7 +71,8 @@ def measure_only(step: Callable[[], None], settle: Callable[[], None],
     print(f'PEAK_MIB {(max(peak[0], _rss_bytes()) - base) / 2**20:.2f}')
 
 
-def measure_peak(step: Callable[[], None], settle: Callable[[], None],
+def measure_peak(step: Callable[[], None],
+                 settle: Callable[[], None],
                  steps: int = 2) -> float:
     """MiB of GPU memory ``step`` allocates at its peak in the steady state,
     over what is allocated before it (the first step, the one-off planning
@@ -88,7 +88,9 @@ def measure_peak(step: Callable[[], None], settle: Callable[[], None],
     return (torch.cuda.max_memory_allocated() - base) / 2**20
 
 
-def loader_timing(cfg, batch_size: int, step: Callable[[], None],
+def loader_timing(cfg,
+                  batch_size: int,
+                  step: Callable[[], None],
                   batches: int = 5) -> Optional[Tuple[float, float]]:
     """ms per batch of the training loader alone and with ``step``, or None
     when the data set is not on disk."""

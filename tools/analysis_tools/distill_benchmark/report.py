@@ -79,10 +79,10 @@ class BenchmarkReport:
               f'teacher as run) = {as_run:.3f}')
         print('speed-up over the MMRazor-style step = '
               f'{t.ms("mmrazor") / t.ms("distill"):.3f} (sequential), '
-              f'{t.ms("mmrazor") / t.ms("ahead"):.3f} (teacher ahead)' + (
-                  '; with the same cores (2x threads for the MMRazor-style '
-                  f'step): {t.ms("mmrazor_wide") / t.ms("ahead"):.3f}'
-                  if 'mmrazor_wide' in t else ''))
+              f'{t.ms("mmrazor") / t.ms("ahead"):.3f} (teacher ahead)' +
+              ('; with the same cores (2x threads for the MMRazor-style '
+               f'step): {t.ms("mmrazor_wide") / t.ms("ahead"):.3f}'
+               if 'mmrazor_wide' in t else ''))
         print('teacher as run / full forward = '
               f'{t.ms("teacher_as_run") / t.ms("teacher"):.3f} (under 1 '
               'when the teacher stops after its last record; it can exceed '
@@ -98,9 +98,9 @@ class BenchmarkReport:
         weights = sum(
             t.numel() * t.element_size()
             for t in [*teacher.parameters(), *teacher.buffers()]) / 2**20
-        print('peak memory over the student step: ' + ', '.join(
-            f'{label} {memory[key] / memory["student"]:.3f}x'
-            for key, label in MEMORY_KEYS if key in memory) +
+        print('peak memory over the student step: ' +
+              ', '.join(f'{label} {memory[key] / memory["student"]:.3f}x'
+                        for key, label in MEMORY_KEYS if key in memory) +
               ' (in the steady state: the first step, which runs the whole '
               'teacher once to plan where it stops, is left out; bf16 '
               'teacher: the distill step with the teacher in bfloat16; the '
@@ -121,10 +121,11 @@ class BenchmarkReport:
             return
         want = bench.distill_losses(bench.algo)
         got = bench.distill_losses(bench.low)
-        print('distill losses with the bf16 teacher: ' + ', '.join(
-            f'{k} {got[k]:.4g} vs {v:.4g} '
-            f'({(got[k] - v) / abs(v) * 100:+.2f}%)'
-            if v else f'{k} {got[k]:.4g} vs 0' for k, v in want.items()))
+        print('distill losses with the bf16 teacher: ' +
+              ', '.join(f'{k} {got[k]:.4g} vs {v:.4g} '
+                        f'({(got[k] - v) / abs(v) * 100:+.2f}%)'
+                        if v else f'{k} {got[k]:.4g} vs 0'
+                        for k, v in want.items()))
 
     def loader_line(self, loader) -> None:
         if loader is None:

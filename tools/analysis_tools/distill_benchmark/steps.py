@@ -17,8 +17,8 @@ def build_algorithm(cfg, **overrides):
     """The config's algorithm with a random teacher (no checkpoint: times
     and memory do not depend on the weights), in train mode."""
     model_cfg = copy.deepcopy(cfg.model)
-    model_cfg.update(teacher_ckpt=None, teacher_ckpt_optional=True,
-                     **overrides)
+    model_cfg.update(
+        teacher_ckpt=None, teacher_ckpt_optional=True, **overrides)
     if cfg.get('data_preprocessor') is not None:  # as the Runner does
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     torch.manual_seed(0)
@@ -56,8 +56,8 @@ def make_batch(cfg, algo, batch_size: int, input_size):
         num_classes = algo.architecture.num_classes
         data = dict(
             inputs=list(
-                torch.randint(0, 256, (batch_size, *input_size),
-                              dtype=torch.uint8)),
+                torch.randint(
+                    0, 256, (batch_size, *input_size), dtype=torch.uint8)),
             data_samples=[
                 ClsDataSample(metainfo=dict(sample_idx=i)).set_gt_label(
                     i % num_classes) for i in range(batch_size)
@@ -121,7 +121,10 @@ class BenchmarkSteps:
             ``'cpu'``.
     """
 
-    def __init__(self, cfg, batch_size: int, input_size,
+    def __init__(self,
+                 cfg,
+                 batch_size: int,
+                 input_size,
                  micro_batch: Optional[int] = None,
                  wide: bool = False,
                  device: str = 'cpu') -> None:
@@ -131,8 +134,8 @@ class BenchmarkSteps:
         self.low = build_algorithm(
             cfg, teacher_execution=dict(precision='bf16')).to(self.device)
         self.micro = None if not micro_batch else build_algorithm(
-            cfg, teacher_execution=dict(micro_batch=micro_batch)).to(
-                self.device)
+            cfg, teacher_execution=dict(
+                micro_batch=micro_batch)).to(self.device)
         self.student, self.teacher = self.algo.architecture, self.algo.teacher
         torch.manual_seed(0)
         self.raw, self.inputs, self.samples, self.source = make_batch(
@@ -263,7 +266,8 @@ class BenchmarkSteps:
         for opt in self.optims:
             opt.zero_grad(set_to_none=True)
 
-    def teacher_children_run(self, step: Callable[[], None],
+    def teacher_children_run(self,
+                             step: Callable[[], None],
                              iters: int = 2) -> set:
         """Names of the teacher's top-level modules that ran in ``step``."""
         ran = set()
@@ -274,8 +278,8 @@ class BenchmarkSteps:
             # prepended: the early-stop hook may raise right after it
             module.register_forward_hook(
                 lambda mod, i, o, name=name.split('.')[0]: ran.add(name),
-                prepend=True)
-            for name, module in self.teacher.named_modules() if name
+                prepend=True) for name, module in self.teacher.named_modules()
+            if name
         ]
         try:
             for _ in range(iters):

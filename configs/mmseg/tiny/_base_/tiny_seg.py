@@ -65,7 +65,11 @@ optim_wrapper = dict(
     clip_grad=None)
 param_scheduler = [
     dict(
-        type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=400,
+        type='PolyLR',
+        eta_min=1e-4,
+        power=0.9,
+        begin=0,
+        end=400,
         by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=400, val_interval=400)
