@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from cache_utils import NUM_CLASSES, TEACHER, save_teacher, tiny_cfg
+from numeric import assert_close, float64
 
 from mmkd.datasets.teacher_cache import (TeacherCache, TeacherCacheError,
                                          build_teacher_cache,
@@ -37,8 +38,24 @@ def built(tmp_path, teacher_ckpt, quiet):
     return cfg, cache_dir
 
 
-def test_round_trip_gives_the_teachers_top_k_on_the_replayed_image(built):
-    cfg, cache_dir = built
+@pytest.mark.numeric
+def test_round_trip_gives_the_teachers_top_k_on_the_replayed_image(
+        tmp_path, teacher_ckpt, quiet):
+    """The cache against the live teacher. The builder runs the teacher on
+    batches and this test on single images, which sums in another order:
+    both run in float64, so the stored float32 logits differ from the live
+    ones by their own rounding only (and no near-tie can swap the top-k
+    classes on another CPU). Planted errors it catches: the soft labels of
+    another draw of the same image, and top-k values stored unsorted."""
+    with float64():
+        _check_round_trip(tmp_path, teacher_ckpt, quiet)
+
+
+def _check_round_trip(tmp_path, teacher_ckpt, quiet):
+    cache_dir = str(tmp_path / 'cache')
+    cfg = tiny_cfg(cache_dir, teacher_ckpt)
+    build_teacher_cache(
+        cfg, draws=DRAWS, topk=4, value_dtype='float32', log=quiet[0])
     header = TeacherCache(cache_dir).header
     assert (header['num_samples'], header['draws'], header['topk'],
             header['num_classes'], header['tau']) == (12, DRAWS, 4,
@@ -67,10 +84,12 @@ def test_round_trip_gives_the_teachers_top_k_on_the_replayed_image(built):
             assert sample.teacher_topk_classes.dtype == np.int64
             assert torch.equal(
                 torch.from_numpy(sample.teacher_topk_classes), classes)
-            assert torch.allclose(
+            # float32 storage of float64 values: half a float32 ulp
+            assert_close(
                 torch.from_numpy(sample.teacher_topk_logits),
                 values,
-                atol=1e-5)
+                rtol=1e-7,
+                name='top-k logits')
             probs = torch.softmax(logits.double() / 4.0, dim=0)
             tail = 1 - probs[classes].sum()
             assert torch.allclose(
