@@ -238,8 +238,10 @@ def test_converted_config_trains_two_iterations(razor, name, data, tmp_path,
          str(out), '--work-dir',
          str(tmp_path / 'work')])
     args = train.parse_args()
-    cfg = tiny(train.apply_args(train.load_config(str(out)), args), data)
-    from mmkd.utils.cli import build_runner
+    cfg = tiny(
+        train.apply_args(train.read_config(str(out), args.cfg_options), args),
+        data)
+    from mmkd.cli import build_runner
     runner = build_runner(cfg)
     runner.train()
     assert runner.iter == 2
