@@ -51,6 +51,9 @@ def resolve(name: str, scope: str) -> tuple:
         if not isinstance(root, registries.Registry) or root.parent:
             continue
         registry = root if root.scope == scope else root._search_child(scope)
+        # a scope without a child of this root builds from the root itself
+        # (MMEngine's switch_scope_and_registry does the same)
+        registry = registry or root
         obj = registry.get(name) if registry is not None else None
         if obj is not None:
             found.append(obj)

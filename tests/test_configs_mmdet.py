@@ -166,7 +166,7 @@ def test_build_and_one_loss_step(path):
         assert value.dim() == 0 and torch.isfinite(value), key
         assert value.requires_grad, f'{key} does not reach the student'
     # the student's own losses are still there
-    assert any(k.startswith('loss_') for k in losses)
+    assert any(k.startswith('student.loss_') for k in losses)
     if len(algorithm.distiller.connectors):
         # learned connectors (MGD's generation blocks) get gradients
         sum(distill.values()).backward()

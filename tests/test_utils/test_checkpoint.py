@@ -425,11 +425,14 @@ def test_pretrained_init_cfg_of_a_model_built_in_plain_python_is_safe(
         channels=4,
         num_convs=1,
         num_classes=10,
+        # mmkd's scope whatever default scope an earlier test left behind
+        _scope_='mmkd',
         init_cfg=dict(type='Pretrained', checkpoint=f'{url}/evil.pth'))
     if algorithm:
         model = MODELS.build(
             dict(
                 type='SingleTeacherDistill',
+                _scope_='mmkd',
                 architecture=net,
                 teacher=dict(net, init_cfg=None),
                 teacher_ckpt_optional=True,

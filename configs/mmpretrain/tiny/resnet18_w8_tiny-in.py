@@ -8,6 +8,7 @@ _base_ = ['./_base_/tiny_imagenet.py']
 
 model = dict(
     type='ImageClassifier',
+    _scope_='mmpretrain',
     backbone=dict(
         type='ResNet',
         depth=18,

@@ -5,6 +5,10 @@
 # val/test).
 _base_ = ['mmpretrain::_base_/default_runtime.py']
 
+# Every mmpretrain type carries its scope (_scope_='mmpretrain'): a project
+# that inherits this config as an mmkd:: base builds it in another default
+# scope, where these names are not (or are other) registered types.
+
 dataset_type = 'CustomDataset'
 data_root = 'data/tiny_imagenet'
 # as mmpretrain's ImageNet configs: a top-level preprocessor without type
@@ -16,11 +20,18 @@ data_preprocessor = dict(
     to_rgb=True)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs')
+    dict(type='LoadImageFromFile', _scope_='mmpretrain'),
+    dict(
+        type='RandomFlip',
+        prob=0.5,
+        direction='horizontal',
+        _scope_='mmpretrain'),
+    dict(type='PackInputs', _scope_='mmpretrain')
 ]
-test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+test_pipeline = [
+    dict(type='LoadImageFromFile', _scope_='mmpretrain'),
+    dict(type='PackInputs', _scope_='mmpretrain')
+]
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,
@@ -28,6 +39,7 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
+        _scope_='mmpretrain',
         data_root=data_root,
         data_prefix='train',
         pipeline=train_pipeline))
@@ -38,11 +50,12 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
+        _scope_='mmpretrain',
         data_root=data_root,
         data_prefix='val',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+val_evaluator = dict(type='Accuracy', topk=(1, ), _scope_='mmpretrain')
 test_evaluator = val_evaluator
 
 optim_wrapper = dict(
