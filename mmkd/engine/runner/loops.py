@@ -52,8 +52,16 @@ class TeacherAheadEpochBasedTrainLoop(EpochBasedTrainLoop):
         self._epoch += 1
 
     def _hand_ahead(self, ahead, batch: dict) -> None:
-        """Start the teacher on ``batch``; say once why it cannot."""
+        """Start the teacher on ``batch``; say once that it runs ahead, or
+        why it cannot."""
         problem = ahead(batch)
+        if problem is None and not getattr(self, '_said_active', False):
+            self._said_active = True
+            self.runner.logger.info(
+                'TeacherAheadEpochBasedTrainLoop: the teacher runs ahead of '
+                'the student (after the first step, which plans its early '
+                'exit): each batch\'s teacher forward starts on its own '
+                'thread (CUDA stream) while the student trains.')
         if problem and not getattr(self, '_warned', False):
             self._warned = True
             self.runner.logger.warning(

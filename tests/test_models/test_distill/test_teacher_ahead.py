@@ -2,6 +2,7 @@
 inference_mode gives the records of the sequential step (bit for bit on
 CPU where the precision is unchanged)."""
 import copy
+import glob
 import os.path as osp
 import threading
 
@@ -196,6 +197,11 @@ def test_loop_runs_the_teacher_ahead(tmp_path):
     # planning step's (the first forward, in full, on the main thread)
     assert sum(t.startswith('mmkd-teacher') for t in threads) == 7
     assert len(threads) == 8
+    # the log says once that the teacher runs ahead
+    log = ''.join(
+        open(f).read()
+        for f in glob.glob(f'{tmp_path}/**/*.log', recursive=True))
+    assert log.count('the teacher runs ahead of the student') == 1, log
 
 
 requires_cuda = pytest.mark.skipif(
