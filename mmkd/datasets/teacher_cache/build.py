@@ -20,6 +20,8 @@ import torch.distributed as torch_dist
 from torch.utils.data import DataLoader, Dataset
 
 from mmkd.models.algorithms.builder import build_network
+from mmkd.models.algorithms.input_normalization import (
+    InputRenormalizer, declared_normalization, preprocessor_normalization)
 from mmkd.models.teacher import FrozenTeacher
 from mmkd.registry import DATASETS, MODELS
 from . import storage
@@ -267,6 +269,11 @@ def build_teacher_cache(cfg,
 
     preprocessor = MODELS.build(preprocessor_cfg(cfg)).to(device)
     teacher.to(device).eval()
+    # the teacher sees the batch as its own preprocessor normalises it, as
+    # in a live SingleTeacherDistill step
+    to_teacher = InputRenormalizer(
+        preprocessor_normalization(preprocessor),
+        declared_normalization(teacher), 'teacher')
 
     def run_teacher(items) -> torch.Tensor:
         data = preprocessor(
@@ -275,7 +282,9 @@ def build_teacher_cache(cfg,
                 data_samples=[x['data_samples'] for x in items]), False)
         with torch.no_grad():
             logits = teacher(
-                data['inputs'], data['data_samples'], mode='tensor')
+                to_teacher(data['inputs']),
+                data['data_samples'],
+                mode='tensor')
         if not isinstance(logits, torch.Tensor) or logits.dim() != 2 or \
                 logits.shape[0] != len(items):
             raise TypeError(

@@ -32,7 +32,10 @@ from . import integrity
 from .hint import rebuild_command, rebuild_hint
 
 #: 2: every shard file's size and sha256 in the header
-FORMAT_VERSION = 2
+#: 3: a teacher whose own preprocessor normalises differently from the
+#: algorithm's sees its inputs renormalised (older caches fed it the
+#: algorithm's normalisation)
+FORMAT_VERSION = 3
 HEADER = 'header.json'
 SHARD_META = 'meta.json'
 ARRAYS = ('sample_idx', 'image_hash', 'params', 'topk_logits', 'topk_classes',

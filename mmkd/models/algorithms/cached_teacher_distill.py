@@ -104,7 +104,9 @@ class CachedTeacherDistill(BaseDistillAlgorithm):
         """The student's own losses plus ``distill.<name>`` losses."""
         self.check_caches(data_samples)
         run_student = lambda: self.architecture(  # noqa: E731
-            inputs, data_samples, mode='loss')
+            self.inputs_for(self.architecture, inputs, 'student'),
+            data_samples,
+            mode='loss')
         if self.distillation_stopped or self.distiller.loss_scale == 0:
             return self.merge_losses(run_student(), {})
         student_losses, distill_losses = distill_step(self.distiller, [], None,

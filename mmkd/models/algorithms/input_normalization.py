@@ -34,7 +34,14 @@ def declared_normalization(model: nn.Module) -> Optional[Normalization]:
     """The normalisation ``model``'s own data preprocessor applies, or None
     when it declares none (no preprocessor, or one that neither normalises
     nor converts channels)."""
-    preprocessor = getattr(model, 'data_preprocessor', None)
+    return preprocessor_normalization(
+        getattr(model, 'data_preprocessor', None))
+
+
+def preprocessor_normalization(
+        preprocessor: Optional[nn.Module]) -> Optional[Normalization]:
+    """The normalisation ``preprocessor`` applies, or None when it declares
+    none (None, or one that neither normalises nor converts channels)."""
     if preprocessor is None or not hasattr(preprocessor, '_enable_normalize'):
         return None
     swap = any(

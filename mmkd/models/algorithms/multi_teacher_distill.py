@@ -127,14 +127,19 @@ class MultiTeacherDistill(BaseDistillAlgorithm):
              inputs: torch.Tensor,
              data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
         """The student's own losses plus ``distill.<name>`` losses."""
+        names = {id(t.model): n for n, t in self.frozen_teacher_dict.items()}
+        student_inputs = self.inputs_for(self.architecture, inputs, 'student')
+        run_student = lambda: self.architecture(  # noqa: E731
+            student_inputs, data_samples, mode='loss')
         if self.distillation_stopped or self.distiller.loss_scale == 0:
-            return self.merge_losses(
-                self.architecture(inputs, data_samples, mode='loss'), {})
+            return self.merge_losses(run_student(), {})
+        # each teacher gets the batch as its own preprocessor normalises it
         student_losses, distill_losses = distill_step(
             self.distiller, list(self.frozen_teacher_dict.values()),
-            lambda t: t(inputs, data_samples, mode='tensor'),
-            lambda: self.architecture(inputs, data_samples, mode='loss'),
-            data_samples)
+            lambda t: t(
+                self.inputs_for(t, inputs, f'teacher {names[id(t)]!r}'),
+                data_samples,
+                mode='tensor'), run_student, data_samples)
         return self.merge_losses(student_losses, distill_losses)
 
     def teardown(self) -> None:

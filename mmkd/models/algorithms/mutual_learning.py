@@ -106,7 +106,10 @@ class MutualLearning(BaseDistillAlgorithm):
                     zip(self.students, self.logits_recorders)):
                 recorders.reset()
                 with recorders.recording():
-                    losses = student(inputs, data_samples, mode='loss')
+                    losses = student(
+                        self.inputs_for(student, inputs, f'student {i}'),
+                        data_samples,
+                        mode='loss')
                 logits.append(recorders['logits'].get_record_data(0))
                 prefix = '' if i == 0 else f'peer{i}.'
                 own.update({prefix + k: v for k, v in losses.items()})

@@ -119,12 +119,17 @@ class SelfDistill(BaseDistillAlgorithm):
         distill losses."""
         if self.distillation_stopped:
             return self.merge_losses(
-                self.architecture(inputs, data_samples, mode='loss'), {})
+                self.architecture(
+                    self.inputs_for(self.architecture, inputs, 'student'),
+                    data_samples,
+                    mode='loss'), {})
         self.recorders.reset()
         try:
             with self.recorders.recording():
                 student_losses = self.architecture(
-                    inputs, data_samples, mode='loss')
+                    self.inputs_for(self.architecture, inputs, 'student'),
+                    data_samples,
+                    mode='loss')
             logits = self.recorders['logits'].get_record_data(0).detach()
             feature = self.recorders['feature'].get_record_data(0, 0)
             feature = feature.detach()
