@@ -15,7 +15,7 @@ from mmkd.models.teacher.checkpoint import (checkpoint_state_dict,
                                             describe_mismatch)
 from mmkd.registry import LOOPS
 from mmkd.utils.checkpoint_loader import load_checkpoint_safely
-from mmkd.utils.config_check import ConfigKeyError, expression_uses
+from mmkd.utils.config_check import ConfigKeyError, expression_uses, name_reads
 from mmkd.utils.errors import CheckpointError
 
 
@@ -69,9 +69,15 @@ def check_overrides(cfg: Config, options: Optional[dict]) -> None:
     has already used (``teacher_ckpt``, ``data_root``, ...): Python configs
     substitute such variables when they are read, so the change would be
     silently ignored. Names the keys to set instead."""
+    reads, looked = None, False
     for key, value in (options or {}).items():
         if '.' in key or key not in cfg:
             continue
+        if not looked:  # None: a base could not be read, any name may be
+            reads = name_reads(cfg.filename) if cfg.filename else None
+            looked = True
+        if reads is not None and key not in reads:
+            continue  # no file reads it: the override is what MMEngine uses
         old = cfg[key]
         if isinstance(old, (dict, list, tuple)) or old is None or \
                 isinstance(old, bool) or old == value:

@@ -1,7 +1,8 @@
 """Early checks of a config's top-level keys."""
 import ast
 import os.path as osp
-from typing import Dict, Iterable, List, Optional
+import re
+from typing import Dict, Iterable, List, Optional, Set
 
 from mmengine.config import Config
 
@@ -152,6 +153,59 @@ def _config_chain(path: str, seen: List[str]) -> List[str]:
         elif '::' not in base:
             _config_chain(osp.join(osp.dirname(path), base), seen)
     return seen
+
+
+def _full_chain(path: str, seen: List[str]) -> bool:
+    """Add ``path`` and every file of its ``_base_`` chain (package ones
+    such as ``mmdet::`` too) to ``seen``; False when one of them could not
+    be found or read."""
+    path = osp.abspath(path)
+    if path in seen:
+        return True
+    if not osp.isfile(path):
+        return False
+    seen.append(path)
+    try:
+        bases = Config._get_base_files(path)
+    except Exception:  # noqa: BLE001  unreadable bases fail later, loudly
+        return False
+    complete = True
+    for base in bases:
+        try:
+            if '::' in base:
+                base_path = Config._get_cfg_path(base, path)[0]
+            else:
+                base_path = osp.join(osp.dirname(path), base)
+        except Exception:  # noqa: BLE001  a package that is not installed
+            complete = False
+            continue
+        complete = _full_chain(base_path, seen) and complete
+    return complete
+
+
+def name_reads(config_path: str) -> Optional[Set[str]]:
+    """The top-level names the config and its ``_base_`` files read: bare
+    names, ``_base_.<name>`` and ``{{_base_.<name>}}``; None when a file of
+    the chain could not be read (then any name may be read)."""
+    files: List[str] = []
+    if not _full_chain(config_path, files):
+        return None
+    names: Set[str] = set()
+    for path in files:
+        try:
+            with open(path, encoding='utf-8') as f:
+                text = f.read()
+            tree = ast.parse(text)
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            return None
+        names.update(re.findall(r'\{\{\s*_base_\.(\w+)', text))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(
+                    node.value, ast.Name) and node.value.id == '_base_':
+                names.add(node.attr)
+    return names
 
 
 def expression_uses(config_path: str) -> Dict[str, List[str]]:

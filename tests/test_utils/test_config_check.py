@@ -150,3 +150,28 @@ def test_override_of_a_variable_used_in_an_expression_is_refused(tmp_path):
     assert proc.returncode == 1
     assert 'ConfigKeyError' in proc.stderr and '(train_dataloader)' in \
         proc.stderr
+
+
+def test_override_alarm_only_for_variables_a_file_reads(tmp_path):
+    """A top-level variable that no config file reads is what MMEngine
+    uses: overriding it is no mistake, even when its old value (1) also
+    sits in an unrelated key. One that a file reads by name (here, or in
+    an mmdet base) is refused."""
+    from mmkd.cli.run_setup import check_overrides
+    (tmp_path / 'base.py').write_text(
+        "teacher_ckpt = 'a.pth'\n"
+        'model = dict(teacher_ckpt=teacher_ckpt)\n')
+    (tmp_path / 'own.py').write_text(
+        "_base_ = ['./base.py']\n"
+        'note = 1\n'
+        'default_hooks = dict(checkpoint=dict(interval=1))\n')
+    cfg = Config.fromfile(str(tmp_path / 'own.py'))
+    check_overrides(cfg, {'note': 3})
+    with pytest.raises(ConfigKeyError, match=r'model\.teacher_ckpt'):
+        check_overrides(cfg, {'teacher_ckpt': 'b.pth'})
+    # mmdet's dataset base reads data_root by name
+    (tmp_path / 'det.py'
+     ).write_text("_base_ = ['mmdet::_base_/datasets/coco_detection.py']\n")
+    det = Config.fromfile(str(tmp_path / 'det.py'))
+    with pytest.raises(ConfigKeyError, match='data_root'):
+        check_overrides(det, {'data_root': 'elsewhere/'})
