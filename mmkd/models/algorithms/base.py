@@ -7,6 +7,7 @@ from typing import Dict, Iterator, Optional, Union
 
 import torch
 import torch.nn as nn
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 
 from mmkd.utils.checkpoint_loader import safe_checkpoint_loading
@@ -51,6 +52,37 @@ def resolve_preprocessor(cfg, student: nn.Module):
     return dict(cfg, type=type(own))
 
 
+def carry_batch_augments(preprocessor: nn.Module, student: nn.Module) -> None:
+    """Give the algorithm's ``preprocessor`` the student's batch augments
+    (mmpretrain's Mixup/CutMix from ``train_cfg.augments``, mmdet's batch
+    resizes) when it has none of its own: the algorithm's preprocessor runs
+    instead of the student's, which would otherwise drop them silently.
+    Raises when its class cannot apply them."""
+    own = getattr(student, 'data_preprocessor', None)
+    augments = getattr(own, 'batch_augments', None)
+    if own is None or own is preprocessor or not augments or getattr(
+            preprocessor, 'batch_augments', None):
+        return
+    if type(preprocessor) is not type(own):
+        raise ValueError(
+            f"The student's {type(own).__name__} applies batch augments "
+            f'({type(augments).__name__}) that the algorithm\'s '
+            f'data_preprocessor ({type(preprocessor).__name__}) would drop: '
+            'give the algorithm a preprocessor of the student\'s class '
+            '(data_preprocessor = None uses the student\'s own), or set its '
+            'batch_augments.')
+    preprocessor.batch_augments = augments
+    # mmpretrain's mixes one-hot labels: its preprocessor turns them on
+    # with batch augments
+    for flag in ('to_onehot', 'num_classes'):
+        if getattr(own, flag, None) and hasattr(preprocessor, flag):
+            setattr(preprocessor, flag, getattr(own, flag))
+    print_log(
+        f"The algorithm's data_preprocessor applies the student's batch "
+        f'augments ({type(augments).__name__}), to the batch that student '
+        'and teachers see.', 'current')
+
+
 class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
     """Base of the algorithms: holds the student as ``architecture`` (the
     name MMRazor used, so checkpoints keep ``architecture.*`` keys), runs
@@ -85,6 +117,7 @@ class BaseDistillAlgorithm(FrozenTeacherHolder, BaseModel):
                                                      student)
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        carry_batch_augments(self.data_preprocessor, student)
         self.architecture = student
         self.student_loss_weight = check_weight('student_loss_weight',
                                                 student_loss_weight)

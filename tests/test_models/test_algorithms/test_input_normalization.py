@@ -170,3 +170,52 @@ def test_untyped_preprocessor_without_a_student_class_is_named():
 def _optim_wrapper(algo):
     from mmengine.optim import OptimWrapper
     return OptimWrapper(torch.optim.SGD(algo.parameters(), lr=0.0))
+
+
+MIXUP = dict(augments=dict(type='Mixup', alpha=0.8), probs=None)
+
+
+def test_student_batch_augments_are_not_dropped():
+    """mmpretrain puts Mixup/CutMix (``train_cfg.augments``) on the
+    student's preprocessor; the algorithm's, which runs instead, carries
+    them (or says it cannot), so they are not silently lost."""
+    pytest.importorskip('mmpretrain', reason='the [cls] extra')
+    student = dict(
+        cnn(None),
+        data_preprocessor=dict(
+            type='mmpretrain.ClsDataPreprocessor',
+            num_classes=4,
+            batch_augments=MIXUP,
+            **STUDENT_NORM))
+    algo = MODELS.build(
+        dict(
+            type='SingleTeacherDistill',
+            architecture=student,
+            teacher=cnn(STUDENT_NORM),
+            teacher_ckpt_optional=True,
+            distiller=KD,
+            data_preprocessor=dict(num_classes=4, **STUDENT_NORM)))
+    augments = algo.data_preprocessor.batch_augments
+    assert augments is algo.student.data_preprocessor.batch_augments
+    assert type(augments).__name__ == 'RandomBatchAugment'
+    # the batch the networks see is mixed: soft (non one-hot) labels
+    from mmpretrain.structures import DataSample
+    batch = raw_batch(4)
+    batch['data_samples'] = [DataSample().set_gt_label(i) for i in range(4)]
+    torch.manual_seed(0)
+    data = algo.data_preprocessor(batch, True)
+    scores = torch.stack([s.gt_score for s in data['data_samples']])
+    assert scores.shape == (4, 4)
+    assert_close(scores.sum(1), torch.ones(4), rtol=1e-6, name='soft labels')
+    assert ((scores > 0) & (scores < 1)).any(), 'no sample was mixed'
+    # a preprocessor class that cannot apply them is named
+    with pytest.raises(ValueError, match='batch augments .* would drop'):
+        MODELS.build(
+            dict(
+                type='SingleTeacherDistill',
+                architecture=student,
+                teacher=cnn(STUDENT_NORM),
+                teacher_ckpt_optional=True,
+                distiller=KD,
+                data_preprocessor=dict(
+                    type='ImgDataPreprocessor', **STUDENT_NORM)))
