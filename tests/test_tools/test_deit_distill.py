@@ -149,3 +149,43 @@ def test_student_loads_into_mmpretrains_deit_config(runner):
     with torch.no_grad():
         assert torch.equal(
             plain(x, mode='tensor'), runner.model.student(x, mode='tensor'))
+
+
+def test_full_size_config_builds_and_steps_as_declared():
+    """DeiT-B from RegNetY-160: the declared recipe, DeiT's two terms at
+    alpha 0.5 on one (small) batch, and a teacher whose state-dict keys are
+    timm's own (so DeiT's released teacher weights, unwrapped, load)."""
+    import timm
+    from mmengine.registry import init_default_scope
+
+    from mmkd.cli import read_config
+    from mmkd.registry import MODELS
+    cfg = read_config(
+        osp.join(REPO, 'configs', 'mmpretrain', 'deit',
+                 'deit_regnety160_deit-base_16xb64_in1k.py'))
+    assert cfg.recipe == dict(total_batch_size=1024, lr=1e-3, max_epochs=300)
+    assert cfg.train_dataloader.batch_size == 1024
+    assert cfg.optim_wrapper.optimizer.lr == 1e-3
+    assert cfg.train_cfg.max_epochs == 300
+    assert cfg.model.architecture.backbone.drop_path_rate == 0.1
+    init_default_scope(cfg.default_scope)
+    model = MODELS.build(
+        dict(
+            cfg.model,
+            teacher_ckpt=None,
+            teacher_ckpt_optional=True,
+            data_preprocessor=cfg.data_preprocessor))
+    head = model.student.head
+    assert type(head).__name__ == 'DeiTDistillClsHead'
+    assert head.loss_module.loss_weight == 0.5
+    reference = timm.create_model('regnety_160', num_classes=1000)
+    assert set(model.teacher.state_dict()) == set(reference.state_dict())
+    from mmpretrain.structures import DataSample
+    batch = dict(
+        inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8)] * 2,
+        data_samples=[DataSample().set_gt_label(i) for i in (3, 7)])
+    data = model.data_preprocessor(batch, True)
+    model.train()
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'student.loss', 'distill.loss_deit'}
+    assert all(torch.isfinite(v) for v in losses.values())
