@@ -23,6 +23,17 @@ STUDENT = osp.join(TINY, 'deit-tiny-distilled_w16_tiny-in.py')
 TEACHER = osp.join(TINY, 'resnet34_w8_tiny-in.py')
 
 
+@pytest.fixture(autouse=True, scope='module')
+def restore_default_scope():
+    """The runner and the builds here make mmpretrain's scope current; the
+    tests after these get back the scopes they had (as MMEngine's
+    ``DefaultScope.overwrite_default_scope`` restores them)."""
+    from mmengine.registry import DefaultScope
+    before = dict(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict = before
+
+
 def _train_tool():
     spec = importlib.util.spec_from_file_location(
         'mmkd_train_tool', osp.join(REPO, 'tools', 'train.py'))
@@ -168,6 +179,9 @@ def test_full_size_config_builds_and_steps_as_declared():
     assert cfg.optim_wrapper.optimizer.lr == 1e-3
     assert cfg.train_cfg.max_epochs == 300
     assert cfg.model.architecture.backbone.drop_path_rate == 0.1
+    # the file the README's commands write
+    assert cfg.model.teacher_ckpt == \
+        'checkpoints/regnety_160-a5fe301d_state.pth'
     init_default_scope(cfg.default_scope)
     model = MODELS.build(
         dict(
@@ -189,3 +203,37 @@ def test_full_size_config_builds_and_steps_as_declared():
     losses = model(**data, mode='loss')
     assert set(losses) == {'student.loss', 'distill.loss_deit'}
     assert all(torch.isfinite(v) for v in losses.values())
+
+
+def test_readmes_teacher_unwrapping_command_runs_as_written(tmp_path):
+    """The README's command on a stand-in for DeiT's teacher file (weights
+    under 'model'): it writes the bare state dict the teacher loads."""
+    import shlex
+    import subprocess
+    with open(osp.join(REPO, 'configs', 'mmpretrain', 'deit',
+                       'README.md')) as f:
+        lines = [
+            line for line in f.read().splitlines()
+            if line.startswith('python -c "import torch; torch.save(')
+        ]
+    assert len(lines) == 1, lines
+    (tmp_path / 'checkpoints').mkdir()
+    state = {
+        'stem.conv.weight': torch.randn(2, 3),
+        'head.fc.bias': torch.ones(4)
+    }
+    torch.save({'model': state},
+               tmp_path / 'checkpoints' / 'regnety_160-a5fe301d.pth')
+    proc = subprocess.run([
+        sys.executable if arg == 'python' else arg
+        for arg in shlex.split(lines[0])
+    ],
+                          cwd=tmp_path,
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = torch.load(tmp_path / 'checkpoints' /
+                     'regnety_160-a5fe301d_state.pth')
+    assert out.keys() == state.keys()
+    assert all(torch.equal(out[k], state[k]) for k in state)
