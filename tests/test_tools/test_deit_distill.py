@@ -237,3 +237,22 @@ def test_readmes_teacher_unwrapping_command_runs_as_written(tmp_path):
                      'regnety_160-a5fe301d_state.pth')
     assert out.keys() == state.keys()
     assert all(torch.equal(out[k], state[k]) for k in state)
+
+
+def test_mmrazors_cross_entropy_is_deits_hard_loss():
+    """MMRazor's CrossEntropyLoss (``F.cross_entropy(preds_S,
+    preds_T.argmax(dim=1)) * loss_weight``) converts to DeiTLoss('hard')."""
+    sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
+    from mmrazor_compat import convert_loss
+
+    from mmkd.registry import MODELS
+    cfg = convert_loss(
+        dict(type='CrossEntropyLoss', loss_weight=0.5), 1000, 64)
+    assert cfg == dict(type='DeiTLoss', mode='hard', loss_weight=0.5)
+    gen = torch.Generator().manual_seed(0)
+    s, t = (
+        torch.randn(4, 7, generator=gen, dtype=torch.float64)
+        for _ in range(2))
+    razor = F.cross_entropy(s, t.argmax(dim=1)) * 0.5
+    ours = MODELS.build(dict(cfg, _scope_='mmkd'))(s, t)
+    assert torch.equal(ours, razor)
