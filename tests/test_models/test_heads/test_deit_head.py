@@ -111,3 +111,19 @@ def test_importing_mmkd_models_does_not_import_mmpretrain():
                           text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_without_mmpretrain_the_error_names_the_extra():
+    script = ("import sys; sys.modules['mmpretrain'] = None\n"
+              'from mmkd.registry import MODELS\n'
+              "MODELS.build(dict(type='DeiTDistillHead', _scope_='mmkd', "
+              'num_classes=2, in_channels=4))\n')
+    proc = subprocess.run([sys.executable, '-c', script],
+                          cwd=REPO,
+                          env=dict(PYTHONPATH=REPO, PATH=''),
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode != 0
+    assert "DeiTDistillHead needs mmpretrain" in proc.stderr
+    assert "pip install '.[cls]'" in proc.stderr
