@@ -25,6 +25,7 @@ from mmrazor_compat import Unsupported  # noqa: E402
 DISTILL = 'mmrazor/.mim/configs/distill/'
 CONVERTED = {
     'mmcls/abloss/abloss_logits_resnet50_resnet18_8xb32_in1k.py',
+    'mmcls/deit/deit-base_regnety160_pt-16xb64_in1k.py',
     'mmcls/dist/dist_logits_resnet34_resnet18_8xb32_in1k.py',
     'mmcls/dkd/dkd_resnet34_resnet18_8xb32_in1k.py',
     'mmcls/fitnets/fitnets_backbone_logits_resnet50_resnet18_8xb32_in1k.py',
@@ -55,8 +56,6 @@ UNSUPPORTED = {
     'CRDDataset',
     'mmcls/dafl/dafl_logits_resnet34_resnet18_8xb256_cifar10.py':
     "DAFL's MMRazor form",
-    'mmcls/deit/deit-base_regnety160_pt-16xb64_in1k.py':
-    'deit-base_pt-16xb64_in1k.py',  # mmpretrain renamed DeiT's configs
     'mmcls/dfad/dfad_logits_resnet34_resnet18_8xb32_cifar10.py':
     'adversarial generator',
     'mmcls/factor_transfer/'
@@ -102,7 +101,7 @@ def test_the_wheel_has_31_configs_for_mmcls_mmdet_mmseg(razor):
         for p in (razor / task).rglob('*.py') if 'datasets' not in p.parts
     }
     assert found == CONVERTED | set(UNSUPPORTED)
-    assert len(found) == 31 and len(CONVERTED) == 20
+    assert len(found) == 31 and len(CONVERTED) == 21
 
 
 @pytest.mark.parametrize('name', sorted(UNSUPPORTED))

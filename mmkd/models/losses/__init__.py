@@ -5,6 +5,7 @@ from .cached_kd import CachedKDLoss
 from .cc import CCLoss
 from .crd import CRDLoss
 from .cwd import ChannelWiseDivergence
+from .deit import DeiTLoss
 from .dist import DISTLoss
 from .dkd import DKDLoss
 from .ensemble_kd import EnsembleKDLoss
@@ -34,7 +35,7 @@ from .yolox_kd import YOLOXKDLoss
 
 __all__ = [
     'BaseDistillLoss', 'upcast', 'ABLoss', 'ATLoss', 'CachedKDLoss', 'CCLoss',
-    'CRDLoss', 'ChannelWiseDivergence', 'DISTLoss', 'DKDLoss',
+    'CRDLoss', 'ChannelWiseDivergence', 'DeiTLoss', 'DISTLoss', 'DKDLoss',
     'EnsembleKDLoss', 'FBKDLoss', 'FitNetLoss', 'FSPLoss', 'FTLoss',
     'ICKDLoss', 'IRGLoss', 'KDLoss', 'L1Loss', 'L2Loss', 'LogitStandardKDLoss',
     'MGDLoss', 'NSTLoss', 'OFDLoss', 'PixelWiseKDLoss', 'PKDLoss', 'PKTLoss',

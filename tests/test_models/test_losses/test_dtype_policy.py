@@ -54,6 +54,7 @@ CASES = {
                      maps(6), dict(indices=[1, 2])),
     losses.ChannelWiseDivergence: (losses.ChannelWiseDivergence, maps(3, 4,
                                                                       4), {}),
+    losses.DeiTLoss: (losses.DeiTLoss, maps(5), {}),
     losses.DISTLoss: (losses.DISTLoss, maps(5), {}),
     losses.DKDLoss: (losses.DKDLoss, maps(5), dict(gt_labels=[0, 3])),
     losses.EnsembleKDLoss:

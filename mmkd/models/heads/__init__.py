@@ -1,0 +1,3 @@
+from .deit_head import DeiTDistillHead
+
+__all__ = ['DeiTDistillHead']
