@@ -9,7 +9,7 @@
 # logits; student SGD 0.1 (momentum 0.9, wd 5e-4), generator Adam 1e-3,
 # both x0.1 at iterations 5,000 and 10,000 of 25,000 (the authors' epochs
 # 100 and 200 of 500 x 50 iterations). Real CIFAR-10 test images evaluate.
-#   python tools/dist_train.sh \
+#   bash tools/dist_train.sh \
 #       configs/mmpretrain/dfad/dfad_resnet34_resnet18_8xb32_cifar10.py 8
 # On one GPU keep the recipe with --cfg-options model.batch_size=256.
 _base_ = ['mmpretrain::resnet/resnet18_8xb16_cifar10.py']

@@ -9,7 +9,7 @@
 # of 8 x 16 = 128, 1 generator step maximising KL(T || S), then 10 student
 # steps on the images the updated generator makes of it, minimising
 # KL(T || S) + 250 x attention transfer at the four stage outputs.
-#   python tools/dist_train.sh \
+#   bash tools/dist_train.sh \
 #       configs/mmpretrain/zskt/zskt_resnet34_resnet18_8xb16_cifar10.py 8
 # On one GPU keep the recipe with --cfg-options model.batch_size=128.
 _base_ = ['mmpretrain::resnet/resnet18_8xb16_cifar10.py']
