@@ -296,3 +296,26 @@ def test_non_finite_loss_stops_before_the_step(ckpt, tmp_path):
     assert 'gen.loss_l1discrepancy=nan' in str(info.value)
     for key, value in before.items():
         assert torch.equal(algo.generator.get_parameter(key), value), key
+
+
+def test_noise_resumes_and_the_export_is_the_student(ckpt, tmp_path):
+    import os.path as osp
+    import sys
+
+    from beyond_utils import REPO
+    sys.path.insert(0, osp.join(REPO, 'tools', 'model_converters'))
+    from export_student import export_student
+    algo = build(ckpt, DFAD)
+    algo.draw_noise()
+    again = build(ckpt, DFAD)
+    again.load_state_dict(algo.state_dict())  # seed and draw count
+    assert torch.equal(algo.draw_noise(), again.draw_noise())
+    keys = algo.state_dict().keys()
+    assert any(k.startswith('generator.') for k in keys)
+    assert not any(k.startswith('teacher') for k in keys)
+    path = tmp_path / 'iter_1.pth'
+    torch.save(dict(meta={}, state_dict=algo.state_dict()), path)
+    export_student(str(path), str(tmp_path / 'student.pth'))
+    exported = torch.load(tmp_path / 'student.pth')['state_dict']
+    assert exported.keys() == MODELS.build(simple_cnn(8,
+                                                      2)).state_dict().keys()
