@@ -29,6 +29,8 @@ mapped here, each rule exact or refused with its reason:
 - ``SingleTeacherDistillValLoop`` is MMEngine's ``ValLoop`` plus
   ``mmkd.EvaluateTeacherHook``; MMRazor's feature-map visualisation hook
   (``RazorVisualizationHook``) is dropped.
+- ``DataFreeDistillation`` (DFAD, ZSKT) is ``AdversarialDataFreeDistill``
+  (see the data-free block below).
 """
 import copy
 from typing import Any, Dict, List, Optional

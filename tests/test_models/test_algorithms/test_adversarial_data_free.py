@@ -268,16 +268,22 @@ def test_generators(ckpt):
     assert zskt(z).abs().max() > 1.5
 
 
-def test_non_finite_loss_stops_before_the_step(ckpt, tmp_path):
+@pytest.mark.parametrize('part,distiller,key',
+                         [('generator', 'generator_distiller', 'gen'),
+                          ('architecture', 'distiller', 'distill')])
+def test_non_finite_loss_stops_before_the_step(ckpt, tmp_path, part, distiller,
+                                               key):
     """FiniteLossHook watches both optimizers: a NaN discrepancy stops the
-    run, naming the loss, before the generator is stepped."""
+    run, naming the loss, before that part is stepped."""
     from mmengine.runner import Runner
 
     from mmkd.engine.hooks import NonFiniteLossError
     algo = build(ckpt, DFAD)
-    algo.generator_distiller.distill_losses[
-        'loss_l1discrepancy'].loss_weight = float('nan')
-    before = {k: v.clone() for k, v in algo.generator.named_parameters()}
+    getattr(
+        algo,
+        distiller).distill_losses['loss_l1discrepancy'].loss_weight = float(
+            'nan')
+    before = {k: v.clone() for k, v in getattr(algo, part).named_parameters()}
     runner = Runner(
         model=algo,
         work_dir=str(tmp_path),
@@ -293,9 +299,10 @@ def test_non_finite_loss_stops_before_the_step(ckpt, tmp_path):
         default_scope='mmkd')
     with pytest.raises(NonFiniteLossError) as info:
         runner.train()
-    assert 'gen.loss_l1discrepancy=nan' in str(info.value)
-    for key, value in before.items():
-        assert torch.equal(algo.generator.get_parameter(key), value), key
+    assert f'{key}.loss_l1discrepancy=nan' in str(info.value)
+    for name, value in before.items():
+        assert torch.equal(getattr(algo, part).get_parameter(name),
+                           value), name
 
 
 def test_noise_resumes_and_the_export_is_the_student(ckpt, tmp_path):
