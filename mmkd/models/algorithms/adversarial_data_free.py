@@ -161,8 +161,18 @@ class AdversarialDataFreeDistill(BaseDistillAlgorithm):
                     'so the generator would learn through the student only; '
                     'use a discrepancy that keeps both gradients '
                     '(L1Discrepancy, KLDiscrepancy).')
-        for part in (self.distiller, self.generator_distiller):
-            part.prepare(self.architecture, self.teacher)
+        for key in ('distiller', 'generator_distiller'):
+            learned = [
+                n for n, p in getattr(self, key).named_parameters()
+                if p.requires_grad
+            ]
+            if learned:
+                raise ValueError(
+                    f'{key} has learnable parameters ({learned[0]}, ...): '
+                    f'{type(self).__name__} steps only the generator and '
+                    'the student; use losses without connectors or learned '
+                    'parts.')
+            getattr(self, key).prepare(self.architecture, self.teacher)
         seed = torch.initial_seed() if noise_seed is None else noise_seed
         self.register_buffer('noise_seed',
                              torch.tensor(seed % 2**62, dtype=torch.long))

@@ -244,6 +244,20 @@ def test_generator_losses_must_keep_the_teachers_gradient(ckpt):
             generator_distiller=distiller(dict(type='KDLoss', tau=1.0)))
     with pytest.raises(ValueError, match='student_steps must be'):
         build(ckpt, DFAD, student_steps=0)
+    with pytest.raises(ValueError, match='distiller has learnable param'):
+        build(
+            ckpt,
+            DFAD,
+            distiller=distiller(
+                dict(type='L1Discrepancy'),
+                layers=dict(
+                    LOGITS,
+                    connectors=[
+                        dict(
+                            type='LinearEmbedConnector',
+                            in_channels=10,
+                            out_channels=10)
+                    ])))
 
 
 def test_generators(ckpt):
