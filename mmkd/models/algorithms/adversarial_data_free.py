@@ -166,6 +166,12 @@ class AdversarialDataFreeDistill(BaseDistillAlgorithm):
                 n for n, p in getattr(self, key).named_parameters()
                 if p.requires_grad
             ]
+            unnamed = [
+                n for n in getattr(self, key).distill_losses if 'loss' not in n
+            ]
+            if unnamed:  # MMEngine's parse_losses sums only '*loss*' keys
+                raise ValueError(f'{key} loss {unnamed[0]!r}: its name must '
+                                 "contain 'loss' to be optimised.")
             if learned:
                 raise ValueError(
                     f'{key} has learnable parameters ({learned[0]}, ...): '

@@ -244,6 +244,12 @@ def test_generator_losses_must_keep_the_teachers_gradient(ckpt):
             generator_distiller=distiller(dict(type='KDLoss', tau=1.0)))
     with pytest.raises(ValueError, match='student_steps must be'):
         build(ckpt, DFAD, student_steps=0)
+    with pytest.raises(ValueError, match="'l1': its name must contain"):
+        build(
+            ckpt,
+            DFAD,
+            generator_distiller=distiller(
+                dict(type='L1Discrepancy', loss_name='l1')))
     with pytest.raises(ValueError, match='distiller has learnable param'):
         build(
             ckpt,
