@@ -29,51 +29,35 @@ mapped here, each rule exact or refused with its reason:
 - ``SingleTeacherDistillValLoop`` is MMEngine's ``ValLoop`` plus
   ``mmkd.EvaluateTeacherHook``; MMRazor's feature-map visualisation hook
   (``RazorVisualizationHook``) is dropped.
+- ``DataFreeDistillation`` (DFAD, ZSKT) is ``AdversarialDataFreeDistill``
+  (see the data-free block below).
 """
 import copy
 from typing import Any, Dict, List, Optional
+
+from mmrazor_common import Unsupported, _name  # noqa: F401 (re-exported)
+from mmrazor_data_free import convert_data_free
 
 STUDENT_ARGS = ('preds_S', 's_feature', 'logits_S', 's_input', 'feat_S')
 TEACHER_ARGS = ('preds_T', 't_feature', 'logits_T', 't_input', 'feat_T')
 # MMRazor names with no mmkd counterpart (yet), and why
 UNSUPPORTED = {
-    'DataFreeDistillation':
-    'data-free distillation with an adversarial '
-    'generator (DFAD, ZSKT) has no mmkd algorithm',
-    'DAFLDataFreeDistillation':
-    "DAFL's MMRazor form (generator optimised "
+    'DAFLDataFreeDistillation': "DAFL's MMRazor form (generator optimised "
     "by its own wrapper) differs from mmkd's DAFLDistill arguments",
-    'SelfDistill':
-    "BYOT's BYOTDistiller wiring has no mmkd counterpart "
+    'SelfDistill': "BYOT's BYOTDistiller wiring has no mmkd counterpart "
     "(mmkd's SelfDistill builds its own heads)",
-    'OverhaulFeatureDistillation':
-    "OFD's OFDDistiller initialises its "
+    'OverhaulFeatureDistillation': "OFD's OFDDistiller initialises its "
     "connectors from the teacher's BN; mmkd's OFDLoss takes teacher_bn",
-    'FBKDStudentConnector':
-    "FBKD's MMRazor connectors split the non-local "
+    'FBKDStudentConnector': "FBKD's MMRazor connectors split the non-local "
     "modules across both sides; mmkd's FBKDLoss holds them itself",
-    'CRDLoss':
-    'CRD needs its sample-index dataset (CRDDataset) and memory '
+    'CRDLoss': 'CRD needs its sample-index dataset (CRDDataset) and memory '
     'bank wiring, not mapped',
-    'FTLoss':
-    "factor transfer's two-stage (paraphraser pre-training, then "
+    'FTLoss': "factor transfer's two-stage (paraphraser pre-training, then "
     'translator) MMRazor form is not mapped',
-    'ABLoss':
-    "AB's MMRazor connectors and pre-training stage are not "
+    'ABLoss': "AB's MMRazor connectors and pre-training stage are not "
     'mapped',
-    'ATLoss':
-    "AT's MMRazor form feeds it through ZSKT's data-free "
-    'distillation',
 }
 DROPPED_HOOKS = ('RazorVisualizationHook', )
-
-
-class Unsupported(ValueError):
-    """A config mmkd cannot run, with the reason."""
-
-
-def _name(type_: str) -> str:
-    return type_.split('.', 1)[1] if '.' in type_ else type_
 
 
 def _scale(cfg: dict, factor: float) -> None:
@@ -238,6 +222,8 @@ def convert_config(cfg: dict, student_num_classes: Optional[int]) -> dict:
         if name in UNSUPPORTED:
             raise Unsupported(UNSUPPORTED[name])
     algorithm = _name(model.get('type', ''))
+    if algorithm == 'DataFreeDistillation':
+        return convert_data_free(cfg, _distiller)
     if algorithm not in ('SingleTeacherDistill', 'FpnTeacherDistill'):
         raise Unsupported(f'algorithm {algorithm} is not mapped')
     if not model.pop('student_trainable', True):

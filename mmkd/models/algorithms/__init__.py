@@ -1,4 +1,5 @@
 from ..teacher import load_teacher_checkpoint
+from .adversarial_data_free import AdversarialDataFreeDistill  # noqa: F401
 from .base import BaseDistillAlgorithm
 from .cached_teacher_distill import CachedTeacherDistill  # noqa: F401
 from .data_free import DAFLDistill  # noqa: F401

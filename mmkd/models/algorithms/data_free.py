@@ -25,6 +25,7 @@ from ..teacher import FrozenTeacher
 from .base import BaseDistillAlgorithm, check_weight
 from .builder import build_network
 from .dafl_generator import DAFLGenerator  # noqa: F401 (registers it)
+from .data_free_noise import noise_slice
 
 
 @MODELS.register_module()
@@ -136,14 +137,12 @@ class DAFLDistill(BaseDistillAlgorithm):
     def sample_noise(self) -> torch.Tensor:
         """This process's slice of the step's global noise batch (the same
         for every world size), and advance the step counter."""
-        rank, world = get_dist_info()
-        rng = torch.Generator().manual_seed(
-            (int(self.noise_seed) * 1_000_003 + int(self.num_steps)) % 2**62)
         latent_dim = unwrap_model(self.generator).latent_dim
-        noise = torch.randn(world * self.batch_size, latent_dim, generator=rng)
+        noise = noise_slice(
+            int(self.noise_seed), int(self.num_steps), self.batch_size,
+            latent_dim, self.num_steps.device)
         self.num_steps += 1
-        start = rank * self.batch_size
-        return noise[start:start + self.batch_size].to(self.num_steps.device)
+        return noise
 
     def run_teacher(self, images: torch.Tensor):
         """Teacher logits and feature of ``images``, with gradients to the

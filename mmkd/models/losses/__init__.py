@@ -6,6 +6,7 @@ from .cc import CCLoss
 from .crd import CRDLoss
 from .cwd import ChannelWiseDivergence
 from .deit import DeiTLoss
+from .discrepancy import KLDiscrepancy, L1Discrepancy
 from .dist import DISTLoss
 from .dkd import DKDLoss
 from .ensemble_kd import EnsembleKDLoss
@@ -37,8 +38,8 @@ __all__ = [
     'BaseDistillLoss', 'upcast', 'ABLoss', 'ATLoss', 'CachedKDLoss', 'CCLoss',
     'CRDLoss', 'ChannelWiseDivergence', 'DeiTLoss', 'DISTLoss', 'DKDLoss',
     'EnsembleKDLoss', 'FBKDLoss', 'FitNetLoss', 'FSPLoss', 'FTLoss',
-    'ICKDLoss', 'IRGLoss', 'KDLoss', 'L1Loss', 'L2Loss', 'LogitStandardKDLoss',
-    'MGDLoss', 'NSTLoss', 'OFDLoss', 'PixelWiseKDLoss', 'PKDLoss', 'PKTLoss',
-    'ReviewKDLoss', 'RKDLoss', 'SPLoss', 'VIDLoss', 'WSLDLoss', 'YoloKDLoss',
-    'YOLOXKDLoss'
+    'ICKDLoss', 'IRGLoss', 'KDLoss', 'KLDiscrepancy', 'L1Discrepancy',
+    'L1Loss', 'L2Loss', 'LogitStandardKDLoss', 'MGDLoss', 'NSTLoss', 'OFDLoss',
+    'PixelWiseKDLoss', 'PKDLoss', 'PKTLoss', 'ReviewKDLoss', 'RKDLoss',
+    'SPLoss', 'VIDLoss', 'WSLDLoss', 'YoloKDLoss', 'YOLOXKDLoss'
 ]

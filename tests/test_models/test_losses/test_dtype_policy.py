@@ -72,6 +72,8 @@ CASES = {
     losses.ICKDLoss: (losses.ICKDLoss, maps(3, 4, 4), {}),
     losses.IRGLoss: (losses.IRGLoss, (irg_inputs(), irg_inputs()), {}),
     losses.KDLoss: (losses.KDLoss, maps(5), {}),
+    losses.KLDiscrepancy: (losses.KLDiscrepancy, maps(5), {}),
+    losses.L1Discrepancy: (losses.L1Discrepancy, maps(5), {}),
     losses.L1Loss: (losses.L1Loss, maps(3, 4, 4), {}),
     losses.L2Loss: (losses.L2Loss, maps(3, 4, 4), {}),
     losses.LogitStandardKDLoss: (losses.LogitStandardKDLoss, maps(5), {}),
