@@ -15,6 +15,7 @@ import json
 import math
 import os.path as osp
 import re
+import sys
 
 import pytest
 import torch
@@ -27,6 +28,9 @@ from tool_utils import REPO, train_tiny_coco
 import mmkd  # noqa: F401  registers mmkd's models, losses and hooks
 from mmkd.registry import MODELS
 from mmkd.utils.config_check import check_top_level_keys, resolve_config_path
+
+sys.path.insert(0, osp.join(REPO, 'tools', 'model_converters'))
+from export_student import export_student  # noqa: E402
 
 FOLDER = osp.join(REPO, 'configs', 'mmdet', 'rtmdet')
 TINY = osp.join(REPO, 'configs', 'mmdet', 'tiny')
@@ -324,3 +328,21 @@ def test_tiny_recorded_convs_exist():
         for i in range(3):
             assert isinstance(names[f'neck.out_convs.{i}.conv'],
                               torch.nn.Conv2d)
+
+
+def test_tiny_export_loads_into_the_plain_student(tiny_run, tmp_path):
+    """The exported student (EMA weights, as the run evaluated them) is a
+    plain mmdet RTMDet checkpoint of the student's own config, loaded
+    strictly."""
+    from mmengine.runner import load_checkpoint
+    work_dir, _, _, epochs = tiny_run
+    ckpt = work_dir / f'epoch_{epochs}.pth'
+    exported = tmp_path / 'student.pth'
+    export_student(str(ckpt), str(exported))
+    cfg = Config.fromfile(osp.join(TINY, 'rtmdet_w0125_tiny-coco.py'))
+    init_default_scope('mmdet')
+    student = MODELS.build(cfg.model)
+    load_checkpoint(student, str(exported), strict=True)
+    state = torch.load(ckpt, weights_only=False)['state_dict']
+    for key, value in student.state_dict().items():
+        assert torch.equal(value, state[f'architecture.{key}']), key
