@@ -23,7 +23,7 @@ import yaml
 from data_utils import make_tiny_coco
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from tool_utils import REPO, train_tiny_coco
+from tool_utils import REPO, coco_options, free_port, run_tool, train_tiny_coco
 
 import mmkd  # noqa: F401  registers mmkd's models, losses and hooks
 from mmkd.registry import MODELS
@@ -242,7 +242,8 @@ TINY_DISTILL = osp.join(TINY, 'kd_rtmdet_w025-w0125_neck_tiny-coco.py')
 
 
 @pytest.fixture(scope='module')
-def tiny_run(tmp_path_factory):
+def tiny_teacher(tmp_path_factory):
+    """The generated data and the tiny teacher trained one epoch."""
     coco = make_tiny_coco(
         str(tmp_path_factory.mktemp('tiny_coco')),
         num_train=8,
@@ -250,6 +251,12 @@ def tiny_run(tmp_path_factory):
         img_size=128)
     teacher_dir = tmp_path_factory.mktemp('rtmdet_teacher')
     train_tiny_coco(TINY_TEACHER, teacher_dir, coco)
+    return coco, str(teacher_dir / 'epoch_1.pth')
+
+
+@pytest.fixture(scope='module')
+def tiny_run(tmp_path_factory, tiny_teacher):
+    coco, teacher_ckpt = tiny_teacher
     work_dir = tmp_path_factory.mktemp('rtmdet_distill')
     epochs = Config.fromfile(TINY_DISTILL).train_cfg.max_epochs
     proc = train_tiny_coco(
@@ -257,7 +264,7 @@ def tiny_run(tmp_path_factory):
         work_dir,
         coco,
         epochs=epochs,
-        options=[f'model.teacher_ckpt={teacher_dir / "epoch_1.pth"}'])
+        options=[f'model.teacher_ckpt={teacher_ckpt}'])
     scalars = glob.glob(str(work_dir / '*' / 'vis_data' / 'scalars.json'))
     assert len(scalars) == 1, scalars
     with open(scalars[0]) as f:
@@ -346,3 +353,22 @@ def test_tiny_export_loads_into_the_plain_student(tiny_run, tmp_path):
     state = torch.load(ckpt, weights_only=False)['state_dict']
     for key, value in student.state_dict().items():
         assert torch.equal(value, state[f'architecture.{key}']), key
+
+
+def test_tiny_distill_two_processes_through_the_stop(tiny_teacher, tmp_path):
+    """Under DDP the connectors get no gradient after the stop: the
+    config's find_unused_parameters=True reaches the wrapper (without it
+    the first step after the stop fails)."""
+    coco, teacher_ckpt = tiny_teacher
+    epochs = Config.fromfile(TINY_DISTILL).train_cfg.max_epochs
+    proc = run_tool([
+        'bash', 'tools/dist_train.sh', TINY_DISTILL, '2', '--work-dir',
+        str(tmp_path), '--cfg-options', *coco_options(coco, epochs),
+        f'model.teacher_ckpt={teacher_ckpt}'
+    ],
+                    env=dict(PYTHON=sys.executable, PORT=str(free_port())))
+    output = proc.stdout + proc.stderr
+    assert 'GPU number: 2' in output  # MMEngine's name for the world size
+    assert f'Distillation stops at epoch {epochs}' in output
+    assert f'Epoch(train) [{epochs}][2/2]' in output
+    assert (tmp_path / f'epoch_{epochs}.pth').exists()

@@ -7,7 +7,7 @@
 # (CachedMosaic / RandomResize / RandomCrop / YOLOXHSVRandomAug / RandomFlip
 # / Pad / CachedMixUp, then the last stage without mosaic and mixup, switched
 # by PipelineSwitchHook), AdamW lr 0.004 and ExpMomentumEMA, but 128 px
-# images, BN instead of SyncBN, 3 epochs with the switch before the third,
+# images, BN instead of SyncBN (also in distributed runs), 3 epochs with the switch before the third,
 # and a 10-iteration warm-up.
 _base_ = ['./_base_/tiny_coco_detection.py']
 
@@ -75,7 +75,10 @@ model = dict(
         min_bbox_size=0,
         score_thr=0.001,
         nms=dict(type='nms', iou_threshold=0.65),
-        max_per_img=100))
+        max_per_img=100),
+    # mmdet's RTMDet turns its BNs into SyncBN in distributed runs, which
+    # DDP refuses on CPU (gloo): the tiny versions keep BN
+    use_syncbn=False)
 
 # Every mmdet type carries its scope (_scope_='mmdet'): a project that
 # inherits this file as 'mmkd::...' would otherwise build them in mmkd's
