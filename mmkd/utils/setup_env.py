@@ -70,8 +70,12 @@ def setup_distributed(cfg: Config, launcher: str) -> None:
         dist_cfg['backend'] = 'gloo'
     if launcher == 'none':
         return
+    # MMEngine reads the top-level find_unused_parameters only when it
+    # builds the wrapper itself (no model_wrapper_cfg): the wrapper made here
+    # carries it (e.g. connectors unused after StopDistillHook)
     wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
-        type='MMDistributedDataParallel')
+        type='MMDistributedDataParallel',
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
     wrapper.setdefault('device_ids', None)
     cfg.model_wrapper_cfg = wrapper
     if torch_dist.is_available() and torch_dist.is_initialized():

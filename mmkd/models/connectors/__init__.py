@@ -2,10 +2,12 @@ from .connectors import (BaseConnector, ConvBNConnector, IdentityConnector,
                          ResizeConnector)
 from .linear_embed import LinearEmbedConnector
 from .mgd_connector import MGDConnector
+from .norm_connector import ConvNormConnector, NormConnector
 from .paraphraser import Paraphraser
 from .translator import Translator
 
 __all__ = [
     'BaseConnector', 'ConvBNConnector', 'IdentityConnector', 'ResizeConnector',
-    'LinearEmbedConnector', 'MGDConnector', 'Paraphraser', 'Translator'
+    'LinearEmbedConnector', 'MGDConnector', 'NormConnector',
+    'ConvNormConnector', 'Paraphraser', 'Translator'
 ]
