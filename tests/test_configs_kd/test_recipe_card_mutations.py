@@ -71,6 +71,17 @@ def loss_sites(distiller):
     connector lives, in either form of the distiller config."""
     sites = []
     if distiller.get('loss') is not None:
+        # one config for every layer pair, one weight for every loss: as
+        # the list per pair they stand for (the same explicit form)
+        n_layers = len(distiller['student_distill_layer'])
+        for key in ('loss', 'connectors'):
+            if isinstance(distiller.get(key), dict):
+                distiller[key] = [
+                    copy.deepcopy(distiller[key]) for _ in range(n_layers)
+                ]
+        if isinstance(distiller.get('weights'), (int, float)):
+            distiller['weights'] = [distiller['weights']] * len(
+                distiller['loss'])
         losses = distiller['loss']
         one_for_all = len(losses) != len(distiller['student_distill_layer'])
         for i, loss in enumerate(losses):

@@ -7,8 +7,6 @@ _base_ = [
 
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
+        _base_.at,
         student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages,
-        loss=[_base_.at.loss],
-        weights=[_base_.at.weight]))
+        teacher_distill_layer=_base_.stages))

@@ -5,8 +5,6 @@ _base_ = ['../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py', './at_base.py']
 
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
+        _base_.at,
         student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages,
-        loss=[_base_.at.loss],
-        weights=[_base_.at.weight]))
+        teacher_distill_layer=_base_.stages))

@@ -5,17 +5,10 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet56_resnet20.py', './ickd_base.py'
 ]
 
-layer, channels = _base_.stages[-1], _base_.stage_channels[-1]
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=[layer],
-        teacher_distill_layer=[layer],
-        connectors=[
-            dict(
-                _base_.ickd.connector,
-                in_channels=channels,
-                out_channels=channels)
-        ],
-        loss=[_base_.ickd.loss],
-        weights=[_base_.ickd.weight]))
+        _base_.ickd,
+        student_distill_layer=_base_.stages[-1:],
+        teacher_distill_layer=_base_.stages[-1:],
+        student_channels=_base_.stage_channels[-1:],
+        teacher_channels=_base_.stage_channels[-1:]))

@@ -7,8 +7,6 @@ _base_ = [
 
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
+        _base_.nst,
         student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages,
-        loss=[_base_.nst.loss],
-        weights=[_base_.nst.weight]))
+        teacher_distill_layer=_base_.stages))

@@ -13,14 +13,10 @@ layers = _base_.stages + ['avgpool']
 channels = _base_.stage_channels + [_base_.embed_dim]
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
+        _base_.reviewkd,
         student_distill_layer=layers,
         teacher_distill_layer=layers,
-        loss=[
-            dict(
-                _base_.reviewkd.loss,
-                in_channels=channels,
-                out_channels=channels)
-        ],
-        weights=[0.6]))
-custom_hooks = _base_.custom_hooks + _base_.reviewkd.hooks
+        student_channels=channels,
+        teacher_channels=channels,
+        weights=0.6))
+custom_hooks = _base_.custom_hooks + _base_.reviewkd_hooks

@@ -7,8 +7,6 @@ _base_ = [
 
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
+        _base_.sp,
         student_distill_layer=_base_.stages[-1:],
-        teacher_distill_layer=_base_.stages[-1:],
-        loss=[_base_.sp.loss],
-        weights=[_base_.sp.weight]))
+        teacher_distill_layer=_base_.stages[-1:]))

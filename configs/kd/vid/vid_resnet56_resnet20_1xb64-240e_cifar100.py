@@ -7,12 +7,8 @@ _base_ = [
 
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
+        _base_.vid,
         student_distill_layer=_base_.stages,
         teacher_distill_layer=_base_.stages,
-        loss=[
-            dict(
-                _base_.vid.loss, in_channels=c, mid_channels=c, out_channels=c)
-            for c in _base_.stage_channels
-        ],
-        weights=[_base_.vid.weight] * len(_base_.stages)))
+        student_channels=_base_.stage_channels,
+        teacher_channels=_base_.stage_channels))
