@@ -6,12 +6,11 @@ _base_ = [
 ]
 
 # per-pair code: the weights follow the pair's number of stages
-n = len(_base_.student_preact)
+n = len(_base_.preact)
 model = dict(
     distiller=dict(
         _base_.ab,
-        student_distill_layer=_base_.student_preact,
-        teacher_distill_layer=_base_.teacher_preact,
+        layer_pairs=_base_.preact,
         weights=[_base_.ab_weight * 2.0**(i - n + 1) for i in range(n)]))
 custom_hooks = _base_.custom_hooks + [
     dict(_base_.ab_init_stage, exclude=_base_.init_exclude)

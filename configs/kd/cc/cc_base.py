@@ -24,5 +24,5 @@ cc = dict(
                 from_student=False,
                 data_idx=0,
                 connector='embed_t'))))
-# the pair config adds in_channels (its embed_dim)
+# the pair config adds in_channels (its embedding's channels)
 cc_embed = dict(type='LinearEmbedConnector', out_channels=128)

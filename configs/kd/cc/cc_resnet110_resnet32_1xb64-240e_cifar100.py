@@ -5,6 +5,6 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet32.py', './cc_base.py'
 ]
 
-embed = dict(_base_.cc_embed, in_channels=_base_.embed_dim)
+embed = dict(_base_.cc_embed, in_channels=_base_.embedding.channels)
 model = dict(
     distiller=dict(_base_.cc, connectors=dict(embed_s=embed, embed_t=embed)))

@@ -3,6 +3,6 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py', './cc_base.py']
 
-embed = dict(_base_.cc_embed, in_channels=_base_.embed_dim)
+embed = dict(_base_.cc_embed, in_channels=_base_.embedding.channels)
 model = dict(
     distiller=dict(_base_.cc, connectors=dict(embed_s=embed, embed_t=embed)))

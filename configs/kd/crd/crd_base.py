@@ -7,8 +7,6 @@
 # gives the loss the training labels.
 crd = dict(
     type='ConfigurableDistiller',
-    student_distill_layer=['avgpool'],
-    teacher_distill_layer=['avgpool'],
     loss=dict(
         type='CRDLoss',
         n_data=50000,

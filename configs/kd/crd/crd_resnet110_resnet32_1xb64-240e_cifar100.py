@@ -5,9 +5,5 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet32.py', './crd_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        _base_.crd,
-        student_channels=[_base_.embed_dim],
-        teacher_channels=[_base_.embed_dim]))
+model = dict(distiller=dict(_base_.crd, layer_pairs=[_base_.embedding]))
 custom_hooks = _base_.custom_hooks + _base_.crd_hooks

@@ -3,9 +3,5 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './crd_base.py']
 
-model = dict(
-    distiller=dict(
-        _base_.crd,
-        student_channels=[_base_.embed_dim],
-        teacher_channels=[_base_.embed_dim]))
+model = dict(distiller=dict(_base_.crd, layer_pairs=[_base_.embedding]))
 custom_hooks = _base_.custom_hooks + _base_.crd_hooks

@@ -3,9 +3,4 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './fbkd_base.py']
 
-model = dict(
-    distiller=dict(
-        _base_.fbkd,
-        student_distill_layer=_base_.stages[:3],
-        teacher_distill_layer=_base_.stages[:3],
-        teacher_channels=_base_.stage_channels[:3]))
+model = dict(distiller=dict(_base_.fbkd, layer_pairs=_base_.stages[:3]))

@@ -5,9 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py', './fbkd_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        _base_.fbkd,
-        student_distill_layer=_base_.stages[:3],
-        teacher_distill_layer=_base_.stages[:3],
-        teacher_channels=_base_.stage_channels[:3]))
+model = dict(distiller=dict(_base_.fbkd, layer_pairs=_base_.stages[:3]))

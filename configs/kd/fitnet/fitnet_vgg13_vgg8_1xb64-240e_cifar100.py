@@ -3,10 +3,4 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './fitnet_base.py']
 
-model = dict(
-    distiller=dict(
-        _base_.fitnet,
-        student_distill_layer=_base_.stages[1:2],
-        teacher_distill_layer=_base_.stages[1:2],
-        student_channels=_base_.stage_channels[1:2],
-        teacher_channels=_base_.stage_channels[1:2]))
+model = dict(distiller=dict(_base_.fitnet, layer_pairs=_base_.stages[1:2]))

@@ -4,10 +4,7 @@
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './fsp_base.py']
 
 model = dict(
-    distiller=dict(
-        _base_.fsp,
-        student_distill_layer=[_base_.stem] + _base_.stages,
-        teacher_distill_layer=[_base_.stem] + _base_.stages))
+    distiller=dict(_base_.fsp, layer_pairs=[_base_.stem] + _base_.stages))
 custom_hooks = _base_.custom_hooks + [
     dict(_base_.fsp_init_stage, exclude=_base_.init_exclude)
 ]

@@ -5,11 +5,5 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet20.py', './ft_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        _base_.ft,
-        student_distill_layer=_base_.stages[-1:],
-        teacher_distill_layer=_base_.stages[-1:],
-        student_channels=_base_.stage_channels[-1:],
-        teacher_channels=_base_.stage_channels[-1:]))
+model = dict(distiller=dict(_base_.ft, layer_pairs=_base_.stages[-1:]))
 custom_hooks = _base_.custom_hooks + [_base_.ft_init_stage]

@@ -3,13 +3,7 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './ft_base.py']
 
-model = dict(
-    distiller=dict(
-        _base_.ft,
-        student_distill_layer=_base_.stages[-1:],
-        teacher_distill_layer=_base_.stages[-1:],
-        student_channels=_base_.stage_channels[-1:],
-        teacher_channels=_base_.stage_channels[-1:]))
+model = dict(distiller=dict(_base_.ft, layer_pairs=_base_.stages[-1:]))
 # init-stage lr 0.05: RepDistiller uses 0.01 only for ResNet/WRN students
 custom_hooks = _base_.custom_hooks + [
     dict(

@@ -5,10 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet20.py', './ickd_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        _base_.ickd,
-        student_distill_layer=_base_.stages[-1:],
-        teacher_distill_layer=_base_.stages[-1:],
-        student_channels=_base_.stage_channels[-1:],
-        teacher_channels=_base_.stage_channels[-1:]))
+model = dict(distiller=dict(_base_.ickd, layer_pairs=_base_.stages[-1:]))

@@ -3,8 +3,4 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './nst_base.py']
 
-model = dict(
-    distiller=dict(
-        _base_.nst,
-        student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages))
+model = dict(distiller=dict(_base_.nst, layer_pairs=_base_.stages))

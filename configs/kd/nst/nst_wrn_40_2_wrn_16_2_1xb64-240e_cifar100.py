@@ -5,8 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py', './nst_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        _base_.nst,
-        student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages))
+model = dict(distiller=dict(_base_.nst, layer_pairs=_base_.stages))

@@ -7,14 +7,11 @@ _base_ = [
 
 # per-pair code: one loss per stage with its teacher BN, and weights
 # that follow the pair's number of stages
-n = len(_base_.student_preact)
+n = len(_base_.preact)
 model = dict(
     distiller=dict(
         _base_.ofd,
-        student_distill_layer=_base_.student_preact,
-        teacher_distill_layer=_base_.teacher_preact,
-        student_channels=_base_.stage_channels,
-        teacher_channels=_base_.stage_channels,
+        layer_pairs=_base_.preact,
         loss=[
             dict(_base_.ofd_loss, teacher_bn=bn)
             for bn in _base_.teacher_preact_bn

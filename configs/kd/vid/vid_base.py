@@ -4,7 +4,6 @@
 # teacher's, init_pred_var 5, eps 1e-5), weights 1: CE + 1 * VID.
 vid = dict(
     type='ConfigurableDistiller',
-    # one per layer pair, its channels from the pair's student_channels /
-    # teacher_channels
+    # one per layer pair, its channels from the pair's layer_pairs
     loss=dict(type='VIDLoss', init_pred_var=5.0, eps=1e-5),
     weights=1.0)

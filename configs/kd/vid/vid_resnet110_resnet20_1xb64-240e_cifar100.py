@@ -5,10 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet20.py', './vid_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        _base_.vid,
-        student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages,
-        student_channels=_base_.stage_channels,
-        teacher_channels=_base_.stage_channels))
+model = dict(distiller=dict(_base_.vid, layer_pairs=_base_.stages))

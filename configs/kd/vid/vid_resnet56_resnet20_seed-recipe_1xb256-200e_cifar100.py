@@ -8,11 +8,6 @@ _base_ = [
     './vid_base.py'
 ]
 
+# the seed's weights: [1, 1, 1]
 model = dict(
-    distiller=dict(
-        _base_.vid,
-        student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages,
-        student_channels=_base_.stage_channels,
-        teacher_channels=_base_.stage_channels,
-        weights=1.0))  # the seed's weights: [1, 1, 1]
+    distiller=dict(_base_.vid, layer_pairs=_base_.stages, weights=1.0))

@@ -3,10 +3,4 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './vid_base.py']
 
-model = dict(
-    distiller=dict(
-        _base_.vid,
-        student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages,
-        student_channels=_base_.stage_channels,
-        teacher_channels=_base_.stage_channels))
+model = dict(distiller=dict(_base_.vid, layer_pairs=_base_.stages))

@@ -4,7 +4,7 @@ each loss declares (``pairing``, see
 :class:`mmkd.models.losses.base.Pairing`) and to the connectors'
 ``in_channels`` / ``out_channels``, wherever the config leaves them out."""
 import copy
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 from mmkd.registry import MODELS
 from ..losses.base import declared_pairing
@@ -30,11 +30,14 @@ class ChannelFiller:
     and remembers whether anything took them (channels that nothing takes
     are an error: an ignored option)."""
 
-    def __init__(self, student_channels: Optional[Sequence[int]],
-                 teacher_channels: Optional[Sequence[int]]) -> None:
+    def __init__(self,
+                 student_channels: Optional[Sequence[int]],
+                 teacher_channels: Optional[Sequence[int]],
+                 require_use: bool = True) -> None:
         self.channels = dict(
             student=student_channels, teacher=teacher_channels)
         self.used = dict(student=False, teacher=False)
+        self.require_use = require_use
 
     def _value(self, side: str, layers: Optional[int]):
         """The channels of ``side``'s layer ``layers`` (an index), or all
@@ -79,6 +82,8 @@ class ChannelFiller:
         return cfg
 
     def check_used(self) -> None:
+        if not self.require_use:
+            return
         unused = [
             f'{side}_channels' for side in ('student', 'teacher')
             if self.channels[side] is not None and not self.used[side]
@@ -97,3 +102,50 @@ def broadcast(key: str, value, count: int) -> List:
     if isinstance(value, dict):
         return [copy.deepcopy(value) for _ in range(count)]
     return value
+
+
+def from_layer_pairs(layer_pairs: Sequence[Any]) -> dict:
+    """``layer_pairs`` as the compact form's parallel lists.
+
+    Each entry is ``dict(student=LAYER, teacher=LAYER)`` (a layer as in
+    ``student_distill_layer``: a module name or a recorder config), with
+    its channel count as ``channels`` (both sides) or ``student_channels``
+    / ``teacher_channels``; a plain name is the same layer on both sides.
+    """
+    if not isinstance(layer_pairs, (list, tuple)) or not layer_pairs:
+        raise ValueError('layer_pairs must be a non-empty list of '
+                         "dict(student=..., teacher=..., channels=...), got "
+                         f'{layer_pairs!r}.')
+    out = dict(
+        student_distill_layer=[],
+        teacher_distill_layer=[],
+        student_channels=[],
+        teacher_channels=[])
+    allowed = {
+        'student', 'teacher', 'channels', 'student_channels',
+        'teacher_channels'
+    }
+    for i, pair in enumerate(layer_pairs):
+        if isinstance(pair, str):
+            pair = dict(student=pair, teacher=pair)
+        keys = set(pair) if isinstance(pair, dict) else set()
+        if not {'student', 'teacher'} <= keys or keys - allowed or (
+                'channels' in keys
+                and keys & {'student_channels', 'teacher_channels'}):
+            raise ValueError(
+                f'layer_pairs[{i}] must be dict(student=LAYER, '
+                'teacher=LAYER) with channels=N or student_channels=N, '
+                f'teacher_channels=N (or none), got {pair!r}.')
+        out['student_distill_layer'].append(pair['student'])
+        out['teacher_distill_layer'].append(pair['teacher'])
+        for side in ('student', 'teacher'):
+            out[f'{side}_channels'].append(
+                pair.get(f'{side}_channels', pair.get('channels')))
+    for side in ('student', 'teacher'):
+        given = [c is not None for c in out[f'{side}_channels']]
+        if not any(given):
+            out[f'{side}_channels'] = None
+        elif not all(given):
+            raise ValueError(f'layer_pairs: give the {side} channels of '
+                             'every pair or of none.')
+    return out

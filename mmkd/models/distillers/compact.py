@@ -121,14 +121,16 @@ def _weighted(name: str, index: int, cfg: dict,
     return cfg
 
 
-def compact_to_explicit(
-        student_distill_layer: Sequence[Layer],
-        teacher_distill_layer: Sequence[Layer],
-        loss: Union[dict, Sequence[dict]],
-        weights: Optional[Union[float, Sequence[float]]] = None,
-        connectors: Optional[Union[dict, Sequence[Optional[dict]]]] = None,
-        student_channels: Optional[Sequence[int]] = None,
-        teacher_channels: Optional[Sequence[int]] = None) -> dict:
+def compact_to_explicit(student_distill_layer: Sequence[Layer],
+                        teacher_distill_layer: Sequence[Layer],
+                        loss: Union[dict, Sequence[dict]],
+                        weights: Optional[Union[float,
+                                                Sequence[float]]] = None,
+                        connectors: Optional[Union[
+                            dict, Sequence[Optional[dict]]]] = None,
+                        student_channels: Optional[Sequence[int]] = None,
+                        teacher_channels: Optional[Sequence[int]] = None,
+                        require_channel_use: bool = True) -> dict:
     """Translate the layer-pair form into the explicit form (a pure
     function: configs in, configs out; nothing is built).
 
@@ -153,7 +155,9 @@ def compact_to_explicit(
     (``pairing``: its ``student_channels`` / ``teacher_channels``; a loss
     over all layers gets the lists) and a connector's ``in_channels`` (the
     student's) and ``out_channels`` (the teacher's), where the config
-    leaves them out. So one loss config serves any pair of networks, e.g.
+    leaves them out; channels that nothing takes are an error unless
+    ``require_channel_use`` is False (they came with the layers, as in
+    ``layer_pairs``). So one loss config serves any pair of networks, e.g.
     ``loss=dict(type='VIDLoss'), weights=1.0, student_channels=[16, 32,
     64], teacher_channels=[16, 32, 64]`` on three stages.
 
@@ -172,7 +176,8 @@ def compact_to_explicit(
                    connectors)
     check_channels('student_channels', student_channels, n_pairs)
     check_channels('teacher_channels', teacher_channels, n_pairs)
-    filler = ChannelFiller(student_channels, teacher_channels)
+    filler = ChannelFiller(student_channels, teacher_channels,
+                           require_channel_use)
     n_layers = len(student_distill_layer)
     student_recorders, student_specs = _layer_recorders(
         'student_distill_layer', student_distill_layer, True)

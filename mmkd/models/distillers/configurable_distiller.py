@@ -54,17 +54,9 @@ class ConfigurableDistiller(BaseModule):
                        out_channels=16), ...],
             weights=[1.0, 1.0, 1.0])
 
-    or, with one loss config for every pair and the layers' channels
-    filling the channel arguments ``VIDLoss`` declares::
-
-        distiller = dict(
-            type='ConfigurableDistiller',
-            student_distill_layer=['layer1', 'layer2', 'layer3'],
-            teacher_distill_layer=['layer1', 'layer2', 'layer3'],
-            student_channels=[16, 32, 64],
-            teacher_channels=[16, 32, 64],
-            loss=dict(type='VIDLoss'),
-            weights=1.0)
+    or ``loss=dict(type='vid'), weights=1.0, student_channels=[16, 32,
+    64], teacher_channels=[16, 32, 64]``: one loss config for every pair,
+    its channel arguments (the ones ``VIDLoss`` declares) filled in.
 
     Explicit (see docs/distillation.md)::
 
@@ -115,6 +107,11 @@ class ConfigurableDistiller(BaseModule):
             declare (``pairing``) and the connectors' ``in_channels``.
         teacher_channels (list[int], optional): Compact form: the
             teacher's, for the losses and the connectors' ``out_channels``.
+        layer_pairs (list[dict], optional): Compact form: the layer pairs
+            as one list, ``dict(student=LAYER, teacher=LAYER,
+            channels=N)`` each (or ``student_channels`` and
+            ``teacher_channels``), in place of the four lists above;
+            channels no loss or connector takes are not an error here.
         init_cfg (dict, optional): Initialization config.
     """
 
@@ -130,6 +127,7 @@ class ConfigurableDistiller(BaseModule):
                  weights: Optional[Union[float, Sequence[float]]] = None,
                  student_channels: Optional[Sequence[int]] = None,
                  teacher_channels: Optional[Sequence[int]] = None,
+                 layer_pairs: Optional[Sequence[dict]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         cfg = explicit_form(
@@ -144,7 +142,8 @@ class ConfigurableDistiller(BaseModule):
                 loss=loss,
                 weights=weights,
                 student_channels=student_channels,
-                teacher_channels=teacher_channels))
+                teacher_channels=teacher_channels,
+                layer_pairs=layer_pairs))
         student_recorders = cfg['student_recorders']
         teacher_recorders = cfg['teacher_recorders']
         connectors = cfg['connectors']

@@ -2,10 +2,12 @@
 form."""
 from typing import Optional
 
+from .channels import from_layer_pairs
 from .compact import compact_to_explicit
 
-COMPACT_KEYS = ('student_distill_layer', 'teacher_distill_layer', 'loss',
-                'weights', 'student_channels', 'teacher_channels')
+LAYER_KEYS = ('student_distill_layer', 'teacher_distill_layer',
+              'student_channels', 'teacher_channels')
+COMPACT_KEYS = LAYER_KEYS + ('layer_pairs', 'loss', 'weights')
 EXPLICIT_KEYS = ('student_recorders', 'teacher_recorders', 'distill_losses',
                  'loss_forward_mappings')
 
@@ -28,10 +30,19 @@ def explicit_form(distiller: Optional[dict]) -> dict:
         if mixed:
             raise ValueError(
                 'Use either the compact form (student_distill_layer, '
-                'teacher_distill_layer, loss, weights, student_channels, '
-                'teacher_channels) or the explicit form (student_recorders, '
-                'teacher_recorders, distill_losses, loss_forward_mappings), '
-                f'not both (got {sorted(compact)} and {mixed}).')
+                'teacher_distill_layer, student_channels, teacher_channels '
+                'or layer_pairs; loss, weights) or the explicit form '
+                '(student_recorders, teacher_recorders, distill_losses, '
+                'loss_forward_mappings), not both (got '
+                f'{sorted(compact)} and {mixed}).')
+        layers = {k: distiller.get(k) for k in LAYER_KEYS}
+        from_pairs = 'layer_pairs' in compact
+        if from_pairs:
+            given = [k for k, v in layers.items() if v is not None]
+            if given:
+                raise ValueError(f'layer_pairs gives the layers and their '
+                                 f'channels; {given} too is one too many.')
+            layers = from_layer_pairs(compact['layer_pairs'])
         connectors = distiller.get('connectors')
         template = isinstance(connectors, dict) and 'type' in connectors
         if connectors is not None and not template and not isinstance(
@@ -40,11 +51,14 @@ def explicit_form(distiller: Optional[dict]) -> dict:
                             'one entry (or None) per student layer, or one '
                             'connector config for every student layer.')
         return compact_to_explicit(
-            distiller.get('student_distill_layer') or [],
-            distiller.get('teacher_distill_layer') or [],
-            distiller.get('loss') or [], distiller.get('weights'), connectors,
-            distiller.get('student_channels'),
-            distiller.get('teacher_channels'))
+            layers['student_distill_layer'] or [],
+            layers['teacher_distill_layer'] or [],
+            distiller.get('loss') or [],
+            distiller.get('weights'),
+            connectors,
+            layers['student_channels'],
+            layers['teacher_channels'],
+            require_channel_use=not from_pairs)
     return dict(
         student_recorders=dict(distiller.get('student_recorders') or {}),
         teacher_recorders=dict(distiller.get('teacher_recorders') or {}),

@@ -164,3 +164,64 @@ def test_a_custom_loss_gets_the_channels_it_declares(custom_loss):
                                                                        1, 1)
     assert all(loss.loss_weight == 0.5
                for loss in template.distill_losses.values())
+
+
+PAIRS = [
+    dict(student=name, teacher=name, channels=c)
+    for name, c in zip(LAYERS, CHANNELS)
+]
+
+
+def test_layer_pairs_are_the_four_lists():
+    lists = explicit_form(
+        dict(
+            student_distill_layer=LAYERS,
+            teacher_distill_layer=LAYERS,
+            student_channels=CHANNELS,
+            teacher_channels=CHANNELS,
+            loss=dict(type='VIDLoss'),
+            weights=1.0))
+    assert explicit_form(
+        dict(layer_pairs=PAIRS, loss=dict(type='VIDLoss'),
+             weights=1.0)) == lists
+    # other channels per side; a recorder config as a layer
+    preact = dict(
+        type='ModuleInputs', source='layer1.2.relu', record_idx=1, data_idx=0)
+    cfg = explicit_form(
+        dict(
+            layer_pairs=[
+                dict(
+                    student=preact,
+                    teacher='layer1',
+                    student_channels=8,
+                    teacher_channels=16)
+            ],
+            loss=dict(type='VIDLoss')))
+    assert cfg['distill_losses']['loss_vid'] == dict(
+        type='VIDLoss', in_channels=8, mid_channels=16, out_channels=16)
+    assert cfg['student_recorders'] == {
+        'ModuleInputs:layer1.2.relu':
+        dict(type='ModuleInputs', source='layer1.2.relu')
+    }
+
+
+def test_layer_pairs_describe_channels_a_loss_may_not_need():
+    # ATLoss takes no channels: the layers' channels are not an error
+    cfg = explicit_form(dict(layer_pairs=PAIRS, loss=[dict(type='ATLoss')]))
+    assert cfg['distill_losses'] == dict(loss_at=dict(type='ATLoss'))
+
+
+@pytest.mark.parametrize('extra, message', [
+    (dict(student_distill_layer=LAYERS), 'one too many'),
+    (dict(layer_pairs=[dict(student='layer1')]), 'layer_pairs[0] must be'),
+    (dict(layer_pairs=[dict(student='a', teacher='a', channels=1, width=2)]),
+     'layer_pairs[0] must be'),
+    (dict(layer_pairs=PAIRS[:2] + [dict(student='a', teacher='a')]),
+     'give the student channels of every pair or of none'),
+])
+def test_layer_pairs_errors(extra, message):
+    cfg = dict(layer_pairs=PAIRS, loss=dict(type='VIDLoss'))
+    cfg.update(extra)
+    with pytest.raises(ValueError) as err:
+        explicit_form(cfg)
+    assert message in str(err.value)
