@@ -125,6 +125,8 @@ def shrink_losses(cfg: Config, n_data: int) -> None:
     distiller = cfg.model.distiller
     losses = distiller.get('loss') or list(
         (distiller.get('distill_losses') or {}).values())
+    if isinstance(losses, dict):  # one loss config for every layer pair
+        losses = [losses]
     for loss in losses:
         if loss.get('type') in ('CRDLoss', 'crd'):
             loss.update(n_data=n_data, nce_k=2)

@@ -35,13 +35,14 @@ How ``--loss`` pairs layers (see docs/layer_finder.md):
 - the *embedding* is the last per-sample vector before the logits (a
   classifier's ``avgpool``).
 
-Each loss type has a rule (:data:`.rules.LOSS_RULES`): which of these it
-pairs and how a shape difference is bridged: nothing when the shapes match,
-``ConvBNConnector`` for other channels of a feature map (``resize=True``
-when the sizes differ too), ``ResizeConnector`` for a size difference only,
-``LinearEmbedConnector`` for vectors of other sizes.
+Each loss class declares what it pairs (``pairing``, a
+:class:`mmkd.models.losses.Pairing`): which of these it pairs, how a shape
+difference is bridged and which of its arguments take the channels.
+Bridging: nothing when the shapes match, ``ConvBNConnector`` for other
+channels of a feature map (``resize=True`` when the sizes differ too),
+``ResizeConnector`` for a size difference only, ``LinearEmbedConnector``
+for vectors of other sizes.
 """
 from .finder import find_layers
-from .rules import LOSS_RULES, LossRule
 
-__all__ = ['find_layers', 'LOSS_RULES', 'LossRule']
+__all__ = ['find_layers']

@@ -4,7 +4,6 @@ import copy
 import os.path as osp
 
 from mmkd.cli.cli import merge_cfg_options, read_config
-from mmkd.models.distillers import compact_to_explicit
 from mmkd.registry import MODELS
 from mmkd.utils.config_check import resolve_config_path
 
@@ -46,27 +45,6 @@ def load_distill_config(args):
     if args.student is not None:
         merge_cfg_options(cfg, args.cfg_options)
     return cfg, has_distiller
-
-
-def explicit_form(distiller: dict) -> dict:
-    """The distiller config in the explicit form (the compact form is
-    translated by :func:`mmkd.models.distillers.compact_to_explicit`)."""
-    distiller = dict(distiller or {})
-    compact = ('student_distill_layer', 'teacher_distill_layer', 'loss',
-               'weights')
-    if any(distiller.get(key) is not None for key in compact):
-        return compact_to_explicit(
-            distiller.get('student_distill_layer') or [],
-            distiller.get('teacher_distill_layer') or [],
-            distiller.get('loss') or [], distiller.get('weights'),
-            distiller.get('connectors'))
-    return dict(
-        student_recorders=dict(distiller.get('student_recorders') or {}),
-        teacher_recorders=dict(distiller.get('teacher_recorders') or {}),
-        connectors=dict(distiller.get('connectors') or {}),
-        distill_losses=dict(distiller.get('distill_losses') or {}),
-        loss_forward_mappings=dict(
-            distiller.get('loss_forward_mappings') or {}))
 
 
 def build_models(cfg):

@@ -8,9 +8,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from mmkd.models.distillers.loss_signature import (declared_ground_truth,
                                                    loss_class)
+from mmkd.models.losses import Pairing, declared_pairing
 from mmkd.models.recorders import RecorderManager
 from mmkd.registry import MODELS
-from .rules import LOSS_RULES
 from .suggest import _connector, format_cfg
 
 
@@ -40,6 +40,7 @@ class LossEdge:
     teachers: List[Endpoint] = field(default_factory=list)
     others: List[str] = field(default_factory=list)
     note: str = ''
+    pairing: Optional[Pairing] = None  # what the loss class declares
 
 
 def _shape_of(value):
@@ -128,7 +129,7 @@ def loss_edges(explicit: dict, recorders: DistillRecorders) -> List[LossEdge]:
     for name, loss_cfg in explicit['distill_losses'].items():
         try:
             cls = loss_class(name, loss_cfg)
-            type_name = cls.__name__
+            type_name, pairing = cls.__name__, declared_pairing(cls)
             declared = declared_ground_truth(cls)
             default = inspect.signature(
                 cls.__init__).parameters.get('loss_weight')
@@ -138,8 +139,8 @@ def loss_edges(explicit: dict, recorders: DistillRecorders) -> List[LossEdge]:
         except (KeyError, TypeError, ValueError):
             type_name, weight = str(
                 loss_cfg.get('type')), loss_cfg.get('loss_weight')
-            declared = {}
-        edge = LossEdge(name, type_name, weight)
+            declared, pairing = {}, None
+        edge = LossEdge(name, type_name, weight, pairing=pairing)
         mapping = dict(explicit['loss_forward_mappings'].get(name, {}))
         for arg, field_name in declared.items():
             mapping.setdefault(arg, dict(data_samples=field_name))
@@ -202,7 +203,7 @@ def _edge_note(edge: LossEdge) -> str:
     t_shape = teacher.connected if teacher.connector else teacher.shape
     if s_shape == t_shape:
         return 'shapes match'
-    rule = LOSS_RULES.get(edge.type_name)
+    rule = edge.pairing
     if rule is not None and rule.fix in ('none', 'size'):
         return f'shapes differ, which {edge.type_name} allows'
     fix = _connector(rule.fix if rule else 'shape', student.shape, t_shape)

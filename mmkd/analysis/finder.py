@@ -2,16 +2,16 @@
 what the config distills and what a loss could pair."""
 import os.path as osp
 
+from mmkd.models.distillers import explicit_form
 from mmkd.utils import install_safe_checkpoint_loader
 from .batch import make_batch
-from .config import build_models, explicit_form, load_distill_config
+from .config import build_models, load_distill_config
 from .edges import DistillRecorders, loss_edges
 from .graph import draw_graph
 from .recording import run_model
 from .report import (fmt_shape, marks_by_module, print_distillation,
                      print_modules, print_suggestions)
-from .rules import _DEFAULT_RULE, LOSS_RULES
-from .suggest import candidates, resolve_loss_type, suggest
+from .suggest import candidates, loss_pairing, resolve_loss_type, suggest
 
 
 def find_layers(args) -> None:
@@ -26,6 +26,7 @@ def find_layers(args) -> None:
     """
     cfg, has_distiller = load_distill_config(args)
     loss_cls = resolve_loss_type(args.loss) if args.loss else None
+    rule = loss_pairing(loss_cls) if loss_cls is not None else None
 
     import torch
     torch.manual_seed(0)
@@ -47,9 +48,8 @@ def find_layers(args) -> None:
     finally:
         recorders.teardown()
 
-    pairs, notes, rule = [], [], None
+    pairs, notes = [], []
     if loss_cls is not None:
-        rule = LOSS_RULES.get(loss_cls.__name__, _DEFAULT_RULE)
         pairs, notes = suggest(rule, candidates(runs['student']),
                                candidates(runs['teacher']))
     for side in ('student', 'teacher'):

@@ -2,9 +2,9 @@
 the suggestions."""
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from mmkd.models.losses import Pairing
 from .edges import DistillRecorders, Endpoint, LossEdge, _module_of
 from .recording import ModelRun
-from .rules import LossRule
 from .suggest import Suggestion, format_cfg, snippet
 
 
@@ -135,7 +135,7 @@ def print_distillation(edges: List[LossEdge], explicit: dict) -> None:
 
 def print_suggestions(loss: str,
                       cls,
-                      rule: LossRule,
+                      rule: Pairing,
                       pairs: List[Suggestion],
                       notes: List[str],
                       models: Optional[Tuple[str, str]] = None) -> None:

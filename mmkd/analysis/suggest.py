@@ -7,9 +7,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import mmkd.models  # noqa: F401  registers the losses
 from mmkd.models.distillers import known_loss_names
+from mmkd.models.losses import Pairing, declared_pairing
 from mmkd.registry import MODELS
 from .recording import ModelRun
-from .rules import _STUDENT_WIDTH_ARGS, _TEACHER_WIDTH_ARGS, LossRule
 
 
 @dataclass
@@ -130,7 +130,8 @@ def _width(shape) -> int:
 
 
 def _connector(fix: str, s_shape, t_shape) -> Tuple[Optional[dict], str]:
-    """The connector a student tensor needs for a loss with rule ``fix``,
+    """The connector a student tensor needs for a loss whose pairing has
+    ``fix`` (:class:`mmkd.models.losses.Pairing`),
     or None, and a note ('' when fine, else why the pair does not work)."""
     if fix == 'none' or s_shape == t_shape and fix != 'mgd':
         return None, ''
@@ -188,7 +189,7 @@ class Suggestion:
     note: str = ''
 
 
-def _pair(rule: LossRule, s: Feature, t: Feature) -> List[Suggestion]:
+def _pair(rule: Pairing, s: Feature, t: Feature) -> List[Suggestion]:
     if s.kind != 'levels':
         cfg, note = _connector(rule.fix, s.shape, t.shape)
         return [Suggestion(s, t, cfg, note)]
@@ -205,9 +206,10 @@ def _pair(rule: LossRule, s: Feature, t: Feature) -> List[Suggestion]:
     ]
 
 
-def suggest(rule: LossRule, student: Candidates,
+def suggest(rule: Pairing, student: Candidates,
             teacher: Candidates) -> Tuple[List[Suggestion], List[str]]:
-    """Pairs for a loss rule, and notes on what could not be paired."""
+    """Pairs for a loss's declared pairing, and notes on what could not be
+    paired."""
     pairs, notes = [], []
     if 'stages' in rule.pair_with:
         common = sorted(set(student.stages) & set(teacher.stages))
@@ -238,7 +240,9 @@ def suggest(rule: LossRule, student: Candidates,
         elif rule.pair_with == ('embedding', ):
             notes.append('no per-sample embedding found (a vector output '
                          'before the logits, such as avgpool)')
-    if not pairs and not notes:
+    if not rule.pair_with:
+        notes.append(f'{rule.kind}: pick the layers from the listing above')
+    elif not pairs and not notes:
         notes.append('no pair found by the rules; pick layers from the '
                      'listing above')
     return pairs, notes
@@ -256,32 +260,43 @@ def resolve_loss_type(name: str):
     return cls
 
 
-_CHANNEL_ARGS = ('in_channels', 'mid_channels', 'out_channels')
+def loss_pairing(cls) -> Pairing:
+    """What the loss class declares it pairs (``pairing``).
+
+    Raises:
+        TypeError: It declares nothing; the message says what to declare.
+    """
+    pairing = declared_pairing(cls)
+    if pairing is None:
+        raise TypeError(
+            f'{cls.__name__} declares no pairing, so the layer finder does '
+            'not know which layers it compares. Declare it on the class, '
+            'e.g. pairing = mmkd.models.losses.Pairing(\'feature maps of '
+            "the same shape', pair_with=('stages', 'levels'), fix='shape', "
+            "student_channels=(), teacher_channels=()) (pair_with: stages, "
+            'levels, logits, dense_logits, embedding; fix: same, shape, '
+            'size, none, mgd; see docs/layer_finder.md).')
+    return pairing
 
 
 def loss_init_args(cls, pair: Suggestion) -> Dict[str, Any]:
-    """Required arguments of the loss, filled with the pair's widths where
-    their names say which (``in_channels``/``out_channels``, ``t_dim``,
-    ...); others are None."""
+    """Required arguments of the loss, the channel arguments it declares
+    (``pairing``) filled with the pair's widths; others are None."""
     out = {}
+    pairing = declared_pairing(cls)
+    widths = {}
+    for side, args in (('student', pairing.student_channels),
+                       ('teacher', pairing.teacher_channels)):
+        shape = getattr(pair, side).shape
+        for arg in args:
+            widths[arg] = _width(shape) if isinstance(shape, tuple) else None
     params = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    mapping = any(p.name == 'out_channels' for p in params)
-    student_args = _STUDENT_WIDTH_ARGS + (('in_channels', ) if mapping else ())
     for param in params:
-        # required, or one of the channel names given as None (a loss that
-        # still accepts the deprecated spellings in their place)
-        wanted = param.default is param.empty or (param.default is None and
-                                                  param.name in _CHANNEL_ARGS)
-        if not wanted or param.kind in (param.VAR_POSITIONAL,
-                                        param.VAR_KEYWORD):
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
-        s_shape, t_shape = pair.student.shape, pair.teacher.shape
-        if param.name in student_args and isinstance(s_shape, tuple):
-            out[param.name] = _width(s_shape)
-        elif (param.name in _TEACHER_WIDTH_ARGS
-              or param.name == 'in_channels') and isinstance(t_shape, tuple):
-            out[param.name] = _width(t_shape)
-        else:
+        if param.name in widths:
+            out[param.name] = widths[param.name]
+        elif param.default is param.empty:
             out[param.name] = None
     return out
 

@@ -65,22 +65,46 @@ def _get(cfg, keys):
     return node
 
 
+def _n_layers(distiller):
+    layers = distiller.get('layer_pairs') or distiller['student_distill_layer']
+    return len(layers)
+
+
+def _layer_site(distiller, side, index):
+    """Where layer ``index`` of ``side`` lives: a list of the compact
+    form, or an entry of its ``layer_pairs``."""
+    if distiller.get('layer_pairs') is not None:
+        return distiller['layer_pairs'][index], side
+    return distiller[f'{side}_distill_layer'], index
+
+
 def loss_sites(distiller):
     """Per loss, in order: the loss config, the student and teacher layer
     entries (recorder configs or layer names) and where its student
     connector lives, in either form of the distiller config."""
     sites = []
     if distiller.get('loss') is not None:
+        # one config for every layer pair, one weight for every loss: as
+        # the list per pair they stand for (the same explicit form)
+        n_layers = _n_layers(distiller)
+        for key in ('loss', 'connectors'):
+            if isinstance(distiller.get(key), dict):
+                distiller[key] = [
+                    copy.deepcopy(distiller[key]) for _ in range(n_layers)
+                ]
+        if isinstance(distiller.get('weights'), (int, float)):
+            distiller['weights'] = [distiller['weights']] * len(
+                distiller['loss'])
         losses = distiller['loss']
-        one_for_all = len(losses) != len(distiller['student_distill_layer'])
+        one_for_all = len(losses) != n_layers
         for i, loss in enumerate(losses):
             layer = 0 if one_for_all else i
             sites.append(
                 dict(
                     loss=loss,
                     weights=(distiller, 'weights', i),
-                    student=(distiller['student_distill_layer'], layer),
-                    teacher=(distiller['teacher_distill_layer'], layer),
+                    student=_layer_site(distiller, 'student', layer),
+                    teacher=_layer_site(distiller, 'teacher', layer),
                     connector=('compact', distiller, layer)))
         return sites
     for name, loss in distiller['distill_losses'].items():
@@ -192,8 +216,8 @@ def loss_mutations(i, want, site):
             where[0]['connector'] = None
             return
         distiller, index = where
-        connectors = distiller.get('connectors') or [None] * len(
-            distiller['student_distill_layer'])
+        connectors = distiller.get('connectors') or [None
+                                                     ] * _n_layers(distiller)
         connectors[index] = None if connectors[index] else dict(
             type='ConvBNConnector', in_channels=1, out_channels=1)
         distiller['connectors'] = connectors

@@ -23,19 +23,8 @@ def _plain(value: Any) -> Any:
 
 def explicit_distiller(distiller: dict) -> dict:
     """The explicit form of a ``ConfigurableDistiller`` config."""
-    from mmkd.models.distillers.compact import compact_to_explicit
-    distiller = _plain(distiller)
-    if distiller.get('student_distill_layer') is not None:
-        return compact_to_explicit(distiller['student_distill_layer'],
-                                   distiller['teacher_distill_layer'],
-                                   distiller['loss'], distiller.get('weights'),
-                                   distiller.get('connectors'))
-    return dict(
-        student_recorders=distiller.get('student_recorders') or {},
-        teacher_recorders=distiller.get('teacher_recorders') or {},
-        connectors=distiller.get('connectors') or {},
-        distill_losses=distiller.get('distill_losses') or {},
-        loss_forward_mappings=distiller.get('loss_forward_mappings') or {})
+    from mmkd.models.distillers import explicit_form
+    return explicit_form(_plain(distiller))
 
 
 def _layer(spec: Any, recorders: dict) -> Any:

@@ -17,23 +17,28 @@ model = dict(
 # the teacher's top-1 before training; the recipe the run trains
 custom_hooks = [dict(type='EvaluateTeacherHook'), dict(type='RecipeHook')]
 
-stem = 'relu'
-stages = ['layer1', 'layer2', 'layer3']
+# the pair's layers (README.md here), each a layer pair of the compact
+# form's layer_pairs: dict(student=LAYER, teacher=LAYER, channels=N)
 stage_channels = [16, 32, 64]
-embed_dim = 64
-student_preact = [
-    dict(
-        type='ModuleInputs',
-        source=f'layer{i}.4.relu',
-        record_idx=1,
-        data_idx=0) for i in (1, 2, 3)
+stem = dict(student='relu', teacher='relu', channels=16)
+stages = [
+    dict(student=f'layer{i}', teacher=f'layer{i}', channels=c)
+    for i, c in enumerate(stage_channels, 1)
 ]
-teacher_preact = [
+embedding = dict(student='avgpool', teacher='avgpool', channels=64)
+preact = [
     dict(
-        type='ModuleInputs',
-        source=f'layer{i}.17.relu',
-        record_idx=1,
-        data_idx=0) for i in (1, 2, 3)
+        student=dict(
+            type='ModuleInputs',
+            source=f'layer{i}.4.relu',
+            record_idx=1,
+            data_idx=0),
+        teacher=dict(
+            type='ModuleInputs',
+            source=f'layer{i}.17.relu',
+            record_idx=1,
+            data_idx=0),
+        channels=c) for i, c in enumerate(stage_channels, 1)
 ]
 teacher_preact_bn = [f'layer{i}.17.bn2' for i in (1, 2, 3)]
 init_exclude = ['architecture.linear']

@@ -17,11 +17,18 @@ model = dict(
 # the teacher's top-1 before training; the recipe the run trains
 custom_hooks = [dict(type='EvaluateTeacherHook'), dict(type='RecipeHook')]
 
-stem = 'layer1'
-stages = ['layer2', 'layer3', 'layer4', 'layer5']
+# the pair's layers (README.md here), each a layer pair of the compact
+# form's layer_pairs: dict(student=LAYER, teacher=LAYER, channels=N)
 stage_channels = [128, 256, 512, 512]
-embed_dim = 512
-student_preact = ['layer2.1', 'layer3.1', 'layer4.1', 'layer5.1']
-teacher_preact = ['layer2.4', 'layer3.4', 'layer4.4', 'layer5.4']
+stem = dict(student='layer1', teacher='layer1', channels=64)
+stages = [
+    dict(student=f'layer{i}', teacher=f'layer{i}', channels=c)
+    for i, c in enumerate(stage_channels, 2)
+]
+embedding = dict(student='avgpool', teacher='avgpool', channels=512)
+preact = [
+    dict(student=f'layer{i}.1', teacher=f'layer{i}.4', channels=c)
+    for i, c in enumerate(stage_channels, 2)
+]
 teacher_preact_bn = ['layer2.4', 'layer3.4', 'layer4.4', 'layer5.4']
 init_exclude = ['architecture.linear']

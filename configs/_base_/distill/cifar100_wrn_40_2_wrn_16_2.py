@@ -17,11 +17,18 @@ model = dict(
 # the teacher's top-1 before training; the recipe the run trains
 custom_hooks = [dict(type='EvaluateTeacherHook'), dict(type='RecipeHook')]
 
-stem = 'conv1'
-stages = ['layer1', 'layer2', 'layer3']
+# the pair's layers (README.md here), each a layer pair of the compact
+# form's layer_pairs: dict(student=LAYER, teacher=LAYER, channels=N)
 stage_channels = [32, 64, 128]
-embed_dim = 128
-student_preact = ['layer2.0.bn1', 'layer3.0.bn1', 'bn1']
-teacher_preact = ['layer2.0.bn1', 'layer3.0.bn1', 'bn1']
+stem = dict(student='conv1', teacher='conv1', channels=16)
+stages = [
+    dict(student=f'layer{i}', teacher=f'layer{i}', channels=c)
+    for i, c in enumerate(stage_channels, 1)
+]
+embedding = dict(student='avgpool', teacher='avgpool', channels=128)
+preact = [
+    dict(student=name, teacher=name, channels=c)
+    for name, c in zip(['layer2.0.bn1', 'layer3.0.bn1', 'bn1'], stage_channels)
+]
 teacher_preact_bn = ['layer2.0.bn1', 'layer3.0.bn1', 'bn1']
 init_exclude = ['architecture.bn1', 'architecture.linear']

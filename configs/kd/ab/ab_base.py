@@ -11,12 +11,11 @@
 # 2. the 240 epochs with cross-entropy only (train_distill adds no AB term;
 #    -b 1 multiplies zero).
 # InitStageHook runs stage 1 before the main training.
-ab = dict(
-    loss=dict(type='ABLoss', margin=1.0),
-    weight=0.003,  # the last stage's; halved per stage before it
-    init_stage=dict(
-        type='InitStageHook',
-        epochs=30,
-        train=['architecture'],
-        optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4),
-        after='student_only'))
+ab = dict(type='ConfigurableDistiller', loss=dict(type='ABLoss', margin=1.0))
+ab_weight = 0.003  # the last stage's; halved per stage before it
+ab_init_stage = dict(
+    type='InitStageHook',
+    epochs=30,
+    train=['architecture'],
+    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4),
+    after='student_only')

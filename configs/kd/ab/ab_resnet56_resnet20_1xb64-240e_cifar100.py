@@ -3,14 +3,13 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py', './ab_base.py']
 
-n = len(_base_.student_preact)
+# per-pair code: the weights follow the pair's number of stages
+n = len(_base_.preact)
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=_base_.student_preact,
-        teacher_distill_layer=_base_.teacher_preact,
-        loss=[_base_.ab.loss] * n,
-        weights=[_base_.ab.weight * 2.0**(i - n + 1) for i in range(n)]))
+        _base_.ab,
+        layer_pairs=_base_.preact,
+        weights=[_base_.ab_weight * 2.0**(i - n + 1) for i in range(n)]))
 custom_hooks = _base_.custom_hooks + [
-    dict(_base_.ab.init_stage, exclude=_base_.init_exclude)
+    dict(_base_.ab_init_stage, exclude=_base_.init_exclude)
 ]

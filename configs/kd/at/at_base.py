@@ -2,4 +2,5 @@
 # ICLR 2017), RepDistiller's CIFAR-100 setting (--distill attention -a 0
 # -b 1000): on feat[1:-1], sum over the layers of mean (a_s - a_t)^2 with
 # a = L2-normalised mean_c f^2: CE + 1000 * AT.
-at = dict(loss=dict(type='ATLoss'), weight=1000.0)
+at = dict(
+    type='ConfigurableDistiller', loss=[dict(type='ATLoss')], weights=1000.0)

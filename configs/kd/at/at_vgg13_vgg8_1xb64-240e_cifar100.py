@@ -3,10 +3,4 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './at_base.py']
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages,
-        loss=[_base_.at.loss],
-        weights=[_base_.at.weight]))
+model = dict(distiller=dict(_base_.at, layer_pairs=_base_.stages))

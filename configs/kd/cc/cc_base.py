@@ -7,5 +7,22 @@
 # this formula; the paper's Taylor-RBF kernel (CCLoss formula='taylor_rbf')
 # is orders of magnitude smaller (README.md).
 cc = dict(
-    loss=dict(type='CCLoss', formula='repdistiller', loss_weight=0.02),
-    embed=dict(type='LinearEmbedConnector', out_channels=128))
+    type='ConfigurableDistiller',
+    student_recorders=dict(embed=dict(type='ModuleInputs', source='linear')),
+    teacher_recorders=dict(embed=dict(type='ModuleInputs', source='linear')),
+    distill_losses=dict(
+        loss_cc=dict(type='CCLoss', formula='repdistiller', loss_weight=0.02)),
+    loss_forward_mappings=dict(
+        loss_cc=dict(
+            student=dict(
+                recorder='embed',
+                from_student=True,
+                data_idx=0,
+                connector='embed_s'),
+            teacher=dict(
+                recorder='embed',
+                from_student=False,
+                data_idx=0,
+                connector='embed_t'))))
+# the pair config adds in_channels (its embedding's channels)
+cc_embed = dict(type='LinearEmbedConnector', out_channels=128)

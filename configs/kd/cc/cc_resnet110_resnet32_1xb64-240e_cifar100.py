@@ -5,25 +5,6 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet32.py', './cc_base.py'
 ]
 
-embed = dict(_base_.cc.embed, in_channels=_base_.embed_dim)
+embed = dict(_base_.cc_embed, in_channels=_base_.embedding.channels)
 model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            embed=dict(type='ModuleInputs', source='linear')),
-        teacher_recorders=dict(
-            embed=dict(type='ModuleInputs', source='linear')),
-        connectors=dict(embed_s=embed, embed_t=embed),
-        distill_losses=dict(loss_cc=_base_.cc.loss),
-        loss_forward_mappings=dict(
-            loss_cc=dict(
-                student=dict(
-                    recorder='embed',
-                    from_student=True,
-                    data_idx=0,
-                    connector='embed_s'),
-                teacher=dict(
-                    recorder='embed',
-                    from_student=False,
-                    data_idx=0,
-                    connector='embed_t')))))
+    distiller=dict(_base_.cc, connectors=dict(embed_s=embed, embed_t=embed)))

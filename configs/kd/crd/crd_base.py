@@ -6,6 +6,7 @@
 # (CIFAR100InstanceSample, mode 'exact'): CE + 0.8 * CRD. DatasetLabelsHook
 # gives the loss the training labels.
 crd = dict(
+    type='ConfigurableDistiller',
     loss=dict(
         type='CRDLoss',
         n_data=50000,
@@ -14,5 +15,5 @@ crd = dict(
         tau=0.07,
         nce_m=0.5,
         negatives='other_classes'),
-    weight=0.8,
-    hooks=[dict(type='DatasetLabelsHook')])
+    weights=0.8)
+crd_hooks = [dict(type='DatasetLabelsHook')]

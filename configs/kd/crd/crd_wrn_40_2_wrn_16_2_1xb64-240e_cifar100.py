@@ -5,12 +5,5 @@ _base_ = [
     '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py', './crd_base.py'
 ]
 
-dim = _base_.embed_dim
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['avgpool'],
-        teacher_distill_layer=['avgpool'],
-        loss=[dict(_base_.crd.loss, in_channels=dim, out_channels=dim)],
-        weights=[_base_.crd.weight]))
-custom_hooks = _base_.custom_hooks + _base_.crd.hooks
+model = dict(distiller=dict(_base_.crd, layer_pairs=[_base_.embedding]))
+custom_hooks = _base_.custom_hooks + _base_.crd_hooks

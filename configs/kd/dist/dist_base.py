@@ -4,4 +4,8 @@
 # kd_loss_weight 2, dist_t4): CE + 2 * DIST(beta 1, gamma 1, tau 4) on the
 # logits; their CIFAR schedule is RepDistiller's.
 dist = dict(
-    loss=dict(type='DISTLoss', beta=1.0, gamma=1.0, tau=4.0), weight=2.0)
+    type='ConfigurableDistiller',
+    student_distill_layer=['linear'],
+    teacher_distill_layer=['linear'],
+    loss=dict(type='DISTLoss', beta=1.0, gamma=1.0, tau=4.0),
+    weights=2.0)

@@ -5,10 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet32.py', './dist_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['linear'],
-        teacher_distill_layer=['linear'],
-        loss=[_base_.dist.loss],
-        weights=[_base_.dist.weight]))
+model = dict(distiller=_base_.dist)

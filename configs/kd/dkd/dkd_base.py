@@ -6,8 +6,11 @@
 # linearly over the first 20 epochs, once per epoch as mdistiller's
 # min(epoch / 20, 1). The pair configs set beta.
 dkd = dict(
+    type='ConfigurableDistiller',
+    student_distill_layer=['linear'],
+    teacher_distill_layer=['linear'],
     loss=dict(type='DKDLoss', alpha=1.0, tau=4.0),
-    weight=1.0,
-    hooks=[
-        dict(type='DistillLossWarmupHook', warmup_epochs=20, per_epoch=True)
-    ])
+    weights=1.0)
+dkd_hooks = [
+    dict(type='DistillLossWarmupHook', warmup_epochs=20, per_epoch=True)
+]

@@ -6,11 +6,5 @@ _base_ = [
 ]
 
 # beta from mdistiller configs/cifar100/dkd/res110_res32.yaml
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['linear'],
-        teacher_distill_layer=['linear'],
-        loss=[dict(_base_.dkd.loss, beta=2.0)],
-        weights=[_base_.dkd.weight]))
-custom_hooks = _base_.custom_hooks + _base_.dkd.hooks
+model = dict(distiller=dict(_base_.dkd, loss=dict(_base_.dkd.loss, beta=2.0)))
+custom_hooks = _base_.custom_hooks + _base_.dkd_hooks

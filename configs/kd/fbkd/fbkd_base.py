@@ -5,4 +5,5 @@
 # distillation on the first three feat[1:-1] maps, one FBKDLoss per stage
 # with the official code's term weights (7e-5 masked feature, 4e-3
 # attention, 7e-5 non-local, tau 0.5), RepDistiller's schedule.
-fbkd = dict(loss=dict(type='FBKDLoss'), weight=1.0)
+fbkd = dict(
+    type='ConfigurableDistiller', loss=dict(type='FBKDLoss'), weights=1.0)

@@ -5,11 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet20.py', './fbkd_base.py'
 ]
 
-stages, channels = _base_.stages[:3], _base_.stage_channels[:3]
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=stages,
-        teacher_distill_layer=stages,
-        loss=[dict(_base_.fbkd.loss, in_channels=c) for c in channels],
-        weights=[_base_.fbkd.weight] * len(stages)))
+model = dict(distiller=dict(_base_.fbkd, layer_pairs=_base_.stages[:3]))

@@ -4,7 +4,9 @@
 # regressor (ConvReg: for equal sizes a 1x1 conv + BN + ReLU): CE + 100 *
 # MSE. The pair configs apply it to feat[2] (_base_.stages[1]).
 fitnet = dict(
+    type='ConfigurableDistiller',
+    connectors=dict(
+        type='ConvBNConnector', kernel_size=1, norm=True, act=True),
     # FitNetLoss is L2Loss (logged as loss_l2); this names it after FitNet
     loss=dict(type='FitNetLoss', loss_name='loss_fitnet'),
-    weight=100.0,
-    connector=dict(type='ConvBNConnector', kernel_size=1, norm=True, act=True))
+    weights=100.0)

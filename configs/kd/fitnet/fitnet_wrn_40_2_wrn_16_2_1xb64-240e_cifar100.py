@@ -5,17 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py', './fitnet_base.py'
 ]
 
-hint, channels = _base_.stages[1], _base_.stage_channels[1]
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=[hint],
-        teacher_distill_layer=[hint],
-        connectors=[
-            dict(
-                _base_.fitnet.connector,
-                in_channels=channels,
-                out_channels=channels)
-        ],
-        loss=[_base_.fitnet.loss],
-        weights=[_base_.fitnet.weight]))
+model = dict(distiller=dict(_base_.fitnet, layer_pairs=_base_.stages[1:2]))

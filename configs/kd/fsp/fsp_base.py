@@ -9,11 +9,10 @@
 #    term).
 # InitStageHook runs stage 1 before the main training.
 fsp = dict(
-    loss=dict(type='FSPLoss'),
-    weight=1.0,
-    init_stage=dict(
-        type='InitStageHook',
-        epochs=30,
-        train=['architecture'],
-        optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4),
-        after='student_only'))
+    type='ConfigurableDistiller', loss=[dict(type='FSPLoss')], weights=1.0)
+fsp_init_stage = dict(
+    type='InitStageHook',
+    epochs=30,
+    train=['architecture'],
+    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4),
+    after='student_only')

@@ -5,14 +5,8 @@ _base_ = [
     '../../_base_/distill/cifar100_wrn_40_2_wrn_16_2.py', './fsp_base.py'
 ]
 
-layers = [_base_.stem] + _base_.stages
 model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=layers,
-        teacher_distill_layer=layers,
-        loss=[_base_.fsp.loss],
-        weights=[_base_.fsp.weight]))
+    distiller=dict(_base_.fsp, layer_pairs=[_base_.stem] + _base_.stages))
 custom_hooks = _base_.custom_hooks + [
-    dict(_base_.fsp.init_stage, exclude=_base_.init_exclude)
+    dict(_base_.fsp_init_stage, exclude=_base_.init_exclude)
 ]

@@ -9,17 +9,20 @@
 #    |u_s - u_t| with u = normalize(mean_c F^2) of the translator's (student,
 #    conv-BN-LeakyReLU x 3) and the paraphraser's (teacher) factors.
 # InitStageHook runs stage 1 before the main training.
+ft_loss = dict(
+    type='FTLoss',
+    rate=0.5,
+    p=1.0,
+    formula='repdistiller',
+    paraphraser_mode='frozen')
 ft = dict(
-    loss=dict(
-        type='FTLoss',
-        rate=0.5,
-        p=1.0,
-        formula='repdistiller',
-        paraphraser_mode='frozen'),
-    weight=200.0,
-    init_stage=dict(
-        type='InitStageHook',
-        epochs=30,
-        train=['distiller.distill_losses.loss_ft.paraphraser'],
-        optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4),
-        after='distill'))
+    type='ConfigurableDistiller',
+    connectors=dict(type='Translator', rate=ft_loss['rate']),
+    loss=ft_loss,
+    weights=200.0)
+ft_init_stage = dict(
+    type='InitStageHook',
+    epochs=30,
+    train=['distiller.distill_losses.loss_ft.paraphraser'],
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4),
+    after='distill')

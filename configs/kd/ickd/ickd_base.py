@@ -4,6 +4,7 @@
 # the student's through a 1x1 conv + BN connector, inter-channel
 # correlation MSE: CE + 2.5 * ICKD.
 ickd = dict(
+    type='ConfigurableDistiller',
+    connectors=dict(type='ConvBNConnector'),
     loss=dict(type='ICKDLoss'),
-    weight=2.5,
-    connector=dict(type='ConvBNConnector'))
+    weights=2.5)

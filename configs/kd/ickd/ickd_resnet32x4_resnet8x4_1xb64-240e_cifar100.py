@@ -5,17 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet32x4_resnet8x4.py', './ickd_base.py'
 ]
 
-layer, channels = _base_.stages[-1], _base_.stage_channels[-1]
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=[layer],
-        teacher_distill_layer=[layer],
-        connectors=[
-            dict(
-                _base_.ickd.connector,
-                in_channels=channels,
-                out_channels=channels)
-        ],
-        loss=[_base_.ickd.loss],
-        weights=[_base_.ickd.weight]))
+model = dict(distiller=dict(_base_.ickd, layer_pairs=_base_.stages[-1:]))

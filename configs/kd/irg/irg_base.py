@@ -4,4 +4,9 @@
 # layer2 -> layer3), weights vert 0.1, edge 5, tran 5, the seed toolkit's
 # loss config, with RepDistiller's schedule (no published CIFAR-100 number
 # for IRG with it).
-irg = dict(loss=dict(type='IRGLoss', vert=0.1, edge=5.0, tran=5.0), weight=1.0)
+irg = dict(
+    type='ConfigurableDistiller',
+    student_distill_layer=['layer2', 'layer3', 'linear'],
+    teacher_distill_layer=['layer2', 'layer3', 'linear'],
+    loss=[dict(type='IRGLoss', vert=0.1, edge=5.0, tran=5.0)],
+    weights=1.0)

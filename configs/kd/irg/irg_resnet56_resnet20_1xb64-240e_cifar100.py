@@ -5,10 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet56_resnet20.py', './irg_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['layer2', 'layer3', 'linear'],
-        teacher_distill_layer=['layer2', 'layer3', 'linear'],
-        loss=[_base_.irg.loss],
-        weights=[_base_.irg.weight]))
+model = dict(distiller=_base_.irg)

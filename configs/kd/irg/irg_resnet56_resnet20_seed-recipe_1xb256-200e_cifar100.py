@@ -9,10 +9,4 @@ _base_ = [
     './irg_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['layer2', 'layer3', 'linear'],
-        teacher_distill_layer=['layer2', 'layer3', 'linear'],
-        loss=[_base_.irg.loss],
-        weights=[_base_.irg.weight]))
+model = dict(distiller=_base_.irg)

@@ -5,11 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet32x4_resnet8x4.py', './kd_base.py'
 ]
 
-model = dict(
-    student_loss_weight=_base_.kd.ce_weight,
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['linear'],
-        teacher_distill_layer=['linear'],
-        loss=[_base_.kd.loss],
-        weights=[_base_.kd.weight]))
+model = dict(student_loss_weight=_base_.kd_ce_weight, distiller=_base_.kd)

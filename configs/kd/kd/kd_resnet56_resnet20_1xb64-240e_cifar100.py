@@ -3,11 +3,4 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_resnet56_resnet20.py', './kd_base.py']
 
-model = dict(
-    student_loss_weight=_base_.kd.ce_weight,
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['linear'],
-        teacher_distill_layer=['linear'],
-        loss=[_base_.kd.loss],
-        weights=[_base_.kd.weight]))
+model = dict(student_loss_weight=_base_.kd_ce_weight, distiller=_base_.kd)

@@ -9,10 +9,5 @@ _base_ = [
     './kd_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['linear'],
-        teacher_distill_layer=['linear'],
-        loss=[_base_.kd.loss],
-        weights=[0.2]))
+# CE x 0.8 (the pair base) + KD x 0.2: the seed's weights
+model = dict(distiller=dict(_base_.kd, weights=0.2))

@@ -8,4 +8,9 @@
 # logs/KD/kd,<teacher>,<student>,<T>,<weight>.txt), the pair config uses
 # that run's values.
 lskd = dict(
-    ce_weight=0.1, loss=dict(type='LogitStandardKDLoss', tau=2.0), weight=9.0)
+    type='ConfigurableDistiller',
+    student_distill_layer=['linear'],
+    teacher_distill_layer=['linear'],
+    loss=dict(type='LogitStandardKDLoss', tau=2.0),
+    weights=9.0)
+lskd_ce_weight = 0.1

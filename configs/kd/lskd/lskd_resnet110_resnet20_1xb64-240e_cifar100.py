@@ -8,10 +8,6 @@ _base_ = [
 # the published 71.48 links logs/KD/kd,resnet110,resnet20,4,12.txt: T 4,
 # KD weight 12
 model = dict(
-    student_loss_weight=_base_.lskd.ce_weight,
+    student_loss_weight=_base_.lskd_ce_weight,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['linear'],
-        teacher_distill_layer=['linear'],
-        loss=[dict(_base_.lskd.loss, tau=4.0)],
-        weights=[12.0]))
+        _base_.lskd, loss=dict(_base_.lskd.loss, tau=4.0), weights=12.0))

@@ -5,11 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet32.py', './lskd_base.py'
 ]
 
-model = dict(
-    student_loss_weight=_base_.lskd.ce_weight,
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['linear'],
-        teacher_distill_layer=['linear'],
-        loss=[_base_.lskd.loss],
-        weights=[_base_.lskd.weight]))
+model = dict(student_loss_weight=_base_.lskd_ce_weight, distiller=_base_.lskd)

@@ -5,10 +5,5 @@ _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './lskd_base.py']
 
 # the published 74.36 links logs/KD/kd,vgg13,vgg8,3,9.txt: T 3
 model = dict(
-    student_loss_weight=_base_.lskd.ce_weight,
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['linear'],
-        teacher_distill_layer=['linear'],
-        loss=[dict(_base_.lskd.loss, tau=3.0)],
-        weights=[_base_.lskd.weight]))
+    student_loss_weight=_base_.lskd_ce_weight,
+    distiller=dict(_base_.lskd, loss=dict(_base_.lskd.loss, tau=3.0)))

@@ -5,10 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet32x4_resnet8x4.py', './nst_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages,
-        loss=[_base_.nst.loss],
-        weights=[_base_.nst.weight]))
+model = dict(distiller=dict(_base_.nst, layer_pairs=_base_.stages))

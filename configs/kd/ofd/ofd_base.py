@@ -6,6 +6,6 @@
 # teacher is loaded); stage i of n weighted 1/2^(n-1-i) / 1000, each summed
 # over C, H, W and averaged over the batch: CE + OFD.
 ofd = dict(
-    loss=dict(type='OFDLoss'),
-    weight=0.001,  # the last stage's; halved per stage before it
-    connector=dict(type='ConvBNConnector'))
+    type='ConfigurableDistiller', connectors=dict(type='ConvBNConnector'))
+ofd_loss = dict(type='OFDLoss')
+ofd_weight = 0.001  # the last stage's; halved per stage before it

@@ -5,18 +5,15 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet20.py', './ofd_base.py'
 ]
 
-n = len(_base_.student_preact)
+# per-pair code: one loss per stage with its teacher BN, and weights
+# that follow the pair's number of stages
+n = len(_base_.preact)
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=_base_.student_preact,
-        teacher_distill_layer=_base_.teacher_preact,
-        connectors=[
-            dict(_base_.ofd.connector, in_channels=c, out_channels=c)
-            for c in _base_.stage_channels
-        ],
+        _base_.ofd,
+        layer_pairs=_base_.preact,
         loss=[
-            dict(_base_.ofd.loss, teacher_bn=bn)
+            dict(_base_.ofd_loss, teacher_bn=bn)
             for bn in _base_.teacher_preact_bn
         ],
-        weights=[_base_.ofd.weight / 2.0**(n - 1 - i) for i in range(n)]))
+        weights=[_base_.ofd_weight / 2.0**(n - 1 - i) for i in range(n)]))

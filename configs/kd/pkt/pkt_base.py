@@ -3,4 +3,9 @@
 # setting (--distill pkt -a 0 -b 30000): on feat[-1] (the pooled
 # embedding), KL between cosine-kernel conditional distributions:
 # CE + 30000 * PKT.
-pkt = dict(loss=dict(type='PKTLoss'), weight=30000.0)
+pkt = dict(
+    type='ConfigurableDistiller',
+    student_distill_layer=['avgpool'],
+    teacher_distill_layer=['avgpool'],
+    loss=dict(type='PKTLoss'),
+    weights=30000.0)

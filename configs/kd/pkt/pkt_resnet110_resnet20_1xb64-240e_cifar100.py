@@ -5,10 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet20.py', './pkt_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['avgpool'],
-        teacher_distill_layer=['avgpool'],
-        loss=[_base_.pkt.loss],
-        weights=[_base_.pkt.weight]))
+model = dict(distiller=_base_.pkt)

@@ -9,6 +9,5 @@
 # 0-based epochs, so its first epoch has no ReviewKD term at all. Both reach
 # the full weight after 20 epochs; DistillLossWarmupHook's per_epoch=True
 # steps per epoch but 1-based, (epoch + 1) / 20, as mdistiller does.
-reviewkd = dict(
-    loss=dict(type='ReviewKDLoss'),
-    hooks=[dict(type='DistillLossWarmupHook', warmup_epochs=20)])
+reviewkd = dict(type='ConfigurableDistiller', loss=[dict(type='ReviewKDLoss')])
+reviewkd_hooks = [dict(type='DistillLossWarmupHook', warmup_epochs=20)]

@@ -9,18 +9,9 @@ _base_ = [
 ]
 
 # weight from CIFAR-100/script/reviewKD.sh
-layers = _base_.stages + ['avgpool']
-channels = _base_.stage_channels + [_base_.embed_dim]
 model = dict(
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=layers,
-        teacher_distill_layer=layers,
-        loss=[
-            dict(
-                _base_.reviewkd.loss,
-                in_channels=channels,
-                out_channels=channels)
-        ],
-        weights=[1.0]))
-custom_hooks = _base_.custom_hooks + _base_.reviewkd.hooks
+        _base_.reviewkd,
+        layer_pairs=_base_.stages + [_base_.embedding],
+        weights=1.0))
+custom_hooks = _base_.custom_hooks + _base_.reviewkd_hooks

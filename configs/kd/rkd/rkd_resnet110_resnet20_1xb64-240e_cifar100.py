@@ -5,10 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet20.py', './rkd_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['avgpool'],
-        teacher_distill_layer=['avgpool'],
-        loss=[_base_.rkd.loss],
-        weights=[_base_.rkd.weight]))
+model = dict(distiller=_base_.rkd)

@@ -3,10 +3,4 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './rkd_base.py']
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['avgpool'],
-        teacher_distill_layer=['avgpool'],
-        loss=[_base_.rkd.loss],
-        weights=[_base_.rkd.weight]))
+model = dict(distiller=_base_.rkd)

@@ -3,10 +3,4 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './sp_base.py']
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=_base_.stages[-1:],
-        teacher_distill_layer=_base_.stages[-1:],
-        loss=[_base_.sp.loss],
-        weights=[_base_.sp.weight]))
+model = dict(distiller=dict(_base_.sp, layer_pairs=_base_.stages[-1:]))

@@ -5,14 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet56_resnet20.py', './vid_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages,
-        loss=[
-            dict(
-                _base_.vid.loss, in_channels=c, mid_channels=c, out_channels=c)
-            for c in _base_.stage_channels
-        ],
-        weights=[_base_.vid.weight] * len(_base_.stages)))
+model = dict(distiller=dict(_base_.vid, layer_pairs=_base_.stages))

@@ -8,14 +8,6 @@ _base_ = [
     './vid_base.py'
 ]
 
+# the seed's weights: [1, 1, 1]
 model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=_base_.stages,
-        teacher_distill_layer=_base_.stages,
-        loss=[
-            dict(
-                _base_.vid.loss, in_channels=c, mid_channels=c, out_channels=c)
-            for c in _base_.stage_channels
-        ],
-        weights=[1.0, 1.0, 1.0]))
+    distiller=dict(_base_.vid, layer_pairs=_base_.stages, weights=1.0))

@@ -3,4 +3,9 @@
 # setting (knowledge_distiller.py, written for ImageNet; no CIFAR script):
 # CE + 2.5 * WSLD(tau 2) on the logits, labels from the data samples, with
 # RepDistiller's CIFAR schedule (no published CIFAR-100 number).
-wsld = dict(loss=dict(type='WSLDLoss', tau=2.0), weight=2.5)
+wsld = dict(
+    type='ConfigurableDistiller',
+    student_distill_layer=['linear'],
+    teacher_distill_layer=['linear'],
+    loss=dict(type='WSLDLoss', tau=2.0),
+    weights=2.5)

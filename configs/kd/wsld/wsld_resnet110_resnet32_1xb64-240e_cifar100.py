@@ -5,10 +5,4 @@ _base_ = [
     '../../_base_/distill/cifar100_resnet110_resnet32.py', './wsld_base.py'
 ]
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['linear'],
-        teacher_distill_layer=['linear'],
-        loss=[_base_.wsld.loss],
-        weights=[_base_.wsld.weight]))
+model = dict(distiller=_base_.wsld)

@@ -3,10 +3,4 @@
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = ['../../_base_/distill/cifar100_vgg13_vgg8.py', './wsld_base.py']
 
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['linear'],
-        teacher_distill_layer=['linear'],
-        loss=[_base_.wsld.loss],
-        weights=[_base_.wsld.weight]))
+model = dict(distiller=_base_.wsld)

@@ -3,6 +3,7 @@ import copy
 import numbers
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from .channels import ChannelFiller, broadcast, check_channels
 from .loss_signature import accepts_init_arg, forward_params, loss_class
 
 Layer = Union[str, dict]
@@ -73,8 +74,9 @@ def _check_lengths(student_layers, teacher_layers, loss, weights,
             'paired one to one.')
     if weights is not None:
         if not isinstance(weights, (list, tuple)):
-            raise TypeError(f'weights must be a list with one number per '
-                            f'loss, got {weights!r}.')
+            raise TypeError(f'weights must be a number (every loss) or a '
+                            f'list with one number per loss, got '
+                            f'{weights!r}.')
         if len(weights) != len(loss):
             raise ValueError(f'weights has {len(weights)} values but loss has '
                              f'{len(loss)} entries; give one weight per loss.')
@@ -85,8 +87,9 @@ def _check_lengths(student_layers, teacher_layers, loss, weights,
     if connectors is not None and (not isinstance(connectors, (list, tuple))
                                    or len(connectors) != n_layers):
         raise ValueError(
-            f'connectors must be a list with one entry (or None) per '
-            f'student layer ({n_layers}), got {connectors!r}.')
+            f'connectors must be a config (every student layer) or a list '
+            f'with one entry (or None) per student layer ({n_layers}), got '
+            f'{connectors!r}.')
 
 
 def _weighted(name: str, index: int, cfg: dict,
@@ -118,35 +121,63 @@ def _weighted(name: str, index: int, cfg: dict,
     return cfg
 
 
-def compact_to_explicit(
-        student_distill_layer: Sequence[Layer],
-        teacher_distill_layer: Sequence[Layer],
-        loss: Sequence[dict],
-        weights: Optional[Sequence[float]] = None,
-        connectors: Optional[Sequence[Optional[dict]]] = None) -> dict:
+def compact_to_explicit(student_distill_layer: Sequence[Layer],
+                        teacher_distill_layer: Sequence[Layer],
+                        loss: Union[dict, Sequence[dict]],
+                        weights: Optional[Union[float,
+                                                Sequence[float]]] = None,
+                        connectors: Optional[Union[
+                            dict, Sequence[Optional[dict]]]] = None,
+                        student_channels: Optional[Sequence[int]] = None,
+                        teacher_channels: Optional[Sequence[int]] = None,
+                        require_channel_use: bool = True) -> dict:
     """Translate the layer-pair form into the explicit form (a pure
     function: configs in, configs out; nothing is built).
 
     - ``len(loss) == len(layers)``: loss ``i`` compares student layer ``i``
       with teacher layer ``i``;
     - one loss and several layers: the loss gets the lists of all layers
-      (e.g. IRG on ``['layer2', 'layer3', 'linear']``).
+      (e.g. IRG on ``['layer2', 'layer3', 'linear']``);
+    - ``loss`` a config (not a list): one copy per layer pair.
 
-    ``weights[i]`` becomes the ``loss_weight`` of loss ``i``.
-    ``connectors[i]`` (optional, per student layer) adapts student layer
-    ``i`` before its loss. With several teachers, a teacher layer is
-    ``'<teacher>/<layer>'`` (or a recorder config with ``teacher=``). A
-    loss config may carry ``loss_name`` (its log key, default
-    ``loss_<type>``, e.g. ``loss_kd`` for ``KDLoss``). The
-    student and teacher tensors go to the first two arguments of the loss's
+    ``weights[i]`` becomes the ``loss_weight`` of loss ``i``; a number is
+    the weight of every loss. ``connectors[i]`` (optional, per student
+    layer) adapts student layer ``i`` before its loss; a config (not a
+    list) is copied to every student layer. With several teachers, a
+    teacher layer is ``'<teacher>/<layer>'`` (or a recorder config with
+    ``teacher=``). A loss config may carry ``loss_name`` (its log key,
+    default ``loss_<type>``, e.g. ``loss_kd`` for ``KDLoss``). The student
+    and teacher tensors go to the first two arguments of the loss's
     ``forward``.
+
+    ``student_channels`` / ``teacher_channels`` (optional, one channel
+    count per layer pair) fill the channel arguments a loss class declares
+    (``pairing``: its ``student_channels`` / ``teacher_channels``; a loss
+    over all layers gets the lists) and a connector's ``in_channels`` (the
+    student's) and ``out_channels`` (the teacher's), where the config
+    leaves them out; channels that nothing takes are an error unless
+    ``require_channel_use`` is False (they came with the layers, as in
+    ``layer_pairs``). So one loss config serves any pair of networks, e.g.
+    ``loss=dict(type='VIDLoss'), weights=1.0, student_channels=[16, 32,
+    64], teacher_channels=[16, 32, 64]`` on three stages.
 
     Returns:
         dict: ``student_recorders``, ``teacher_recorders``, ``connectors``,
         ``distill_losses`` and ``loss_forward_mappings``.
     """
+    n_pairs = len(student_distill_layer) if isinstance(student_distill_layer,
+                                                       (list, tuple)) else 0
+    loss = broadcast('loss', loss, n_pairs)
+    connectors = broadcast('connectors', connectors, n_pairs)
+    if isinstance(weights, numbers.Real) and not isinstance(weights, bool) \
+            and isinstance(loss, (list, tuple)):
+        weights = [weights] * len(loss)
     _check_lengths(student_distill_layer, teacher_distill_layer, loss, weights,
                    connectors)
+    check_channels('student_channels', student_channels, n_pairs)
+    check_channels('teacher_channels', teacher_channels, n_pairs)
+    filler = ChannelFiller(student_channels, teacher_channels,
+                           require_channel_use)
     n_layers = len(student_distill_layer)
     student_recorders, student_specs = _layer_recorders(
         'student_distill_layer', student_distill_layer, True)
@@ -155,7 +186,8 @@ def compact_to_explicit(
     connector_cfgs = {}
     for i, spec in enumerate(student_specs):
         if connectors is not None and connectors[i] is not None:
-            connector_cfgs[f'connector_{i}'] = copy.deepcopy(connectors[i])
+            connector_cfgs[f'connector_{i}'] = filler.connector(
+                f'connectors[{i}]', connectors[i], i, 'student')
             spec['connector'] = f'connector_{i}'
 
     for i, cfg in enumerate(loss):
@@ -172,6 +204,7 @@ def compact_to_explicit(
             raise ValueError(f'loss[{i}]: the log key {name!r} is taken by '
                              'another loss; give each loss its own '
                              'loss_name.')
+        cfg = filler.loss(name, cfg, i if len(loss) == n_layers else None)
         distill_losses[name] = _weighted(name, i, cfg, weights)
         params, _, _ = forward_params(loss_class(name, cfg))
         if len(params) < 2:
@@ -183,6 +216,7 @@ def compact_to_explicit(
         else:
             pair = (student_specs, teacher_specs)
         mappings[name] = {params[0]: pair[0], params[1]: pair[1]}
+    filler.check_used()
     return dict(
         student_recorders=student_recorders,
         teacher_recorders=teacher_recorders,

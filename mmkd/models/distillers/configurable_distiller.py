@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 
 from mmkd.registry import MODELS
 from ..recorders import RecorderManager
-from .compact import compact_to_explicit
+from .explicit import explicit_form
 from .loss_inputs import describe_input, loss_inputs
 from .loss_signature import build_loss
 from .validation import (check_distiller, teacher_record_needs,
@@ -41,8 +41,8 @@ class ConfigurableDistiller(BaseModule):
     """Computes distillation losses from recorded student/teacher tensors.
 
     Two equivalent ways to configure it (the compact one is translated into
-    the explicit one by :func:`compact_to_explicit`, so both run the same
-    code):
+    the explicit one by :func:`~.compact.compact_to_explicit`, so both run
+    the same code):
 
     Compact, the layer-pair form of the seed toolkit::
 
@@ -53,6 +53,10 @@ class ConfigurableDistiller(BaseModule):
             loss=[dict(type='vid', in_channels=16, mid_channels=16,
                        out_channels=16), ...],
             weights=[1.0, 1.0, 1.0])
+
+    or ``loss=dict(type='vid'), weights=1.0, student_channels=[16, 32,
+    64], teacher_channels=[16, 32, 64]``: one loss config for every pair,
+    its channel arguments (the ones ``VIDLoss`` declares) filled in.
 
     Explicit (see docs/distillation.md)::
 
@@ -93,8 +97,21 @@ class ConfigurableDistiller(BaseModule):
             form: module names or recorder configs with a ``source``.
         teacher_distill_layer (list[str | dict], optional): Compact
             form: module names or recorder configs with a ``source``.
-        loss (list[dict], optional): Compact form.
-        weights (list[float], optional): Compact form; one per loss.
+        loss (dict | list[dict], optional): Compact form: one loss per
+            layer pair, one loss over all layers, or one config copied to
+            every layer pair.
+        weights (float | list[float], optional): Compact form; one per
+            loss, or one for all.
+        student_channels (list[int], optional): Compact form: channels of
+            each student layer, filling the channel arguments the losses
+            declare (``pairing``) and the connectors' ``in_channels``.
+        teacher_channels (list[int], optional): Compact form: the
+            teacher's, for the losses and the connectors' ``out_channels``.
+        layer_pairs (list[dict], optional): Compact form: the layer pairs
+            as one list, ``dict(student=LAYER, teacher=LAYER,
+            channels=N)`` each (or ``student_channels`` and
+            ``teacher_channels``), in place of the four lists above;
+            channels no loss or connector takes are not an error here.
         init_cfg (dict, optional): Initialization config.
     """
 
@@ -106,32 +123,32 @@ class ConfigurableDistiller(BaseModule):
                  connectors: Optional[Union[dict, list]] = None,
                  student_distill_layer: Optional[Sequence] = None,
                  teacher_distill_layer: Optional[Sequence] = None,
-                 loss: Optional[Sequence[dict]] = None,
-                 weights: Optional[Sequence[float]] = None,
+                 loss: Optional[Union[dict, Sequence[dict]]] = None,
+                 weights: Optional[Union[float, Sequence[float]]] = None,
+                 student_channels: Optional[Sequence[int]] = None,
+                 teacher_channels: Optional[Sequence[int]] = None,
+                 layer_pairs: Optional[Sequence[dict]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        compact = (student_distill_layer, teacher_distill_layer, loss, weights)
-        if any(x is not None for x in compact):
-            explicit = (student_recorders, teacher_recorders, distill_losses,
-                        loss_forward_mappings)
-            if any(x is not None for x in explicit):
-                raise ValueError(
-                    'Use either the compact form (student_distill_layer, '
-                    'teacher_distill_layer, loss, weights) or the explicit '
-                    'form (student_recorders, teacher_recorders, '
-                    'distill_losses, loss_forward_mappings), not both.')
-            if connectors is not None and not isinstance(
-                    connectors, (list, tuple)):
-                raise TypeError('In the compact form, connectors is a list '
-                                'with one entry (or None) per student layer.')
-            cfg = compact_to_explicit(student_distill_layer or [],
-                                      teacher_distill_layer or [], loss or [],
-                                      weights, connectors)
-            student_recorders = cfg['student_recorders']
-            teacher_recorders = cfg['teacher_recorders']
-            connectors = cfg['connectors']
-            distill_losses = cfg['distill_losses']
-            loss_forward_mappings = cfg['loss_forward_mappings']
+        cfg = explicit_form(
+            dict(
+                student_recorders=student_recorders,
+                teacher_recorders=teacher_recorders,
+                distill_losses=distill_losses,
+                loss_forward_mappings=loss_forward_mappings,
+                connectors=connectors,
+                student_distill_layer=student_distill_layer,
+                teacher_distill_layer=teacher_distill_layer,
+                loss=loss,
+                weights=weights,
+                student_channels=student_channels,
+                teacher_channels=teacher_channels,
+                layer_pairs=layer_pairs))
+        student_recorders = cfg['student_recorders']
+        teacher_recorders = cfg['teacher_recorders']
+        connectors = cfg['connectors']
+        distill_losses = cfg['distill_losses']
+        loss_forward_mappings = cfg['loss_forward_mappings']
 
         self.student_recorders = RecorderManager(student_recorders)
         self.teacher_recorders = RecorderManager(teacher_recorders)

@@ -1,6 +1,6 @@
 from .ab import ABLoss
 from .at import ATLoss
-from .base import BaseDistillLoss, upcast
+from .base import BaseDistillLoss, Pairing, declared_pairing, upcast
 from .cached_kd import CachedKDLoss
 from .cc import CCLoss
 from .crd import CRDLoss
@@ -35,11 +35,12 @@ from .yolo_kd import YoloKDLoss
 from .yolox_kd import YOLOXKDLoss
 
 __all__ = [
-    'BaseDistillLoss', 'upcast', 'ABLoss', 'ATLoss', 'CachedKDLoss', 'CCLoss',
-    'CRDLoss', 'ChannelWiseDivergence', 'DeiTLoss', 'DISTLoss', 'DKDLoss',
-    'EnsembleKDLoss', 'FBKDLoss', 'FitNetLoss', 'FSPLoss', 'FTLoss',
-    'ICKDLoss', 'IRGLoss', 'KDLoss', 'KLDiscrepancy', 'L1Discrepancy',
-    'L1Loss', 'L2Loss', 'LogitStandardKDLoss', 'MGDLoss', 'NSTLoss', 'OFDLoss',
-    'PixelWiseKDLoss', 'PKDLoss', 'PKTLoss', 'ReviewKDLoss', 'RKDLoss',
-    'SPLoss', 'VIDLoss', 'WSLDLoss', 'YoloKDLoss', 'YOLOXKDLoss'
+    'BaseDistillLoss', 'Pairing', 'declared_pairing', 'upcast', 'ABLoss',
+    'ATLoss', 'CachedKDLoss', 'CCLoss', 'CRDLoss', 'ChannelWiseDivergence',
+    'DeiTLoss', 'DISTLoss', 'DKDLoss', 'EnsembleKDLoss', 'FBKDLoss',
+    'FitNetLoss', 'FSPLoss', 'FTLoss', 'ICKDLoss', 'IRGLoss', 'KDLoss',
+    'KLDiscrepancy', 'L1Discrepancy', 'L1Loss', 'L2Loss',
+    'LogitStandardKDLoss', 'MGDLoss', 'NSTLoss', 'OFDLoss', 'PixelWiseKDLoss',
+    'PKDLoss', 'PKTLoss', 'ReviewKDLoss', 'RKDLoss', 'SPLoss', 'VIDLoss',
+    'WSLDLoss', 'YoloKDLoss', 'YOLOXKDLoss'
 ]

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number, upcast
+from .base import FEATURE_MAPS, BaseDistillLoss, Pairing, check_number, upcast
 from .utils import check_same_shape
 
 
@@ -29,6 +29,8 @@ class ABLoss(BaseDistillLoss):
             Defaults to 1.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = Pairing(FEATURE_MAPS.kind, ('stages', ), 'shape')
 
     def __init__(self, margin: float = 1.0, loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)

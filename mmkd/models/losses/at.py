@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, Levels, check_number, upcast_all
+from .base import (SAME_SIZE_MAPS, BaseDistillLoss, Levels, check_number,
+                   upcast_all)
 from .utils import check_feature_map, level_name
 
 ALIGN_MODES = (None, 'pool', 'interpolate')
@@ -92,6 +93,8 @@ class ATLoss(BaseDistillLoss):
             Defaults to 1e-12.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = SAME_SIZE_MAPS
 
     def __init__(self,
                  p: float = 2.0,

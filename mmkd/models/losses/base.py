@@ -10,6 +10,7 @@ reads, level pairing and the dtype policy in one place.
 import math
 import numbers
 import re
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -142,6 +143,69 @@ def pair_levels(loss_name: str, student: Levels,
     return list(zip(*levels))
 
 
+PAIR_WITH = ('stages', 'levels', 'logits', 'dense_logits', 'embedding')
+FIXES = ('same', 'shape', 'size', 'none', 'mgd')
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """What a distill loss compares, declared on its class as ``pairing``.
+
+    The layer finder (``tools/analysis_tools/distill_layers.py``) reads it
+    to suggest layer pairs and connectors; the compact config form reads
+    the channel arguments to fill them from ``student_channels`` /
+    ``teacher_channels``.
+
+    Attributes:
+        kind (str): What it compares, one line for the user.
+        pair_with (tuple[str]): The tensors it pairs, any of ``'stages'``
+            (a backbone's stage outputs), ``'levels'`` (multi-level
+            outputs, e.g. an FPN neck), ``'logits'``, ``'dense_logits'``
+            (4-D logits of a segmentor) and ``'embedding'`` (the pooled
+            vector before the logits). Empty: layers chosen by hand (the
+            layer finder suggests none).
+        fix (str): How a shape difference is bridged: ``'same'`` (no
+            connector helps: shapes must match), ``'shape'`` (any
+            connector), ``'size'`` (the loss takes other channel counts; a
+            ``ResizeConnector`` for other sizes), ``'none'`` (any shapes)
+            or ``'mgd'`` (``MGDConnector`` always).
+        student_channels (tuple[str]): ``__init__`` arguments that take
+            the channel count of the student's layer (its width for a
+            vector). Defaults to ().
+        teacher_channels (tuple[str]): ``__init__`` arguments that take
+            the teacher's. Defaults to ().
+    """
+    kind: str
+    pair_with: Tuple[str, ...]
+    fix: str
+    student_channels: Tuple[str, ...] = ()
+    teacher_channels: Tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.pair_with) - set(PAIR_WITH)
+        if unknown or self.fix not in FIXES:
+            raise ValueError(
+                f'Pairing: pair_with takes {PAIR_WITH} (got '
+                f'{self.pair_with}), fix one of {FIXES} (got {self.fix!r}).')
+
+
+LOGITS = Pairing('logits with logits; shapes must match', ('logits', ), 'same')
+FEATURE_MAPS = Pairing(
+    'feature maps of the same shape (a connector adapts them)',
+    ('stages', 'levels', 'dense_logits'), 'shape')
+SAME_SIZE_MAPS = Pairing(
+    'feature maps of the same size; channel counts may differ',
+    ('stages', 'levels'), 'size')
+EMBEDDINGS = Pairing('per-sample embeddings of any size', ('embedding', ),
+                     'none')
+
+
+def declared_pairing(loss: Any) -> Optional[Pairing]:
+    """The :class:`Pairing` a loss class (or instance) declares, or None."""
+    pairing = getattr(loss, 'pairing', None)
+    return pairing if isinstance(pairing, Pairing) else None
+
+
 class BaseDistillLoss(nn.Module):
     """Base class of mmkd's distill losses.
 
@@ -156,6 +220,9 @@ class BaseDistillLoss(nn.Module):
       ``Distiller.forward(data, targets=..., indices=...)``.
     - ``allows_negative_weight``: whether a negative ``loss_weight`` makes
       sense (default False: the distiller refuses it).
+    - ``pairing``: what it compares (:class:`Pairing`), for the layer
+      finder and the compact form's channel filling. Every mmkd loss sets
+      it; a custom loss should.
 
     Dtype policy: inputs are computed in :func:`upcast` of their dtype
     (half precision in float32, float64 kept); a loss with learned parts
@@ -168,6 +235,7 @@ class BaseDistillLoss(nn.Module):
 
     data_sample_inputs: Mapping[str, str] = MappingProxyType({})
     allows_negative_weight = False
+    pairing: Optional[Pairing] = None
 
     def __init__(self, loss_weight: float = 1.0) -> None:
         super().__init__()

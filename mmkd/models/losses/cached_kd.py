@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, upcast
+from .base import BaseDistillLoss, Pairing, upcast
 
 TensorOrList = Union[torch.Tensor, Sequence[Union[torch.Tensor, np.ndarray]]]
 TAILS = ('uniform', 'renormalize')
@@ -61,6 +61,10 @@ class CachedKDLoss(BaseDistillLoss):
             top k renormalised). Defaults to ``'uniform'``.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        'the student\'s logits with the teacher output cache (no teacher '
+        'layer; configs/kd/cached_kd)', (), 'same')
 
     data_sample_inputs = MappingProxyType(
         dict(

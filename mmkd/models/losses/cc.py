@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number
+from .base import EMBEDDINGS, BaseDistillLoss, check_number
 from .utils import batch_embeddings, widen
 
 FORMULAS = ('taylor_rbf', 'repdistiller')
@@ -59,6 +59,8 @@ class CCLoss(BaseDistillLoss):
             teacher-side connector). Defaults to False.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = EMBEDDINGS
 
     def __init__(self,
                  formula: str = 'taylor_rbf',

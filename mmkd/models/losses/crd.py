@@ -18,7 +18,7 @@ from mmengine.dist import all_reduce, is_distributed
 
 from mmkd.registry import MODELS
 from mmkd.utils.deprecation import renamed_args
-from .base import BaseDistillLoss, check_number, tau_arg
+from .base import EMBEDDINGS, BaseDistillLoss, Pairing, check_number, tau_arg
 from .crd_memory import CRDMemory
 from .utils import batch_values
 
@@ -89,6 +89,12 @@ class CRDLoss(CRDMemory, BaseDistillLoss):
             ``'uniform'``.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        EMBEDDINGS.kind, ('embedding', ),
+        'none',
+        student_channels=('in_channels', ),
+        teacher_channels=('out_channels', ))
 
     data_sample_inputs = MappingProxyType(dict(indices='sample_idx'))
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, Levels, tau_arg, upcast_all
+from .base import FEATURE_MAPS, BaseDistillLoss, Levels, tau_arg, upcast_all
 from .utils import check_same_shape, level_name
 
 
@@ -26,6 +26,8 @@ class ChannelWiseDivergence(BaseDistillLoss):
         tau (float): Temperature. Defaults to 1.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = FEATURE_MAPS
 
     def __init__(self, tau: float = 1.0, loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)

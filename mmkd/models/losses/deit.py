@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, tau_arg, upcast_all
+from .base import BaseDistillLoss, Pairing, tau_arg, upcast_all
 from .utils import check_same_shape
 
 
@@ -32,6 +32,12 @@ class DeiTLoss(BaseDistillLoss):
         loss_weight (float): DeiT's ``alpha`` (0.5 in its recipes).
             Defaults to 1.0.
     """
+
+    # the distillation token's logits (the head's ``layers.head_dist``)
+    # with the teacher's logits
+    pairing = Pairing(
+        "distillation-token logits with the teacher's logits; shapes "
+        'must match', ('logits', ), 'same')
 
     def __init__(self,
                  mode: str = 'hard',

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, tau_arg, upcast_all
+from .base import LOGITS, BaseDistillLoss, tau_arg, upcast_all
 from .utils import check_same_shape
 
 REDUCTIONS = ('batchmean', 'mean')
@@ -24,6 +24,7 @@ class BaseDiscrepancy(BaseDistillLoss):
     ``AdversarialDataFreeDistill`` checks of its generator's losses)."""
 
     keeps_teacher_gradient = True
+    pairing = LOGITS
 
 
 @MODELS.register_module()

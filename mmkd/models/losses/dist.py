@@ -10,7 +10,7 @@ intra-class relations per class (columns).
 import torch
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number, tau_arg, upcast_all
+from .base import LOGITS, BaseDistillLoss, check_number, tau_arg, upcast_all
 from .utils import check_same_shape
 
 
@@ -41,6 +41,8 @@ class DISTLoss(BaseDistillLoss):
             Defaults to 1e-8.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = LOGITS
 
     def __init__(self,
                  beta: float = 1.0,

@@ -13,7 +13,7 @@ from typing import Any, Optional, Tuple
 import torch
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number, tau_arg, upcast_all
+from .base import LOGITS, BaseDistillLoss, check_number, tau_arg, upcast_all
 from .utils import check_same_shape, class_labels
 
 
@@ -56,6 +56,8 @@ class DKDLoss(BaseDistillLoss):
         tau (float): Temperature (``T`` is accepted too). Defaults to 4.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = LOGITS
 
     data_sample_inputs = MappingProxyType(dict(gt_labels='gt_label'))
 

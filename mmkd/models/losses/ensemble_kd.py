@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number, tau_arg, upcast_all
+from .base import BaseDistillLoss, Pairing, check_number, tau_arg, upcast_all
 
 Logits = Union[torch.Tensor, Sequence[torch.Tensor]]
 
@@ -35,6 +35,10 @@ class EnsembleKDLoss(BaseDistillLoss):
             teacher, normalised to sum to 1. Defaults to None (the mean).
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        'logits with the logits of several teachers (layers chosen by '
+        'hand)', (), 'same')
 
     def __init__(self,
                  tau: Optional[float] = None,

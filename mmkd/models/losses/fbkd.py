@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number, tau_arg
+from .base import FEATURE_MAPS, BaseDistillLoss, Pairing, check_number, tau_arg
 from .utils import check_same_shape
 
 NAME = 'FBKDLoss'
@@ -116,6 +116,11 @@ class FBKDLoss(BaseDistillLoss):
             too. Defaults to True.
         loss_weight (float): Weight of the whole loss. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        FEATURE_MAPS.kind, ('stages', 'levels'),
+        'shape',
+        teacher_channels=('in_channels', ))
 
     def __init__(self,
                  in_channels: int,

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, upcast_all
+from .base import BaseDistillLoss, Pairing, upcast_all
 from .utils import check_feature_map
 
 
@@ -25,6 +25,10 @@ class FSPLoss(BaseDistillLoss):
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        'consecutive feature maps of each network: one loss over a list '
+        'of layers chosen by hand', (), 'none')
 
     @staticmethod
     def fsp_matrix(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:

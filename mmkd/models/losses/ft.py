@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number
+from .base import BaseDistillLoss, Pairing, check_number
 from .utils import check_feature_map
 
 FORMULAS = ('paper', 'repdistiller')
@@ -85,6 +85,12 @@ class FTLoss(BaseDistillLoss):
             Defaults to None.
         loss_weight (float): Weight of the transfer term. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        'feature maps of the same size, the student\'s through a '
+        'Translator connector', ('stages', ),
+        'size',
+        teacher_channels=('in_channels', ))
 
     def __init__(self,
                  in_channels: int,

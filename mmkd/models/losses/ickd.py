@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, Levels, upcast_all
+from .base import FEATURE_MAPS, BaseDistillLoss, Levels, Pairing, upcast_all
 from .utils import check_feature_map, level_name
 
 
@@ -35,6 +35,8 @@ class ICKDLoss(BaseDistillLoss):
     Args:
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = Pairing(FEATURE_MAPS.kind, ('stages', 'levels'), 'shape')
 
     def forward(self, student: Levels, teacher: Levels) -> torch.Tensor:
         """Compute the loss.

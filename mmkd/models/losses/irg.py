@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number, upcast_all
+from .base import BaseDistillLoss, Pairing, check_number, upcast_all
 from .utils import check_feature_map, pairwise_sq_distances, widen
 
 
@@ -76,6 +76,10 @@ class IRGLoss(BaseDistillLoss):
         tran (float): Weight of the transformation term. Defaults to 5.0.
         loss_weight (float): Weight of the total. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        'feature maps and logits: one loss over a list of layers chosen '
+        'by hand', (), 'none')
 
     def __init__(self,
                  vert: float = 0.1,

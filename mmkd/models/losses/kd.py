@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, tau_arg, upcast_all
+from .base import LOGITS, BaseDistillLoss, tau_arg, upcast_all
 from .utils import check_same_shape
 
 
@@ -24,6 +24,8 @@ class KDLoss(BaseDistillLoss):
             accepted too. Defaults to 4.0.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = LOGITS
 
     default_tau = 4.0
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, Levels, upcast_all
+from .base import BaseDistillLoss, Levels, Pairing, upcast_all
 from .utils import check_same_shape, level_name
 
 
@@ -26,6 +26,9 @@ class PointwiseFeatureLoss(BaseDistillLoss):
             ``'batchmean'`` (sum divided by the batch size). Defaults to
             ``'mean'``.
     """
+
+    pairing = Pairing('features of the same shape (a connector adapts them)',
+                      ('stages', 'levels', 'embedding'), 'shape')
 
     reductions = ('mean', 'sum', 'batchmean')
 

@@ -11,7 +11,7 @@ from typing import Optional
 import torch
 
 from mmkd.registry import MODELS
-from .base import check_number, upcast_all
+from .base import LOGITS, check_number, upcast_all
 from .kd import KDLoss
 from .utils import check_same_shape
 
@@ -39,6 +39,8 @@ class LogitStandardKDLoss(KDLoss):
         eps (float): Added to the standard deviation. Defaults to 1e-7.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = LOGITS
 
     default_tau = 2.0
 

@@ -7,7 +7,7 @@ generation block and ``M`` a random spatial mask (``MGDConnector``),
 import torch
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number, upcast_all
+from .base import BaseDistillLoss, Pairing, check_number, upcast_all
 from .utils import check_same_shape
 
 
@@ -24,6 +24,9 @@ class MGDLoss(BaseDistillLoss):
         alpha_mgd (float): MGD's loss coefficient. Defaults to 2e-5.
         loss_weight (float): Extra multiplier. Defaults to 1.0.
     """
+
+    pairing = Pairing('feature maps of the same size, through MGDConnector',
+                      ('levels', 'stages'), 'mgd')
 
     def __init__(self,
                  alpha_mgd: float = 2e-5,

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .at import aligned_map_pairs, check_align
-from .base import BaseDistillLoss, Levels, check_number
+from .base import SAME_SIZE_MAPS, BaseDistillLoss, Levels, check_number
 
 
 @MODELS.register_module(name=['NSTLoss', 'nst'])
@@ -33,6 +33,8 @@ class NSTLoss(BaseDistillLoss):
         eps (float): Lower bound of the norms. Defaults to 1e-12.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = SAME_SIZE_MAPS
 
     def __init__(self,
                  degree: int = 2,

@@ -14,7 +14,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmkd.registry import MODELS
 from ..recorders import LayerNotFoundError, resolve_module
-from .base import BaseDistillLoss, upcast, upcast_all
+from .base import FEATURE_MAPS, BaseDistillLoss, Pairing, upcast, upcast_all
 from .utils import check_same_shape
 
 
@@ -66,6 +66,8 @@ class OFDLoss(BaseDistillLoss):
             uses 1e-3 (sum over C, H, W, mean over the batch). Defaults to
             1.0.
     """
+
+    pairing = Pairing(FEATURE_MAPS.kind, ('stages', ), 'shape')
 
     def __init__(self, teacher_bn: str, loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, tau_arg, upcast_all
+from .base import BaseDistillLoss, Pairing, tau_arg, upcast_all
 from .utils import check_feature_map
 
 
@@ -27,6 +27,10 @@ class PixelWiseKDLoss(BaseDistillLoss):
         align_corners (bool): ``align_corners`` of that resize. Defaults to
             False.
     """
+
+    pairing = Pairing(
+        'segmentation logits with logits; class counts must match',
+        ('dense_logits', ), 'size')
 
     def __init__(self,
                  tau: float = 1.0,

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, Levels, upcast_all
+from .base import FEATURE_MAPS, BaseDistillLoss, Levels, Pairing, upcast_all
 from .utils import check_feature_map, level_name
 
 
@@ -42,6 +42,8 @@ class PKDLoss(BaseDistillLoss):
             student map to the teacher's size; otherwise the teacher map to
             the student's. Defaults to True.
     """
+
+    pairing = Pairing(FEATURE_MAPS.kind, ('levels', 'stages'), 'shape')
 
     def __init__(self,
                  loss_weight: float = 1.0,

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number
+from .base import EMBEDDINGS, BaseDistillLoss, check_number
 from .utils import batch_embeddings, widen
 
 
@@ -31,6 +31,8 @@ class PKTLoss(BaseDistillLoss):
             Defaults to 1e-7.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = EMBEDDINGS
 
     def __init__(self, eps: float = 1e-7, loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)

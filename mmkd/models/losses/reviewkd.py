@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from mmkd.utils.deprecation import renamed_args
-from .base import BaseDistillLoss, Levels
+from .base import BaseDistillLoss, Levels, Pairing
 from .utils import check_feature_map
 
 NAME = 'ReviewKDLoss'
@@ -105,6 +105,13 @@ class ReviewKDLoss(BaseDistillLoss):
             Defaults to ``(4, 2, 1)``.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        'the stages and the embedding, shallow to deep: one loss over a '
+        'list of layers chosen by hand', (),
+        'none',
+        student_channels=('in_channels', ),
+        teacher_channels=('out_channels', ))
 
     @renamed_args(
         student_channels='in_channels', teacher_channels='out_channels')

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number
+from .base import EMBEDDINGS, BaseDistillLoss, check_number
 from .utils import batch_embeddings, pairwise_sq_distances, widen
 
 
@@ -69,6 +69,8 @@ class RKDLoss(BaseDistillLoss):
             Defaults to 50.0.
         loss_weight (float): Weight of the whole loss. Defaults to 1.0.
     """
+
+    pairing = EMBEDDINGS
 
     def __init__(self,
                  distance_weight: float = 25.0,

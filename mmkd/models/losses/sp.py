@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, Levels, check_number, upcast_all
+from .base import BaseDistillLoss, Levels, Pairing, check_number, upcast_all
 from .utils import level_name, widen
 
 
@@ -23,6 +23,9 @@ class SPLoss(BaseDistillLoss):
         eps (float): Lower bound of the row norms. Defaults to 1e-12.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = Pairing('per-sample features of any shape (batch relations)',
+                      ('stages', 'embedding'), 'none')
 
     def __init__(self, eps: float = 1e-12, loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)

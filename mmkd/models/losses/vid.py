@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from mmkd.utils.deprecation import renamed_args
-from .base import BaseDistillLoss, check_number
+from .base import BaseDistillLoss, Pairing, check_number
 from .utils import check_feature_map
 
 
@@ -34,6 +34,13 @@ class VIDLoss(BaseDistillLoss):
         eps (float): Lower bound added to the variance. Defaults to 1e-5.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        'feature maps of the same size; the loss maps the channels '
+        '(in_channels, mid_channels, out_channels)', ('stages', ),
+        'size',
+        student_channels=('in_channels', ),
+        teacher_channels=('mid_channels', 'out_channels'))
 
     @renamed_args(inC='in_channels', midC='mid_channels', outC='out_channels')
     def __init__(self,

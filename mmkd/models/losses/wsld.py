@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number, tau_arg, upcast_all
+from .base import LOGITS, BaseDistillLoss, check_number, tau_arg, upcast_all
 from .utils import check_same_shape, class_labels
 
 
@@ -40,6 +40,8 @@ class WSLDLoss(BaseDistillLoss):
             Defaults to 1e-7.
         loss_weight (float): Weight of the loss. Defaults to 1.0.
     """
+
+    pairing = LOGITS
 
     data_sample_inputs = MappingProxyType(dict(gt_labels='gt_label'))
 

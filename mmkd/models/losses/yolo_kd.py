@@ -14,7 +14,7 @@ from typing import Sequence, Union
 import torch
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number, upcast_all
+from .base import BaseDistillLoss, Pairing, check_number, upcast_all
 
 Outputs = Union[Sequence[torch.Tensor], tuple]
 
@@ -54,6 +54,10 @@ class YoloKDLoss(BaseDistillLoss):
         cls (float): Class weight (``hyp['cls']``). Defaults to 0.5.
         loss_weight (float): Extra multiplier. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        'YOLO head outputs (MethodOutputs of the head, chosen by hand)', (),
+        'same')
 
     def __init__(self,
                  nc: int,

@@ -11,7 +11,7 @@ from typing import List, Sequence
 import torch
 
 from mmkd.registry import MODELS
-from .base import BaseDistillLoss, check_number, upcast_all
+from .base import BaseDistillLoss, Pairing, check_number, upcast_all
 
 HeadOutputs = Sequence[Sequence[torch.Tensor]]
 
@@ -72,6 +72,10 @@ class YOLOXKDLoss(BaseDistillLoss):
         cls (float): Weight of the class term. Defaults to 1.0.
         loss_weight (float): Weight of the total. Defaults to 1.0.
     """
+
+    pairing = Pairing(
+        'YOLOX head outputs (MethodOutputs of the head, chosen by hand)', (),
+        'same')
 
     def __init__(self,
                  box: float = 1.0,

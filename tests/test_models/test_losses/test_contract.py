@@ -1,8 +1,9 @@
 """Every registered loss keeps the loss contract of docs/methods.md: a
 :class:`BaseDistillLoss` registered under its class name and exported from
 ``mmkd.models.losses``, a module docstring that names its paper or formula,
-a ``loss_weight`` argument, and ``(student, teacher, ...)`` as the first
-forward arguments."""
+a ``loss_weight`` argument, ``(student, teacher, ...)`` as the first
+forward arguments, and a declared ``pairing`` (what it compares, for the
+layer finder and the compact form's channel filling)."""
 import inspect
 import re
 from types import MappingProxyType
@@ -10,11 +11,11 @@ from types import MappingProxyType
 import pytest
 
 import mmkd.models.losses as losses
-from mmkd.models.losses import BaseDistillLoss
+from mmkd.models.losses import BaseDistillLoss, Pairing
 from mmkd.registry import MODELS
 
 # exported from mmkd.models.losses, but not losses
-HELPERS = {'BaseDistillLoss', 'upcast'}
+HELPERS = {'BaseDistillLoss', 'Pairing', 'declared_pairing', 'upcast'}
 # every name a loss is registered under, e.g. 'KDLoss' and 'vanilla_kd'
 REGISTERED = {
     name: cls
@@ -38,6 +39,10 @@ def test_loss_contract(name):
     assert len(params) >= 3 and params[0] == 'self', (name, params)
     # declared ground truth is read-only: a class attribute is shared
     assert isinstance(cls.data_sample_inputs, MappingProxyType), name
+    # what it pairs, with channel arguments that its __init__ takes
+    assert isinstance(cls.pairing, Pairing), f'{name} declares no pairing'
+    channels = cls.pairing.student_channels + cls.pairing.teacher_channels
+    assert set(channels) <= set(init), (name, channels)
 
 
 @pytest.mark.parametrize('cls', LOSS_CLASSES, ids=lambda c: c.__name__)
