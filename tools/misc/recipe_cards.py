@@ -246,17 +246,17 @@ def render_metafile(sources: dict, entries: List[dict]) -> str:
     return HEADER + text
 
 
-def metafiles(repo: str = REPO) -> Dict[str, str]:
+def metafiles(repo: str = REPO, under=CARD_FOLDERS) -> Dict[str, str]:
     """``{metafile path relative to the repo: the text it should have}``
-    for every metafile of the model index under :data:`CARD_FOLDERS`,
-    each model resolved from its config."""
+    for every metafile of the model index under ``under`` (a folder or a
+    tuple of them), each model resolved from its config."""
     from mmengine.config import Config
     baselines = _yaml(osp.join(repo, BASELINES))
     with open(osp.join(repo, 'model-index.yml')) as f:
         index = yaml.safe_load(f)
     texts = {}
     for meta_path in index['Import']:
-        if not meta_path.startswith(CARD_FOLDERS):
+        if not meta_path.startswith(under):
             continue
         folder = osp.dirname(meta_path)
         sources = load_sources(folder, repo)

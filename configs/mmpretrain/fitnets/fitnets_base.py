@@ -15,8 +15,8 @@
 fitnets = dict(
     student_layers=['backbone.layer3', 'backbone.layer4', 'head.fc'],
     teacher_layers=['backbone.layer3', 'backbone.layer4', 'head.fc'],
-    connector=dict(type='ConvBNConnector', kernel_size=1, norm=True,
-                   act=False),
+    connector=dict(
+        type='ConvBNConnector', kernel_size=1, norm=True, act=False),
     loss=[
         dict(
             type='L2Loss',

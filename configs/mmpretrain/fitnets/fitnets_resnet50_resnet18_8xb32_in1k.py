@@ -31,4 +31,3 @@ model = dict(
 train_dataloader = dict(batch_size=256)
 recipe = dict(total_batch_size=256, lr=0.1, max_epochs=100)
 custom_hooks = [dict(type='mmkd.EvaluateTeacherHook')]
-

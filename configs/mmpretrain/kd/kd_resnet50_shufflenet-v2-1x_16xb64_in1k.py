@@ -6,8 +6,7 @@
 # over the processes (recipe.total_batch_size).
 # Recipe card (source, published top-1, deviations): metafile.yml.
 _base_ = [
-    'mmpretrain::shufflenet_v2/shufflenet-v2-1x_16xb64_in1k.py',
-    './kd_base.py'
+    'mmpretrain::shufflenet_v2/shufflenet-v2-1x_16xb64_in1k.py', './kd_base.py'
 ]
 
 teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet50_8xb32_in1k_20210831-ea4938fc.pth'  # noqa: E501

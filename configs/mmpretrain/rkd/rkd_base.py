@@ -8,7 +8,5 @@ rkd = dict(
         type='ConfigurableDistiller',
         student_distill_layer=['neck.gap'],
         teacher_distill_layer=['neck.gap'],
-        loss=[
-            dict(type='RKDLoss', distance_weight=25.0, angle_weight=50.0)
-        ],
+        loss=[dict(type='RKDLoss', distance_weight=25.0, angle_weight=50.0)],
         weights=[1.0]))

@@ -1,0 +1,213 @@
+"""The mmpretrain zoo (configs/mmpretrain/<method>/, MMRazor's ImageNet
+recipes as mmkd configs):
+
+- each committed recipe card (metafile.yml) is the one its config and its
+  folder's sources.yml generate (tools/misc/recipe_cards.py), and
+  model-index.yml lists every metafile;
+- each full-size config builds (random weights, nothing downloaded) and
+  one training step on two small images gives the distill losses its card
+  names, finite, with the logged ``loss`` the sum that is optimised;
+- each tiny version (configs/mmpretrain/tiny/) trains 2 iterations through
+  the runner on the generated ImageNet-layout set, from a teacher
+  checkpoint loaded strictly, and tests once."""
+import glob
+import math
+import os.path as osp
+import sys
+
+import pytest
+import torch
+import yaml
+from data_utils import make_tiny_imagenet
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.optim import OptimWrapper
+from mmengine.registry import init_default_scope
+from tool_utils import REPO
+
+sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
+import recipe_cards  # noqa: E402
+
+ZOO = 'configs/mmpretrain/'
+CARDS = recipe_cards.cards_by_config(REPO, under=ZOO)
+# the distill log keys of each method's configs
+KEYS = {
+    'kd': {'distill.loss_kd'},
+    'dkd': {'distill.loss_dkd'},
+    'dist': {'distill.loss_dist'},
+    'wsld': {'distill.loss_wsld'},
+    'rkd': {'distill.loss_rkd'},
+    'fitnets': {'distill.loss_s3', 'distill.loss_s4', 'distill.loss_kl'},
+}
+TINY = {
+    'kd': 'kd_resnet34-resnet18_tiny-in.py',
+    'dkd': 'dkd_resnet34-resnet18_tiny-in.py',
+    'dist': 'dist_resnet34-resnet18_tiny-in.py',
+    'wsld': 'wsld_resnet34-resnet18_tiny-in.py',
+    'rkd': 'rkd_resnet34-resnet18_tiny-in.py',
+    'fitnets': 'fitnets_resnet50-resnet18_tiny-in.py',
+}
+
+
+def method_of(path: str) -> str:
+    return path[len(ZOO):].split('/')[0]
+
+
+def test_every_zoo_config_has_a_card_and_every_method_a_readme():
+    configs = sorted(
+        osp.relpath(p, REPO)
+        for p in glob.glob(osp.join(REPO, ZOO, '*', '*.py'))
+        if '/tiny/' not in p and not p.endswith('_base.py')
+        and osp.basename(osp.dirname(p)) in KEYS)
+    assert configs and configs == sorted(CARDS)
+    assert {method_of(c) for c in CARDS} == set(KEYS)
+    with open(osp.join(REPO, 'model-index.yml')) as f:
+        index = yaml.safe_load(f)['Import']
+    for method in KEYS:
+        assert f'{ZOO}{method}/metafile.yml' in index
+        assert osp.isfile(osp.join(REPO, ZOO, method, 'README.md'))
+
+
+@pytest.mark.parametrize('path', sorted(CARDS))
+def test_card_is_what_the_config_generates(path):
+    found = recipe_cards.check_config(path, CARDS[path])
+    assert not found, '\n'.join(found)
+    card = CARDS[path]
+    assert 'Results' not in card  # published numbers only, labelled so
+    assert card['Metadata']['Published results'][0]['Source'].startswith(
+        'MMRazor')
+
+
+def test_committed_zoo_metafiles_are_the_generated_ones():
+    zoo = recipe_cards.metafiles(REPO, under=ZOO)
+    assert {method_of(k) for k in zoo} == set(KEYS)
+    for path, text in zoo.items():
+        with open(osp.join(REPO, path)) as f:
+            assert f.read() == text, (
+                f'{path} is stale: python tools/misc/recipe_cards.py --write')
+
+
+class CatchOptimised(Hook):
+    """Keeps each loss the optimizer wrapper is given."""
+
+    def __init__(self):
+        self.optimised = []
+
+    def before_train(self, runner):
+        wrapper = runner.optim_wrapper
+        update = wrapper.update_params
+
+        def update_params(loss, **kwargs):
+            self.optimised.append(loss.detach().clone())
+            return update(loss, **kwargs)
+
+        wrapper.update_params = update_params
+
+
+def check_log_vars(log_vars: dict, optimised: torch.Tensor, method: str):
+    assert log_vars['loss'] == optimised.item()
+    parts = {k: v for k, v in log_vars.items() if k != 'loss'}
+    assert KEYS[method] <= set(parts), sorted(parts)
+    assert {k for k in parts if k.startswith('distill.')} == KEYS[method]
+    assert all(math.isfinite(float(v)) for v in parts.values()), parts
+    summed = sum(parts.values())
+    assert abs(log_vars['loss'] - summed) <= 1e-5 * max(1.0, abs(summed))
+
+
+@pytest.mark.parametrize('path', sorted(CARDS))
+def test_full_size_config_takes_a_step(path):
+    from mmpretrain.structures import DataSample
+
+    from mmkd.registry import MODELS
+    cfg = Config.fromfile(osp.join(REPO, path))
+    init_default_scope(cfg.default_scope)
+    model_cfg = cfg.model.copy()
+    model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    model_cfg.update(teacher_ckpt=None, teacher_ckpt_optional=True)
+    torch.manual_seed(0)
+    algo = MODELS.build(model_cfg).train()
+    wrapper = OptimWrapper(torch.optim.SGD(algo.parameters(), lr=0.0))
+    optimised = []
+    update = wrapper.update_params
+    wrapper.update_params = lambda loss, **kw: (optimised.append(loss.detach(
+    ).clone()), update(loss, **kw))[1]
+    gen = torch.Generator().manual_seed(0)
+    batch = dict(
+        inputs=[
+            torch.randint(
+                0, 256, (3, 64, 64), generator=gen, dtype=torch.uint8)
+            for _ in range(2)
+        ],
+        data_samples=[DataSample().set_gt_label(i) for i in (3, 999)])
+    log_vars = algo.train_step(batch, optim_wrapper=wrapper)
+    assert len(optimised) == 1
+    check_log_vars(log_vars, optimised[0], method_of(path))
+    algo.teardown()
+
+
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    # 16 training images: 2 iterations of the tiny configs' batch of 8
+    return make_tiny_imagenet(
+        str(tmp_path_factory.mktemp('tiny_in')), num_train=4, num_val=1)
+
+
+def teacher_checkpoint(cfg_path: str, path: str) -> str:
+    """A checkpoint of the randomly initialised network of ``cfg_path``."""
+    from mmpretrain import get_model
+
+    from mmkd.utils.config_check import resolve_config_path
+    torch.manual_seed(1)
+    model = get_model(resolve_config_path(cfg_path))
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return path
+
+
+@pytest.mark.parametrize('method', sorted(TINY))
+def test_tiny_version_trains_two_iterations_and_tests(method, data_root,
+                                                      tmp_path):
+    from mmkd.cli import build_runner
+    cfg = Config.fromfile(osp.join(REPO, ZOO, 'tiny', TINY[method]))
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = data_root
+    cfg.model.teacher_ckpt = teacher_checkpoint(cfg.model.teacher.cfg_path,
+                                                str(tmp_path / 'teacher.pth'))
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=1, val_interval=1)
+    cfg.param_scheduler = None
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.launcher = 'none'
+    cfg.randomness = dict(seed=0)
+    runner = build_runner(cfg)
+    catch = CatchOptimised()
+    runner.register_hook(catch)
+    runner.train()
+    assert runner.iter == 2 and len(catch.optimised) == 2
+    scalars = runner.message_hub.log_scalars
+    logged = {
+        k[len('train/'):]: v.data[0]
+        for k, v in scalars.items() if k.startswith('train/') and ('loss' in k)
+    }
+    for step, optimised in enumerate(catch.optimised):
+        check_log_vars({
+            k: float(v[step])
+            for k, v in logged.items()
+        }, optimised, method)
+    metrics = runner.test()
+    assert 0.0 <= metrics['accuracy/top1'] <= 100.0
+
+
+@pytest.mark.parametrize('method', sorted(TINY))
+def test_tiny_version_reads_the_teacher_its_readme_trains(method):
+    """The README trains the tiny teacher with tools/train.py, then the
+    tiny version: its teacher_ckpt is that run's last checkpoint."""
+    cfg = Config.fromfile(osp.join(REPO, ZOO, 'tiny', TINY[method]))
+    teacher = cfg.model.teacher.cfg_path
+    name = osp.basename(teacher)[:-3]
+    teacher_cfg = Config.fromfile(
+        osp.join(REPO, 'configs', teacher[len('mmkd::'):]))
+    epochs = teacher_cfg.train_cfg.max_epochs
+    assert cfg.model.teacher_ckpt == f'work_dirs/{name}/epoch_{epochs}.pth'
+    with open(osp.join(REPO, ZOO, method, 'README.md')) as f:
+        readme = f.read()
+    assert f'python tools/train.py configs/mmpretrain/tiny/{name}.py' in readme
+    assert f'python tools/train.py {ZOO}tiny/{TINY[method]}' in readme
