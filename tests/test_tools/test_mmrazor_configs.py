@@ -25,6 +25,7 @@ from mmrazor_compat import Unsupported  # noqa: E402
 DISTILL = 'mmrazor/.mim/configs/distill/'
 CONVERTED = {
     'mmcls/abloss/abloss_logits_resnet50_resnet18_8xb32_in1k.py',
+    'mmcls/abloss/abloss_pretrain_backbone_resnet50_resnet18_8xb32_in1k.py',
     'mmcls/dist/dist_logits_resnet34_resnet18_8xb32_in1k.py',
     'mmcls/dkd/dkd_resnet34_resnet18_8xb32_in1k.py',
     'mmcls/fitnets/fitnets_backbone_logits_resnet50_resnet18_8xb32_in1k.py',
@@ -47,8 +48,6 @@ CONVERTED = {
     'cwd_logits_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
 }
 UNSUPPORTED = {
-    'mmcls/abloss/abloss_pretrain_backbone_resnet50_resnet18_8xb32_in1k.py':
-    "AB's MMRazor connectors and pre-training stage",
     'mmcls/byot/byot_resnet18_8xb16_cifar100.py':
     'cifar100_bs16_auto_aug.py',  # a base outside the distill folder
     'mmcls/crd/crd_neck_r50_r18_8xb16_cifar10.py':
@@ -102,7 +101,7 @@ def test_the_wheel_has_31_configs_for_mmcls_mmdet_mmseg(razor):
         for p in (razor / task).rglob('*.py') if 'datasets' not in p.parts
     }
     assert found == CONVERTED | set(UNSUPPORTED)
-    assert len(found) == 31 and len(CONVERTED) == 20
+    assert len(found) == 31 and len(CONVERTED) == 21
 
 
 @pytest.mark.parametrize('name', sorted(UNSUPPORTED))
@@ -264,3 +263,22 @@ def test_kldivergence_mean_reduction_becomes_an_exact_weight():
         F.log_softmax(s / 6, 1), F.softmax(t / 6, 1), reduction='mean')
     ours = MODELS.build(dict(converted, _scope_='mmkd'))(s, t)
     assert abs(ours.item() - razor.item()) <= 1e-9 * abs(razor.item())
+
+
+def test_abloss_becomes_an_exact_weight():
+    import torch
+
+    from mmkd.registry import MODELS
+    converted = __import__('mmrazor_compat').convert_loss(
+        dict(type='ABLoss', loss_weight=0.5), 1000, 32)
+    assert converted == dict(type='ABLoss', loss_weight=0.5 * 3 / 1000)
+    gen = torch.Generator().manual_seed(0)
+    s, t = (
+        torch.randn(4, 8, 3, 3, generator=gen, dtype=torch.float64)
+        for _ in range(2))
+    # MMRazor's ABLoss.forward (margin 1)
+    hinge = ((s + 1)**2 * ((s > -1) & (t <= 0)) + (s - 1)**2 *
+             ((s <= 1) & (t > 0))).sum()
+    razor = 0.5 * hinge / 4 / 1000 * 3
+    ours = MODELS.build(dict(converted, _scope_='mmkd'))(s, t)
+    assert abs(ours.item() - razor.item()) <= 1e-12 * abs(razor.item())

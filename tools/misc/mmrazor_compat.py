@@ -16,6 +16,8 @@ mapped here, each rule exact or refused with its reason:
 - MMRazor's ``DKDLoss`` passes ``size_average=False`` to ``F.kl_div``, which
   makes it sum over the batch whatever ``reduction`` says: the converted
   ``loss_weight`` is multiplied by the batch per process;
+- MMRazor's ``ABLoss`` is mmkd's times 3 / 1000 (a ``loss_weight``
+  factor);
 - ``DISTLoss``'s ``inter_loss_weight``/``intra_loss_weight`` are ``beta``/
   ``gamma``; ``WSLD`` is ``WSLDLoss``; ``L2Loss``'s sum over each sample
   (``div_element=False``) is ``reduction='batchmean'`` and ``mult``
@@ -58,9 +60,6 @@ UNSUPPORTED = {
     'FTLoss':
     "factor transfer's two-stage (paraphraser pre-training, then "
     'translator) MMRazor form is not mapped',
-    'ABLoss':
-    "AB's MMRazor connectors and pre-training stage are not "
-    'mapped',
     'ATLoss':
     "AT's MMRazor form feeds it through ZSKT's data-free "
     'distillation',
@@ -141,6 +140,11 @@ def convert_loss(cfg: dict, num_classes: Optional[int],
             distance_weight=distance,
             angle_weight=weight - distance,
             **cfg)
+    if name == 'ABLoss':
+        # MMRazor divides its sum by the batch and multiplies it by 3 / 1000;
+        # mmkd's ABLoss is the sum divided by the batch
+        _scale(cfg, 3.0 / 1000.0)
+        return dict(type='ABLoss', **cfg)
     if name in ('ChannelWiseDivergence', 'PKDLoss', 'MGDLoss', 'L1Loss'):
         return dict(type=name, **cfg)
     raise Unsupported(f'loss {name} is not mapped')
