@@ -36,6 +36,7 @@ KEYS = {
     'ab': {'distill.loss_kl'},
     'ab_pretrain': {f'distill.loss_s{i}'
                     for i in (1, 2, 3, 4)},
+    'crd': {'distill.loss_crd'},
     'kd': {'distill.loss_kd'},
     'dkd': {'distill.loss_dkd'},
     'dist': {'distill.loss_dist'},
@@ -46,6 +47,7 @@ KEYS = {
 TINY = {
     'ab': 'ab_resnet50-resnet18_tiny-in.py',
     'ab_pretrain': 'ab_pretrain_resnet50-resnet18_tiny-in.py',
+    'crd': 'crd_resnet50-resnet18_tiny-in.py',
     'kd': 'kd_resnet34-resnet18_tiny-in.py',
     'dkd': 'dkd_resnet34-resnet18_tiny-in.py',
     'dist': 'dist_resnet34-resnet18_tiny-in.py',
@@ -53,6 +55,9 @@ TINY = {
     'rkd': 'rkd_resnet34-resnet18_tiny-in.py',
     'fitnets': 'fitnets_resnet50-resnet18_tiny-in.py',
 }
+
+# the test's set has 4 training images per class, the README's 8
+TINY_OPTIONS = {'crd': {'model.distiller.loss.0.n_data': 16}}
 
 
 def method_of(path: str) -> str:
@@ -148,7 +153,13 @@ def test_full_size_config_takes_a_step(path):
                 0, 256, (3, 64, 64), generator=gen, dtype=torch.uint8)
             for _ in range(2)
         ],
-        data_samples=[DataSample().set_gt_label(i) for i in (3, 999)])
+        data_samples=[
+            DataSample(metainfo=dict(sample_idx=k)).set_gt_label(label)
+            for k, label in enumerate((3, 9))
+        ])
+    for module in algo.modules():  # what DatasetLabelsHook does (CRD)
+        if hasattr(module, 'set_dataset_labels'):
+            module.set_dataset_labels([k % 10 for k in range(module.n_data)])
     log_vars = algo.train_step(batch, optim_wrapper=wrapper)
     assert len(optimised) == 1
     check_log_vars(log_vars, optimised[0], keys_of(path))
@@ -178,7 +189,7 @@ def train_tiny(method, data_root, work_dir, options=None, hooks=()):
     ``work_dir``, check its logged losses and test it once."""
     from mmkd.cli import build_runner
     cfg = Config.fromfile(osp.join(REPO, ZOO, 'tiny', TINY[method]))
-    cfg.merge_from_dict(options or {})
+    cfg.merge_from_dict(dict(TINY_OPTIONS.get(method, {}), **(options or {})))
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
     os.makedirs(work_dir, exist_ok=True)

@@ -26,6 +26,7 @@ DISTILL = 'mmrazor/.mim/configs/distill/'
 CONVERTED = {
     'mmcls/abloss/abloss_logits_resnet50_resnet18_8xb32_in1k.py',
     'mmcls/abloss/abloss_pretrain_backbone_resnet50_resnet18_8xb32_in1k.py',
+    'mmcls/crd/crd_neck_r50_r18_8xb16_cifar10.py',
     'mmcls/dist/dist_logits_resnet34_resnet18_8xb32_in1k.py',
     'mmcls/dkd/dkd_resnet34_resnet18_8xb32_in1k.py',
     'mmcls/fitnets/fitnets_backbone_logits_resnet50_resnet18_8xb32_in1k.py',
@@ -50,8 +51,6 @@ CONVERTED = {
 UNSUPPORTED = {
     'mmcls/byot/byot_resnet18_8xb16_cifar100.py':
     'cifar100_bs16_auto_aug.py',  # a base outside the distill folder
-    'mmcls/crd/crd_neck_r50_r18_8xb16_cifar10.py':
-    'CRDDataset',
     'mmcls/dafl/dafl_logits_resnet34_resnet18_8xb256_cifar10.py':
     "DAFL's MMRazor form",
     'mmcls/deit/deit-base_regnety160_pt-16xb64_in1k.py':
@@ -101,7 +100,7 @@ def test_the_wheel_has_31_configs_for_mmcls_mmdet_mmseg(razor):
         for p in (razor / task).rglob('*.py') if 'datasets' not in p.parts
     }
     assert found == CONVERTED | set(UNSUPPORTED)
-    assert len(found) == 31 and len(CONVERTED) == 21
+    assert len(found) == 31 and len(CONVERTED) == 22
 
 
 @pytest.mark.parametrize('name', sorted(UNSUPPORTED))
@@ -159,11 +158,14 @@ def tiny(cfg, data):
     while 'dataset' in dataset:  # RepeatDataset and friends
         dataset = dataset.dataset
     if scope == 'mmpretrain':
+        pipeline = _shrink_pipeline(dataset.pipeline)
+        if pipeline[0]['type'] != 'LoadImageFromFile':  # CIFAR's in memory
+            pipeline.insert(0, dict(type='LoadImageFromFile'))
         new = dict(
             type='CustomDataset',
             data_root=data['mmpretrain'],
             data_prefix='train',
-            pipeline=_shrink_pipeline(dataset.pipeline))
+            pipeline=pipeline)
     elif scope == 'mmdet':
         new = dict(
             type='CocoDataset',
@@ -214,6 +216,9 @@ def tiny(cfg, data):
     ]
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1000)
+    for loss in cfg.model.distiller.get('distill_losses', {}).values():
+        if loss['type'] == 'CRDLoss':  # its memory bank: one row a sample
+            loss['n_data'] = 4  # the tiny set's 4 training images
     cfg.model.teacher_ckpt = None
     cfg.model.teacher_ckpt_optional = True
     cfg.randomness = dict(seed=0)
@@ -282,3 +287,29 @@ def test_abloss_becomes_an_exact_weight():
     razor = 0.5 * hinge / 4 / 1000 * 3
     ours = MODELS.build(dict(converted, _scope_='mmkd'))(s, t)
     assert abs(ours.item() - razor.item()) <= 1e-12 * abs(razor.item())
+
+
+def test_crd_becomes_mmkds_crd_with_class_exact_negatives(razor, tmp_path):
+    from mmengine.config import Config
+    out = tmp_path / 'crd.py'
+    convert_file(
+        str(razor / 'mmcls/crd/crd_neck_r50_r18_8xb16_cifar10.py'), str(out))
+    cfg = Config.fromfile(str(out))
+    assert 'CRDDataset' not in out.read_text()
+    assert cfg.train_dataloader.dataset.type == 'CIFAR10'
+    assert cfg.train_dataloader.dataset.pipeline[-1].type == 'PackInputs'
+    distiller = cfg.model.distiller
+    assert distiller.distill_losses.loss_crd == dict(
+        type='CRDLoss',
+        in_channels=512,
+        out_channels=2048,
+        n_data=50000,
+        feat_dim=128,
+        nce_k=16384,
+        tau=0.07,
+        nce_m=0.5,
+        negatives='other_classes',
+        loss_weight=0.8)
+    assert not distiller.get('connectors')
+    assert set(distiller.student_recorders) == {'neck'}
+    assert dict(type='mmkd.DatasetLabelsHook') in cfg.custom_hooks

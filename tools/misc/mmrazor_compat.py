@@ -23,6 +23,11 @@ mapped here, each rule exact or refused with its reason:
   (``div_element=False``) is ``reduction='batchmean'`` and ``mult``
   multiplies ``loss_weight``; ``DistanceWiseRKD``/``AngleWiseRKD`` are
   ``RKDLoss`` with the other term's weight 0;
+- MMRazor's CRD (``CRDLoss`` on two ``CRDConnector`` embeddings, a
+  ``CRDDataset`` wrapper packing ``PackCRDClsInputs``) is mmkd's
+  ``CRDLoss``, which holds the embedding heads and reads ``sample_idx``,
+  on the wrapped dataset with ``PackInputs``; the wrapper's class-exact
+  negatives are ``negatives='other_classes'`` with ``DatasetLabelsHook``;
 - ``ConvModuleConnector(in_channel, out_channel, norm_cfg)`` is
   ``ConvBNConnector(in_channels, out_channels, norm=...)``;
 - ``FpnTeacherDistill`` is ``SingleTeacherDistill`` (mmkd's teacher stops
@@ -54,9 +59,6 @@ UNSUPPORTED = {
     'FBKDStudentConnector':
     "FBKD's MMRazor connectors split the non-local "
     "modules across both sides; mmkd's FBKDLoss holds them itself",
-    'CRDLoss':
-    'CRD needs its sample-index dataset (CRDDataset) and memory '
-    'bank wiring, not mapped',
     'FTLoss':
     "factor transfer's two-stage (paraphraser pre-training, then "
     'translator) MMRazor form is not mapped',
@@ -145,7 +147,8 @@ def convert_loss(cfg: dict, num_classes: Optional[int],
         # mmkd's ABLoss is the sum divided by the batch
         _scale(cfg, 3.0 / 1000.0)
         return dict(type='ABLoss', **cfg)
-    if name in ('ChannelWiseDivergence', 'PKDLoss', 'MGDLoss', 'L1Loss'):
+    if name in ('ChannelWiseDivergence', 'PKDLoss', 'MGDLoss', 'L1Loss',
+                'CRDLoss'):  # CRDLoss: already mmkd's (_crd)
         return dict(type=name, **cfg)
     raise Unsupported(f'loss {name} is not mapped')
 
@@ -184,11 +187,89 @@ def convert_mapping(mapping: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def _distiller(cfg: dict, num_classes, batch_size) -> dict:
+def _crd(cfg: dict, name: str, negatives: str) -> None:
+    """MMRazor's CRD (``CRDLoss`` on ``CRDConnector`` embeddings, the
+    sample indices from the data samples) as mmkd's ``CRDLoss``, which
+    holds both embedding heads and reads ``sample_idx`` itself; the
+    connectors and the data-sample recorder go. ``negatives``: see
+    :func:`_unwrap_crd_datasets`."""
+    loss = dict(cfg['distill_losses'][name])
+    loss.pop('type')
+    mapping = cfg['loss_forward_mappings'][name]
+    student, teacher = mapping['s_feats'], mapping['t_feats']
+    heads = [
+        cfg['connectors'].pop(spec.pop('connector'))
+        for spec in (student, teacher)
+    ]
+    if any(_name(h['type']) != 'CRDConnector' for h in heads) or \
+            not heads[0]['dim_out'] == heads[1]['dim_out'] == \
+            loss.pop('dim_out', 128) or loss.pop('eps', 1e-7) != 1e-7:
+        raise Unsupported('CRDLoss with other embeddings than two '
+                          'CRDConnectors of its dim_out, or another eps')
+    samples = mapping.pop('data_samples', {}).get('recorder')
+    if samples is not None:
+        cfg['student_recorders'].pop(samples)
+    cfg['distill_losses'][name] = dict(
+        type='CRDLoss',
+        in_channels=heads[0]['dim_in'],
+        out_channels=heads[1]['dim_in'],
+        n_data=loss.pop('sample_n', 50000),
+        feat_dim=heads[0]['dim_out'],
+        nce_k=loss.pop('neg_num', 16384),
+        tau=loss.pop('temperature', 0.07),
+        nce_m=loss.pop('momentum', 0.5),
+        negatives=negatives,
+        **loss)
+    cfg['loss_forward_mappings'][name] = dict(student=student, teacher=teacher)
+
+
+def _unwrap_crd_datasets(cfg: dict) -> str:
+    """Replace MMRazor's ``CRDDataset`` wrappers by the datasets they wrap
+    and return how CRD draws its negatives: ``'other_classes'`` for its
+    ``sample_mode='exact'`` over the whole set (mmkd's ``CRDLoss`` draws
+    them from the labels ``DatasetLabelsHook`` passes), ``'uniform'``
+    without the wrapper (MMRazor's memory then draws uniformly)."""
+    negatives = 'uniform'
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = (cfg.get(key) or {}).get('dataset') or {}
+        if _name(dataset.get('type', '')) != 'CRDDataset':
+            continue
+        if dataset.get('sample_mode', 'exact') != 'exact' or \
+                dataset.get('percent', 1.0) != 1.0:
+            raise Unsupported('CRDDataset other than sample_mode=exact, '
+                              'percent=1.0')
+        cfg[key]['dataset'] = dataset['dataset']
+        if key == 'train_dataloader':
+            negatives = 'other_classes'
+            neg_num = dataset.get('neg_num', 16384)
+            for loss in cfg['model']['distiller'].get('distill_losses',
+                                                      {}).values():
+                if _name(loss['type']) == 'CRDLoss' and \
+                        loss.get('neg_num', 16384) != neg_num:
+                    raise Unsupported('CRDDataset.neg_num differs from '
+                                      'CRDLoss.neg_num')
+    for key in [
+            k for k, v in cfg.items()
+            if isinstance(v, dict) and _name(v.get('type', '')) == 'CRDDataset'
+    ]:
+        del cfg[key]  # a variable of the file, no longer used
+    if negatives == 'other_classes':
+        cfg.setdefault('custom_hooks',
+                       []).append(dict(type='mmkd.DatasetLabelsHook'))
+    return negatives
+
+
+def _distiller(cfg: dict,
+               num_classes,
+               batch_size,
+               crd_negatives: str = 'uniform') -> dict:
     cfg = copy.deepcopy(cfg)
     if _name(cfg.get('type', '')) != 'ConfigurableDistiller':
         raise Unsupported(f"distiller {cfg.get('type')} is not mapped")
     cfg['type'] = 'ConfigurableDistiller'
+    for name, loss in list(cfg.get('distill_losses', {}).items()):
+        if _name(loss['type']) == 'CRDLoss':
+            _crd(cfg, name, crd_negatives)
     cfg['distill_losses'] = {
         k: convert_loss(v, num_classes, batch_size)
         for k, v in cfg.get('distill_losses', {}).items()
@@ -227,7 +308,12 @@ def _rescope(node: Any) -> Any:
             t = node['type']
             if t.startswith('mmcls.'):
                 t = 'mmpretrain.' + t[len('mmcls.'):]
-            node['type'] = {'PackClsInputs': 'PackInputs'}.get(t, t)
+            node['type'] = {
+                'PackClsInputs': 'PackInputs',
+                'PackCRDClsInputs': 'PackInputs'
+            }.get(t, t)
+            if t == 'PackCRDClsInputs':  # mmpretrain's own dataset scope
+                node.pop('_scope_', None)
         return node
     if isinstance(node, (list, tuple)):
         return type(node)(_rescope(v) for v in node)
@@ -252,8 +338,9 @@ def convert_config(cfg: dict, student_num_classes: Optional[int]) -> dict:
         raise Unsupported('student_trainable=False (a connector-only '
                           'pre-training stage) is not mapped')
     batch_size = cfg.get('train_dataloader', {}).get('batch_size')
+    negatives = _unwrap_crd_datasets(cfg)
     model['distiller'] = _distiller(model['distiller'], student_num_classes,
-                                    batch_size)
+                                    batch_size, negatives)
     if not model.pop('calculate_student_loss', True):
         model['student_loss_weight'] = 0.0
     model.update(_scope_='mmkd', type='SingleTeacherDistill')

@@ -131,7 +131,8 @@ def _mmpretrain_network(side: dict, baselines: dict) -> dict:
         'Config': config,
         'Published': {
             'Top 1 Accuracy': top1,
-            'Source': baselines['source']
+            'Source': baselines.get('sources', {}).get(config,
+                                                       baselines['source'])
         }
     }
 
