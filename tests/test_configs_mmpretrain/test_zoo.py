@@ -274,3 +274,36 @@ def test_tiny_version_reads_the_teacher_its_readme_trains(method):
         readme = f.read()
     assert f'python tools/train.py configs/mmpretrain/tiny/{name}.py' in readme
     assert f'python tools/train.py {ZOO}tiny/{TINY[method]}' in readme
+
+
+def test_readme_tiny_commands_run_as_written(tmp_path):
+    """The tiny section of the DKD README, each command as printed (from a
+    folder that has the repository's configs and tools), with python
+    this interpreter: the data, the teacher, then the tiny version on its
+    teacher's checkpoint."""
+    import re
+    import shlex
+    import subprocess
+    with open(osp.join(REPO, ZOO, 'dkd', 'README.md')) as f:
+        section = f.read().split('## Tiny version', 1)[1]
+    block = re.findall(r'```bash\n(.*?)```', section, flags=re.S)[0]
+    commands = [shlex.split(line) for line in block.strip().splitlines()]
+    assert [c[:2] for c in commands
+            ] == [['python', 'tools/dataset_converters/make_tiny_imagenet.py'],
+                  ['python', 'tools/train.py'], ['python', 'tools/train.py']]
+    for name in ('configs', 'tools'):
+        os.symlink(osp.join(REPO, name), tmp_path / name)
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+    for command in commands:
+        proc = subprocess.run(
+            [sys.executable] + command[1:],
+            cwd=str(tmp_path),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600)
+        assert proc.returncode == 0, (command, proc.stderr[-3000:])
+    log = proc.stdout + proc.stderr
+    assert re.search(r'distill\.loss_dkd: [0-9.]+', log), log[-3000:]
+    assert (tmp_path / 'work_dirs' / 'dkd_resnet34-resnet18_tiny-in' /
+            'epoch_4.pth').is_file()
