@@ -30,7 +30,8 @@ sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
 import recipe_cards  # noqa: E402
 
 ZOO = 'configs/mmpretrain/'
-CARDS = recipe_cards.cards_by_config(REPO, under=ZOO)
+FOLDERS = tuple(f for f in recipe_cards.CARD_FOLDERS if f.startswith(ZOO))
+CARDS = recipe_cards.cards_by_config(REPO, under=FOLDERS)
 # the distill log keys of each method's configs (AB's stage 1: its own)
 KEYS = {
     'ab': {'distill.loss_kl'},
@@ -75,6 +76,7 @@ def test_every_zoo_config_has_a_card_and_every_method_a_readme():
         if '/tiny/' not in p and not p.endswith('_base.py')
         and osp.basename(osp.dirname(p)) in KEYS)
     assert configs and configs == sorted(CARDS)
+    assert {f[len(ZOO):-1] for f in FOLDERS} == set(KEYS) - {'ab_pretrain'}
     methods = {method_of(c) for c in CARDS}
     assert methods == set(KEYS) - {'ab_pretrain'}
     with open(osp.join(REPO, 'model-index.yml')) as f:
@@ -95,7 +97,7 @@ def test_card_is_what_the_config_generates(path):
 
 
 def test_committed_zoo_metafiles_are_the_generated_ones():
-    zoo = recipe_cards.metafiles(REPO, under=ZOO)
+    zoo = recipe_cards.metafiles(REPO, under=FOLDERS)
     assert {method_of(k) for k in zoo} == set(KEYS) - {'ab_pretrain'}
     for path, text in zoo.items():
         with open(osp.join(REPO, path)) as f:
