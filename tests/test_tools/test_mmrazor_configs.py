@@ -313,3 +313,60 @@ def test_crd_becomes_mmkds_crd_with_class_exact_negatives(razor, tmp_path):
     assert not distiller.get('connectors')
     assert set(distiller.student_recorders) == {'neck'}
     assert dict(type='mmkd.DatasetLabelsHook') in cfg.custom_hooks
+
+
+def _razor_rkd(s, t, with_l2_norm=True):
+    """MMRazor's DistanceWiseRKD(25) + AngleWiseRKD(50) forward."""
+    import torch
+    import torch.nn.functional as F
+
+    def distances(x):
+        square = x.pow(2).sum(-1)
+        d = (square[:, None] + square[None] -
+             2 * x @ x.t()).clamp(min=1e-12).sqrt().clone()
+        d[range(len(x)), range(len(x))] = 0
+        return d / d[d > 0].mean()
+
+    def angles(x):
+        v = F.normalize(x[None] - x[:, None], p=2, dim=2)
+        return torch.bmm(v, v.transpose(1, 2)).view(-1)
+
+    s, t = s.flatten(1), t.flatten(1)
+    if with_l2_norm:
+        s, t = F.normalize(s, p=2, dim=1), F.normalize(t, p=2, dim=1)
+    return 25 * F.smooth_l1_loss(distances(s), distances(t)) + \
+        50 * F.smooth_l1_loss(angles(s), angles(t))
+
+
+def test_rkd_with_l2_norm_converts_to_normalised_rkd(razor, tmp_path):
+    """MMRazor's RKD config: its two losses on L2-normalised pooled
+    features are mmkd's RKDLoss terms on L2NormalizeConnector outputs (the
+    same value in float64 as MMRazor's formulas)."""
+    import torch
+    from mmengine.config import Config
+
+    from mmkd.registry import MODELS
+    out = tmp_path / 'rkd.py'
+    convert_file(
+        str(razor / 'mmcls/rkd/rkd_neck_resnet34_resnet18_8xb32_in1k.py'),
+        str(out))
+    distiller = Config.fromfile(str(out)).model.distiller
+    assert distiller.connectors == dict(
+        l2_normalize=dict(type='L2NormalizeConnector'))
+    for mapping in distiller.loss_forward_mappings.values():
+        assert {spec.connector for spec in mapping.values()} == \
+            {'l2_normalize'}
+    gen = torch.Generator().manual_seed(0)
+    s = torch.randn(6, 512, 1, 1, generator=gen, dtype=torch.float64) * 3
+    t = torch.randn(6, 512, 1, 1, generator=gen, dtype=torch.float64)
+    norm = MODELS.build(dict(type='L2NormalizeConnector', _scope_='mmkd'))
+    ours = sum(
+        MODELS.build(dict(cfg, _scope_='mmkd'))(norm(s), norm(t))
+        for cfg in distiller.distill_losses.values())
+    razor_value = _razor_rkd(s, t)
+    assert abs(ours.item() - razor_value.item()) <= 1e-12 * razor_value.item()
+    # without the normalisation the loss is another one
+    plain = sum(
+        MODELS.build(dict(cfg, _scope_='mmkd'))(s, t)
+        for cfg in distiller.distill_losses.values())
+    assert abs(plain.item() - razor_value.item()) > 1e-3

@@ -22,7 +22,8 @@ mapped here, each rule exact or refused with its reason:
   ``gamma``; ``WSLD`` is ``WSLDLoss``; ``L2Loss``'s sum over each sample
   (``div_element=False``) is ``reduction='batchmean'`` and ``mult``
   multiplies ``loss_weight``; ``DistanceWiseRKD``/``AngleWiseRKD`` are
-  ``RKDLoss`` with the other term's weight 0;
+  ``RKDLoss`` with the other term's weight 0, on ``L2NormalizeConnector``
+  outputs on both sides where ``with_l2_norm`` (MMRazor's default);
 - MMRazor's CRD (``CRDLoss`` on two ``CRDConnector`` embeddings, a
   ``CRDDataset`` wrapper packing ``PackCRDClsInputs``) is mmkd's
   ``CRDLoss``, which holds the embedding heads and reads ``sample_idx``,
@@ -131,8 +132,8 @@ def convert_loss(cfg: dict, num_classes: Optional[int],
         cfg.setdefault('normalize', True)  # MMRazor's default
         return dict(type='L2Loss', **cfg)
     if name in ('DistanceWiseRKD', 'AngleWiseRKD'):
-        if not cfg.pop('with_l2_norm', True):
-            raise Unsupported(f'{name}(with_l2_norm=False)')
+        # with_l2_norm: L2NormalizeConnectors on both inputs (_distiller)
+        cfg.pop('with_l2_norm', True)
         weight = float(
             cfg.pop('loss_weight',
                     25.0 if name == 'DistanceWiseRKD' else 50.0))
@@ -270,6 +271,12 @@ def _distiller(cfg: dict,
     for name, loss in list(cfg.get('distill_losses', {}).items()):
         if _name(loss['type']) == 'CRDLoss':
             _crd(cfg, name, crd_negatives)
+    # MMRazor's RKD losses L2-normalise both inputs (with_l2_norm=True)
+    l2_normalized = [
+        name for name, loss in cfg.get('distill_losses', {}).items()
+        if _name(loss['type']) in ('DistanceWiseRKD', 'AngleWiseRKD')
+        and loss.get('with_l2_norm', True)
+    ]
     cfg['distill_losses'] = {
         k: convert_loss(v, num_classes, batch_size)
         for k, v in cfg.get('distill_losses', {}).items()
@@ -283,6 +290,14 @@ def _distiller(cfg: dict,
         k: convert_mapping(v)
         for k, v in cfg.get('loss_forward_mappings', {}).items()
     }
+    for name in l2_normalized:
+        for spec in cfg['loss_forward_mappings'][name].values():
+            if spec.get('connector') is not None:
+                raise Unsupported(f'{name}: with_l2_norm after a connector')
+            spec['connector'] = 'l2_normalize'
+        cfg['connectors'] = dict(
+            cfg.get('connectors') or {},
+            l2_normalize=dict(type='L2NormalizeConnector'))
     return cfg
 
 

@@ -2,10 +2,12 @@ from .connectors import (BaseConnector, ConvBNConnector, IdentityConnector,
                          ResizeConnector)
 from .linear_embed import LinearEmbedConnector
 from .mgd_connector import MGDConnector
+from .normalize import L2NormalizeConnector
 from .paraphraser import Paraphraser
 from .translator import Translator
 
 __all__ = [
     'BaseConnector', 'ConvBNConnector', 'IdentityConnector', 'ResizeConnector',
-    'LinearEmbedConnector', 'MGDConnector', 'Paraphraser', 'Translator'
+    'LinearEmbedConnector', 'MGDConnector', 'Paraphraser', 'Translator',
+    'L2NormalizeConnector'
 ]
