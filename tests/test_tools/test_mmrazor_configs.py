@@ -370,3 +370,39 @@ def test_rkd_with_l2_norm_converts_to_normalised_rkd(razor, tmp_path):
         MODELS.build(dict(cfg, _scope_='mmkd'))(s, t)
         for cfg in distiller.distill_losses.values())
     assert abs(plain.item() - razor_value.item()) > 1e-3
+
+
+def test_wsld_converts_to_the_same_gradients():
+    """MMRazor's WSLD is a soft cross-entropy, mmkd's WSLDLoss the KL: the
+    same gradients; the values differ by the weighted teacher entropy."""
+    import torch
+    import torch.nn.functional as F
+
+    from mmkd.registry import MODELS
+    cfg = __import__('mmrazor_compat').convert_loss(
+        dict(type='WSLD', tau=2, loss_weight=2.5, num_classes=10), 10, 4)
+    assert cfg == dict(type='WSLDLoss', tau=2, loss_weight=2.5)
+    gen = torch.Generator().manual_seed(0)
+    s = torch.randn(4, 10, generator=gen, dtype=torch.float64)
+    t = torch.randn(4, 10, generator=gen, dtype=torch.float64)
+    labels = torch.tensor([1, 3, 5, 7])
+
+    def razor(s):  # MMRazor's WSLD.forward
+        p_t = F.softmax(t / 2, 1)
+        ce = -(p_t * F.log_softmax(s / 2, 1)).sum(1, keepdim=True)
+        ce_s = F.cross_entropy(s.detach(), labels, reduction='none')[:, None]
+        ce_t = F.cross_entropy(t, labels, reduction='none')[:, None]
+        weight = 1 - torch.exp(-(ce_s / (ce_t + 1e-7)).clamp(min=0))
+        return 2.5 * 4 * (weight * ce).mean(), weight
+
+    ours_s = s.clone().requires_grad_()
+    razor_s = s.clone().requires_grad_()
+    ours = MODELS.build(dict(cfg, _scope_='mmkd'))(ours_s, t, gt_labels=labels)
+    theirs, weight = razor(razor_s)
+    ours.backward()
+    theirs.backward()
+    assert torch.allclose(ours_s.grad, razor_s.grad, rtol=1e-12, atol=1e-15)
+    p_t = F.softmax(t / 2, 1)
+    entropy = -(p_t * F.log_softmax(t / 2, 1)).sum(1, keepdim=True)
+    gap = 2.5 * 4 * (weight * entropy).mean()
+    assert abs((theirs - ours).item() - gap.item()) <= 1e-12 * gap.item()
