@@ -406,3 +406,25 @@ def test_wsld_converts_to_the_same_gradients():
     entropy = -(p_t * F.log_softmax(t / 2, 1)).sum(1, keepdim=True)
     gap = 2.5 * 4 * (weight * entropy).mean()
     assert abs((theirs - ours).item() - gap.item()) <= 1e-12 * gap.item()
+
+
+def test_l2loss_mult_becomes_its_square_on_the_weight():
+    import torch
+
+    from mmkd.registry import MODELS
+    cfg = __import__('mmrazor_compat').convert_loss(
+        dict(type='L2Loss', loss_weight=10, mult=3), 1000, 4)
+    assert cfg == dict(
+        type='L2Loss', loss_weight=90.0, reduction='batchmean', normalize=True)
+    gen = torch.Generator().manual_seed(0)
+    s, t = (
+        torch.randn(4, 8, 3, 3, generator=gen, dtype=torch.float64)
+        for _ in range(2))
+
+    def normalised(x):  # MMRazor's L2Loss.normalize_feature, mult 3
+        x = x.view(x.size(0), -1)
+        return x / x.norm(2, dim=1, keepdim=True) * 3
+
+    razor = 10 * (normalised(s) - normalised(t)).pow(2).sum() / 4
+    ours = MODELS.build(dict(cfg, _scope_='mmkd'))(s, t)
+    assert abs(ours.item() - razor.item()) <= 1e-12 * razor.item()

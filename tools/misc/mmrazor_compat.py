@@ -19,11 +19,13 @@ mapped here, each rule exact or refused with its reason:
 - MMRazor's ``ABLoss`` is mmkd's times 3 / 1000 (a ``loss_weight``
   factor);
 - ``DISTLoss``'s ``inter_loss_weight``/``intra_loss_weight`` are ``beta``/
-  ``gamma``; ``WSLD`` is ``WSLDLoss``; ``L2Loss``'s sum over each sample
-  (``div_element=False``) is ``reduction='batchmean'`` and ``mult``
-  multiplies ``loss_weight``; ``DistanceWiseRKD``/``AngleWiseRKD`` are
-  ``RKDLoss`` with the other term's weight 0, on ``L2NormalizeConnector``
-  outputs on both sides where ``with_l2_norm`` (MMRazor's default);
+  ``gamma``; ``WSLD`` is ``WSLDLoss`` (the KL, not the soft cross-entropy:
+  the same gradients); ``L2Loss``'s sum over each sample
+  (``div_element=False``) is ``reduction='batchmean'``; its ``mult``
+  (multiplying both normalised features) is ``mult^2`` on ``loss_weight``;
+  ``DistanceWiseRKD``/``AngleWiseRKD`` are ``RKDLoss`` with the other
+  term's weight 0, on ``L2NormalizeConnector`` outputs on both sides
+  where ``with_l2_norm`` (MMRazor's default);
 - MMRazor's CRD (``CRDLoss`` on two ``CRDConnector`` embeddings, a
   ``CRDDataset`` wrapper packing ``PackCRDClsInputs``) is mmkd's
   ``CRDLoss``, which holds the embedding heads and reads ``sample_idx``,
@@ -125,11 +127,16 @@ def convert_loss(cfg: dict, num_classes: Optional[int],
         return dict(type='WSLDLoss', **cfg)
     if name == 'L2Loss':
         if cfg.pop('dist', False):
-            raise Unsupported('L2Loss(dist=True) (an all-reduced loss)')
+            raise Unsupported('L2Loss(dist=True) (the square root of the '
+                              'summed squares)')
         cfg['reduction'] = 'mean' if cfg.pop('div_element',
                                              False) else 'batchmean'
-        _scale(cfg, float(cfg.pop('mult', 1.0)))
         cfg.setdefault('normalize', True)  # MMRazor's default
+        # MMRazor multiplies both normalised features by mult (no effect
+        # without normalize): the squared distance by mult^2
+        mult = float(cfg.pop('mult', 1.0))
+        if cfg['normalize']:
+            _scale(cfg, mult**2)
         return dict(type='L2Loss', **cfg)
     if name in ('DistanceWiseRKD', 'AngleWiseRKD'):
         # with_l2_norm: L2NormalizeConnectors on both inputs (_distiller)
