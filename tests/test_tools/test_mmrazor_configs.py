@@ -428,3 +428,36 @@ def test_l2loss_mult_becomes_its_square_on_the_weight():
     razor = 10 * (normalised(s) - normalised(t)).pow(2).sum() / 4
     ours = MODELS.build(dict(cfg, _scope_='mmkd'))(s, t)
     assert abs(ours.item() - razor.item()) <= 1e-12 * razor.item()
+
+
+def test_dkd_sum_over_the_batch_becomes_the_weight():
+    """MMRazor's DKDLoss sums over the samples (F.kl_div(...,
+    size_average=False)): the converted weight carries the batch."""
+    import torch
+    import torch.nn.functional as F
+
+    from mmkd.registry import MODELS
+    cfg = __import__('mmrazor_compat').convert_loss(
+        dict(type='DKDLoss', tau=1, beta=0.5, loss_weight=1, reduction='mean'),
+        1000, 4)
+    assert cfg == dict(type='DKDLoss', tau=1, beta=0.5, loss_weight=4.0)
+    gen = torch.Generator().manual_seed(0)
+    s, t = (
+        torch.randn(4, 10, generator=gen, dtype=torch.float64)
+        for _ in range(2))
+    labels = torch.tensor([0, 3, 3, 9])
+    gt = F.one_hot(labels, 10).bool()
+
+    def cat(p):  # MMRazor's _cat_mask
+        return torch.stack([(p * gt).sum(1), (p * ~gt).sum(1)], 1)
+
+    # MMRazor's DKDLoss.forward (alpha 1, beta 0.5, tau 1), summed
+    tckd = F.kl_div(
+        torch.log(cat(F.softmax(s, 1))), cat(F.softmax(t, 1)), reduction='sum')
+    nckd = F.kl_div(
+        F.log_softmax(s - 1000.0 * gt, 1),
+        F.softmax(t - 1000.0 * gt, 1),
+        reduction='sum')
+    razor = tckd + 0.5 * nckd
+    ours = MODELS.build(dict(cfg, _scope_='mmkd'))(s, t, gt_labels=labels)
+    assert abs(ours.item() - razor.item()) <= 1e-9 * razor.item()
