@@ -16,11 +16,21 @@ mapped here, each rule exact or refused with its reason:
 - MMRazor's ``DKDLoss`` passes ``size_average=False`` to ``F.kl_div``, which
   makes it sum over the batch whatever ``reduction`` says: the converted
   ``loss_weight`` is multiplied by the batch per process;
+- MMRazor's ``ABLoss`` is mmkd's times 3 / 1000 (a ``loss_weight``
+  factor);
 - ``DISTLoss``'s ``inter_loss_weight``/``intra_loss_weight`` are ``beta``/
-  ``gamma``; ``WSLD`` is ``WSLDLoss``; ``L2Loss``'s sum over each sample
-  (``div_element=False``) is ``reduction='batchmean'`` and ``mult``
-  multiplies ``loss_weight``; ``DistanceWiseRKD``/``AngleWiseRKD`` are
-  ``RKDLoss`` with the other term's weight 0;
+  ``gamma``; ``WSLD`` is ``WSLDLoss`` (the KL, not the soft cross-entropy:
+  the same gradients); ``L2Loss``'s sum over each sample
+  (``div_element=False``) is ``reduction='batchmean'``; its ``mult``
+  (multiplying both normalised features) is ``mult^2`` on ``loss_weight``;
+  ``DistanceWiseRKD``/``AngleWiseRKD`` are ``RKDLoss`` with the other
+  term's weight 0, on ``L2NormalizeConnector`` outputs on both sides
+  where ``with_l2_norm`` (MMRazor's default);
+- MMRazor's CRD (``CRDLoss`` on two ``CRDConnector`` embeddings, a
+  ``CRDDataset`` wrapper packing ``PackCRDClsInputs``) is mmkd's
+  ``CRDLoss``, which holds the embedding heads and reads ``sample_idx``,
+  on the wrapped dataset with ``PackInputs``; the wrapper's class-exact
+  negatives are ``negatives='other_classes'`` with ``DatasetLabelsHook``;
 - ``ConvModuleConnector(in_channel, out_channel, norm_cfg)`` is
   ``ConvBNConnector(in_channels, out_channels, norm=...)``;
 - ``FpnTeacherDistill`` is ``SingleTeacherDistill`` (mmkd's teacher stops
@@ -37,25 +47,27 @@ from typing import Any, Dict, List, Optional
 
 from mmrazor_common import Unsupported, _name  # noqa: F401 (re-exported)
 from mmrazor_data_free import convert_data_free
+from mmrazor_deit import convert_deit_networks
 
 STUDENT_ARGS = ('preds_S', 's_feature', 'logits_S', 's_input', 'feat_S')
 TEACHER_ARGS = ('preds_T', 't_feature', 'logits_T', 't_input', 'feat_T')
 # MMRazor names with no mmkd counterpart (yet), and why
 UNSUPPORTED = {
-    'DAFLDataFreeDistillation': "DAFL's MMRazor form (generator optimised "
+    'DAFLDataFreeDistillation':
+    "DAFL's MMRazor form (generator optimised "
     "by its own wrapper) differs from mmkd's DAFLDistill arguments",
-    'SelfDistill': "BYOT's BYOTDistiller wiring has no mmkd counterpart "
+    'SelfDistill':
+    "BYOT's BYOTDistiller wiring has no mmkd counterpart "
     "(mmkd's SelfDistill builds its own heads)",
-    'OverhaulFeatureDistillation': "OFD's OFDDistiller initialises its "
+    'OverhaulFeatureDistillation':
+    "OFD's OFDDistiller initialises its "
     "connectors from the teacher's BN; mmkd's OFDLoss takes teacher_bn",
-    'FBKDStudentConnector': "FBKD's MMRazor connectors split the non-local "
+    'FBKDStudentConnector':
+    "FBKD's MMRazor connectors split the non-local "
     "modules across both sides; mmkd's FBKDLoss holds them itself",
-    'CRDLoss': 'CRD needs its sample-index dataset (CRDDataset) and memory '
-    'bank wiring, not mapped',
-    'FTLoss': "factor transfer's two-stage (paraphraser pre-training, then "
+    'FTLoss':
+    "factor transfer's two-stage (paraphraser pre-training, then "
     'translator) MMRazor form is not mapped',
-    'ABLoss': "AB's MMRazor connectors and pre-training stage are not "
-    'mapped',
 }
 DROPPED_HOOKS = ('RazorVisualizationHook', )
 
@@ -101,15 +113,20 @@ def convert_loss(cfg: dict, num_classes: Optional[int],
         return dict(type='WSLDLoss', **cfg)
     if name == 'L2Loss':
         if cfg.pop('dist', False):
-            raise Unsupported('L2Loss(dist=True) (an all-reduced loss)')
+            raise Unsupported('L2Loss(dist=True) (the square root of the '
+                              'summed squares)')
         cfg['reduction'] = 'mean' if cfg.pop('div_element',
                                              False) else 'batchmean'
-        _scale(cfg, float(cfg.pop('mult', 1.0)))
         cfg.setdefault('normalize', True)  # MMRazor's default
+        # MMRazor multiplies both normalised features by mult (no effect
+        # without normalize): the squared distance by mult^2
+        mult = float(cfg.pop('mult', 1.0))
+        if cfg['normalize']:
+            _scale(cfg, mult**2)
         return dict(type='L2Loss', **cfg)
     if name in ('DistanceWiseRKD', 'AngleWiseRKD'):
-        if not cfg.pop('with_l2_norm', True):
-            raise Unsupported(f'{name}(with_l2_norm=False)')
+        # with_l2_norm: L2NormalizeConnectors on both inputs (_distiller)
+        cfg.pop('with_l2_norm', True)
         weight = float(
             cfg.pop('loss_weight',
                     25.0 if name == 'DistanceWiseRKD' else 50.0))
@@ -121,7 +138,13 @@ def convert_loss(cfg: dict, num_classes: Optional[int],
             **cfg)
     if name == 'CrossEntropyLoss':  # CE with the teacher's arg-max class
         return dict(type='DeiTLoss', mode='hard', **cfg)
-    if name in ('ChannelWiseDivergence', 'PKDLoss', 'MGDLoss', 'L1Loss'):
+    if name == 'ABLoss':
+        # MMRazor divides its sum by the batch and multiplies it by 3 / 1000;
+        # mmkd's ABLoss is the sum divided by the batch
+        _scale(cfg, 3.0 / 1000.0)
+        return dict(type='ABLoss', **cfg)
+    if name in ('ChannelWiseDivergence', 'PKDLoss', 'MGDLoss', 'L1Loss',
+                'CRDLoss'):  # CRDLoss: already mmkd's (_crd)
         return dict(type=name, **cfg)
     raise Unsupported(f'loss {name} is not mapped')
 
@@ -160,11 +183,95 @@ def convert_mapping(mapping: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def _distiller(cfg: dict, num_classes, batch_size) -> dict:
+def _crd(cfg: dict, name: str, negatives: str) -> None:
+    """MMRazor's CRD (``CRDLoss`` on ``CRDConnector`` embeddings, the
+    sample indices from the data samples) as mmkd's ``CRDLoss``, which
+    holds both embedding heads and reads ``sample_idx`` itself; the
+    connectors and the data-sample recorder go. ``negatives``: see
+    :func:`_unwrap_crd_datasets`."""
+    loss = dict(cfg['distill_losses'][name])
+    loss.pop('type')
+    mapping = cfg['loss_forward_mappings'][name]
+    student, teacher = mapping['s_feats'], mapping['t_feats']
+    heads = [
+        cfg['connectors'].pop(spec.pop('connector'))
+        for spec in (student, teacher)
+    ]
+    if any(_name(h['type']) != 'CRDConnector' for h in heads) or \
+            not heads[0]['dim_out'] == heads[1]['dim_out'] == \
+            loss.pop('dim_out', 128) or loss.pop('eps', 1e-7) != 1e-7:
+        raise Unsupported('CRDLoss with other embeddings than two '
+                          'CRDConnectors of its dim_out, or another eps')
+    samples = mapping.pop('data_samples', {}).get('recorder')
+    if samples is not None:
+        cfg['student_recorders'].pop(samples)
+    cfg['distill_losses'][name] = dict(
+        type='CRDLoss',
+        in_channels=heads[0]['dim_in'],
+        out_channels=heads[1]['dim_in'],
+        n_data=loss.pop('sample_n', 50000),
+        feat_dim=heads[0]['dim_out'],
+        nce_k=loss.pop('neg_num', 16384),
+        tau=loss.pop('temperature', 0.07),
+        nce_m=loss.pop('momentum', 0.5),
+        negatives=negatives,
+        **loss)
+    cfg['loss_forward_mappings'][name] = dict(student=student, teacher=teacher)
+
+
+def _unwrap_crd_datasets(cfg: dict) -> str:
+    """Replace MMRazor's ``CRDDataset`` wrappers by the datasets they wrap
+    and return how CRD draws its negatives: ``'other_classes'`` for its
+    ``sample_mode='exact'`` over the whole set (mmkd's ``CRDLoss`` draws
+    them from the labels ``DatasetLabelsHook`` passes), ``'uniform'``
+    without the wrapper (MMRazor's memory then draws uniformly)."""
+    negatives = 'uniform'
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = (cfg.get(key) or {}).get('dataset') or {}
+        if _name(dataset.get('type', '')) != 'CRDDataset':
+            continue
+        if dataset.get('sample_mode', 'exact') != 'exact' or \
+                dataset.get('percent', 1.0) != 1.0:
+            raise Unsupported('CRDDataset other than sample_mode=exact, '
+                              'percent=1.0')
+        cfg[key]['dataset'] = dataset['dataset']
+        if key == 'train_dataloader':
+            negatives = 'other_classes'
+            neg_num = dataset.get('neg_num', 16384)
+            for loss in cfg['model']['distiller'].get('distill_losses',
+                                                      {}).values():
+                if _name(loss['type']) == 'CRDLoss' and \
+                        loss.get('neg_num', 16384) != neg_num:
+                    raise Unsupported('CRDDataset.neg_num differs from '
+                                      'CRDLoss.neg_num')
+    for key in [
+            k for k, v in cfg.items()
+            if isinstance(v, dict) and _name(v.get('type', '')) == 'CRDDataset'
+    ]:
+        del cfg[key]  # a variable of the file, no longer used
+    if negatives == 'other_classes':
+        cfg.setdefault('custom_hooks',
+                       []).append(dict(type='mmkd.DatasetLabelsHook'))
+    return negatives
+
+
+def _distiller(cfg: dict,
+               num_classes,
+               batch_size,
+               crd_negatives: str = 'uniform') -> dict:
     cfg = copy.deepcopy(cfg)
     if _name(cfg.get('type', '')) != 'ConfigurableDistiller':
         raise Unsupported(f"distiller {cfg.get('type')} is not mapped")
     cfg['type'] = 'ConfigurableDistiller'
+    for name, loss in list(cfg.get('distill_losses', {}).items()):
+        if _name(loss['type']) == 'CRDLoss':
+            _crd(cfg, name, crd_negatives)
+    # MMRazor's RKD losses L2-normalise both inputs (with_l2_norm=True)
+    l2_normalized = [
+        name for name, loss in cfg.get('distill_losses', {}).items()
+        if _name(loss['type']) in ('DistanceWiseRKD', 'AngleWiseRKD')
+        and loss.get('with_l2_norm', True)
+    ]
     cfg['distill_losses'] = {
         k: convert_loss(v, num_classes, batch_size)
         for k, v in cfg.get('distill_losses', {}).items()
@@ -178,6 +285,14 @@ def _distiller(cfg: dict, num_classes, batch_size) -> dict:
         k: convert_mapping(v)
         for k, v in cfg.get('loss_forward_mappings', {}).items()
     }
+    for name in l2_normalized:
+        for spec in cfg['loss_forward_mappings'][name].values():
+            if spec.get('connector') is not None:
+                raise Unsupported(f'{name}: with_l2_norm after a connector')
+            spec['connector'] = 'l2_normalize'
+        cfg['connectors'] = dict(
+            cfg.get('connectors') or {},
+            l2_normalize=dict(type='L2NormalizeConnector'))
     return cfg
 
 
@@ -203,7 +318,12 @@ def _rescope(node: Any) -> Any:
             t = node['type']
             if t.startswith('mmcls.'):
                 t = 'mmpretrain.' + t[len('mmcls.'):]
-            node['type'] = {'PackClsInputs': 'PackInputs'}.get(t, t)
+            node['type'] = {
+                'PackClsInputs': 'PackInputs',
+                'PackCRDClsInputs': 'PackInputs'
+            }.get(t, t)
+            if t == 'PackCRDClsInputs':  # mmpretrain's own dataset scope
+                node.pop('_scope_', None)
         return node
     if isinstance(node, (list, tuple)):
         return type(node)(_rescope(v) for v in node)
@@ -231,8 +351,9 @@ def convert_config(cfg: dict, student_num_classes: Optional[int]) -> dict:
                           'pre-training stage) is not mapped')
     convert_deit_networks(model)
     batch_size = cfg.get('train_dataloader', {}).get('batch_size')
+    negatives = _unwrap_crd_datasets(cfg)
     model['distiller'] = _distiller(model['distiller'], student_num_classes,
-                                    batch_size)
+                                    batch_size, negatives)
     if not model.pop('calculate_student_loss', True):
         model['student_loss_weight'] = 0.0
     model.update(_scope_='mmkd', type='SingleTeacherDistill')
@@ -254,56 +375,3 @@ def convert_config(cfg: dict, student_num_classes: Optional[int]) -> dict:
     if _name(visualization.get('type', '')) in DROPPED_HOOKS:
         del cfg['default_hooks']['visualization']
     return cfg
-
-
-# ------------------------------------------------------------------ DeiT
-def convert_deit_networks(model: dict) -> None:
-    """MMRazor's DeiT config (``configs/distill/mmcls/deit``) in mmkd's
-    terms, in place.
-
-    - ``mmrazor.DeiTClsHead`` is ``mmkd.DeiTDistillHead``: the same training
-      (the label loss on the class token, ``head.layers.head_dist`` for the
-      distiller); it predicts with the average of both heads, as DeiT and
-      mmpretrain do, where MMRazor's predicts with the class token alone.
-    - A teacher ``ImageClassifier(TIMMBackbone(name), GlobalAveragePooling,
-      LinearClsHead)`` is timm's own classifier ``name``:
-      ``mmpretrain.TimmClassifier``, whose keys are timm's. Its weights
-      (``pretrained=True`` and the head's ``init_cfg``; timm 1.0's default
-      ``regnety_160`` weights are no longer DeiT's) come from the head's
-      ``init_cfg`` file, unwrapped from its ``'model'`` key into
-      ``checkpoints/<name>_state.pth`` (configs/mmpretrain/deit/README.md).
-      Teacher records of ``head.fc`` are of timm's classifier
-      (``model.<its pretrained_cfg classifier>``).
-    """
-    head = model.get('architecture', {}).get('head') or {}
-    if _name(head.get('type', '')) == 'DeiTClsHead':
-        head['type'] = 'mmkd.DeiTDistillHead'
-    teacher = model.get('teacher') or {}
-    backbone = teacher.get('backbone') or {}
-    if _name(backbone.get('type', '')) != 'TIMMBackbone':
-        return
-    neck, cls_head = teacher.get('neck') or {}, teacher.get('head') or {}
-    checkpoint = (cls_head.get('init_cfg') or {}).get('checkpoint')
-    if _name(neck.get('type', '')) != 'GlobalAveragePooling' or \
-            _name(cls_head.get('type', '')) != 'LinearClsHead' or \
-            set(backbone) - {'type', 'model_name', 'pretrained'} or \
-            not checkpoint:
-        raise Unsupported('a TIMMBackbone teacher other than a timm '
-                          'network + GlobalAveragePooling + LinearClsHead '
-                          'with its checkpoint in the head\'s init_cfg')
-    model['teacher'] = dict(
-        type='mmpretrain.TimmClassifier',
-        model_name=backbone['model_name'],
-        pretrained=False,
-        num_classes=cls_head['num_classes'])
-    import timm.models
-    classifier = timm.models.get_pretrained_cfg_value(backbone['model_name'],
-                                                      'classifier')
-    recorders = model.get('distiller', {}).get('teacher_recorders', {})
-    for recorder in recorders.values():
-        if recorder.get('source') != 'head.fc' or not classifier:
-            raise Unsupported('teacher records other than head.fc of a '
-                              f'TIMMBackbone teacher: {recorder}')
-        recorder['source'] = f'model.{classifier}'
-    stem = checkpoint.rsplit('/', 1)[-1].rsplit('.', 1)[0]
-    model['teacher_ckpt'] = f'checkpoints/{stem}_state.pth'

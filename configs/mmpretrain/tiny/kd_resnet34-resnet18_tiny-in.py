@@ -1,5 +1,7 @@
 # KD (Hinton et al., 2015) from the small ResNet-34 into the small ResNet-18,
-# both mmpretrain classifiers, on the generated tiny ImageNet-layout set.
+# both mmpretrain classifiers, on the generated tiny ImageNet-layout set: the
+# tiny version of configs/mmpretrain/kd/ (MMRazor's KD setting, from
+# ../kd/kd_base.py).
 # Both networks are built from their plain mmpretrain configs (cfg_path), so
 # each keeps its own data preprocessor; the dataset, schedule and runtime
 # come from the student's config. The student's own loss is logged as
@@ -11,7 +13,7 @@
 #       work_dirs/kd_resnet34-resnet18_tiny-in/epoch_4.pth
 #   python tools/model_converters/export_student.py \
 #       work_dirs/kd_resnet34-resnet18_tiny-in/epoch_4.pth student.pth
-_base_ = ['./resnet18_w8_tiny-in.py']
+_base_ = ['./resnet18_w8_tiny-in.py', '../kd/kd_base.py']
 
 teacher_ckpt = 'work_dirs/resnet34_w8_tiny-in/epoch_4.pth'
 
@@ -22,11 +24,7 @@ model = dict(
     architecture=dict(cfg_path='mmkd::mmpretrain/tiny/resnet18_w8_tiny-in.py'),
     teacher=dict(cfg_path='mmkd::mmpretrain/tiny/resnet34_w8_tiny-in.py'),
     teacher_ckpt=teacher_ckpt,
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_distill_layer=['head.fc'],
-        teacher_distill_layer=['head.fc'],
-        loss=[dict(type='KDLoss', tau=4.0, loss_weight=1.0)]))
+    distiller=_base_.kd.distiller)
 
 # the run's default scope is mmpretrain's (from the base), so mmkd's types
 # carry their scope

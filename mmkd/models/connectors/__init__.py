@@ -3,11 +3,12 @@ from .connectors import (BaseConnector, ConvBNConnector, IdentityConnector,
 from .linear_embed import LinearEmbedConnector
 from .mgd_connector import MGDConnector
 from .norm_connector import ConvNormConnector, NormConnector
+from .normalize import L2NormalizeConnector
 from .paraphraser import Paraphraser
 from .translator import Translator
 
 __all__ = [
     'BaseConnector', 'ConvBNConnector', 'IdentityConnector', 'ResizeConnector',
     'LinearEmbedConnector', 'MGDConnector', 'NormConnector',
-    'ConvNormConnector', 'Paraphraser', 'Translator'
+    'ConvNormConnector', 'L2NormalizeConnector', 'Paraphraser', 'Translator'
 ]

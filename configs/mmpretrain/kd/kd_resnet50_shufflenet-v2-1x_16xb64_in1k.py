@@ -1,0 +1,26 @@
+# Vanilla KD, mmpretrain's ResNet-50 -> ShuffleNet-V2 1x on ImageNet-1k:
+# MMRazor's kd_logits_resnet50_shufflenet-v2-1x_16xb64_in1k (the student's
+# mmpretrain recipe: 16 GPUs x 64 images, lr 0.5, 5000 iterations at x0.1
+# then poly decay, no weight decay on norm layers, 300 epochs).
+# train_dataloader.batch_size is the total, which tools/train.py divides
+# over the processes (recipe.total_batch_size).
+# Recipe card (source, published top-1, deviations): metafile.yml.
+_base_ = [
+    'mmpretrain::shufflenet_v2/shufflenet-v2-1x_16xb64_in1k.py', './kd_base.py'
+]
+
+teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet50_8xb32_in1k_20210831-ea4938fc.pth'  # noqa: E501
+
+model = dict(
+    _delete_=True,
+    _scope_='mmkd',
+    type='SingleTeacherDistill',
+    architecture=dict(
+        cfg_path='mmpretrain::shufflenet_v2/shufflenet-v2-1x_16xb64_in1k.py'),
+    teacher=dict(cfg_path='mmpretrain::resnet/resnet50_8xb32_in1k.py'),
+    teacher_ckpt=teacher_ckpt,
+    distiller=_base_.kd.distiller)
+
+train_dataloader = dict(batch_size=1024)
+recipe = dict(total_batch_size=1024, lr=0.5, max_epochs=300)
+custom_hooks = [dict(type='mmkd.EvaluateTeacherHook')]
