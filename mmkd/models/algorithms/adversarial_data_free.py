@@ -10,7 +10,6 @@ DFAD's mean L1 of the logits or ZSKT's KL(T || S)), and the student
 ``student_steps`` steps on the distiller's losses (``D`` and, for ZSKT,
 attention transfer) on generated images.
 """
-from contextlib import contextmanager
 from typing import Dict, Iterator, Optional, Union
 
 import torch
@@ -18,8 +17,10 @@ import torch.nn as nn
 from mmengine.optim import OptimWrapperDict
 
 from mmkd.registry import MODELS
-from ..recorders import RecorderManager, unwrap_model
+from ..recorders import unwrap_model
 from ..teacher import FrozenTeacher
+from .adversarial_checks import _positive_int, check_distillers
+from .adversarial_steps import AdversarialSteps
 from .base import BaseDistillAlgorithm
 from .builder import build_network
 from .dafl_generator import DAFLGenerator  # noqa: F401 (registers it)
@@ -27,28 +28,8 @@ from .data_free_noise import noise_slice
 from .zskt_generator import ZSKTGenerator  # noqa: F401 (registers it)
 
 
-@contextmanager
-def no_weight_gradients(module: nn.Module):
-    """Inside the block, ``module``'s parameters take no gradient (the
-    gradient still flows through it to its input)."""
-    params = [p for p in module.parameters() if p.requires_grad]
-    for param in params:
-        param.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for param in params:
-            param.requires_grad_(True)
-
-
-def _positive_int(key: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f'{key} must be a positive int, got {value!r}.')
-    return value
-
-
 @MODELS.register_module()
-class AdversarialDataFreeDistill(BaseDistillAlgorithm):
+class AdversarialDataFreeDistill(AdversarialSteps, BaseDistillAlgorithm):
     """Trains ``architecture`` (the student) against a ``generator`` that
     learns to make the images on which student and frozen ``teacher``
     disagree most.
@@ -149,36 +130,9 @@ class AdversarialDataFreeDistill(BaseDistillAlgorithm):
         self.same_noise = bool(same_noise)
         self.distiller = MODELS.build(distiller)
         self.generator_distiller = MODELS.build(generator_distiller)
-        losses = self.generator_distiller.distill_losses
-        if not losses:
-            raise ValueError('generator_distiller has no loss: the generator '
-                             'would have nothing to maximise.')
-        for name, loss in losses.items():
-            if not getattr(loss, 'keeps_teacher_gradient', False):
-                raise ValueError(
-                    f'generator_distiller loss {name!r} '
-                    f'({type(loss).__name__}) detaches the teacher\'s side, '
-                    'so the generator would learn through the student only; '
-                    'use a discrepancy that keeps both gradients '
-                    '(L1Discrepancy, KLDiscrepancy).')
-        for key in ('distiller', 'generator_distiller'):
-            learned = [
-                n for n, p in getattr(self, key).named_parameters()
-                if p.requires_grad
-            ]
-            unnamed = [
-                n for n in getattr(self, key).distill_losses if 'loss' not in n
-            ]
-            if unnamed:  # MMEngine's parse_losses sums only '*loss*' keys
-                raise ValueError(f'{key} loss {unnamed[0]!r}: its name must '
-                                 "contain 'loss' to be optimised.")
-            if learned:
-                raise ValueError(
-                    f'{key} has learnable parameters ({learned[0]}, ...): '
-                    f'{type(self).__name__} steps only the generator and '
-                    'the student; use losses without connectors or learned '
-                    'parts.')
-            getattr(self, key).prepare(self.architecture, self.teacher)
+        check_distillers(self.distiller, self.generator_distiller,
+                         self.architecture, self.teacher,
+                         type(self).__name__)
         seed = torch.initial_seed() if noise_seed is None else noise_seed
         self.register_buffer('noise_seed',
                              torch.tensor(seed % 2**62, dtype=torch.long))
@@ -199,82 +153,6 @@ class AdversarialDataFreeDistill(BaseDistillAlgorithm):
             unwrap_model(self.generator).latent_dim, self.num_draws.device)
         self.num_draws += 1
         return noise
-
-    def _run(self, network: nn.Module, model: nn.Module, name: str,
-             images: torch.Tensor, recorders: RecorderManager) -> None:
-        """``network`` (``model``, maybe DDP-wrapped) on ``images`` in its
-        own normalisation, with ``recorders`` on."""
-        with recorders.recording():
-            network(self.inputs_for(model, images, name), None, mode='tensor')
-
-    def teacher_records(self, images: torch.Tensor) -> RecorderManager:
-        """The distiller's teacher records of ``images`` (no gradients),
-        taken out so that several student steps can read them."""
-        recorders = self.distiller.teacher_recorders
-        recorders.reset()
-        with torch.no_grad():
-            self._run(self.teacher, self.teacher, 'teacher', images, recorders)
-        return recorders.take()
-
-    def generator_step(self, noise: torch.Tensor, wrapper) -> tuple:
-        """One generator step on ``noise``; returns its loss and logs."""
-        student = unwrap_model(self.architecture)
-        part = self.generator_distiller
-        part.reset()
-        try:
-            with wrapper.optim_context(self.generator):
-                images = self.generator(noise)
-                with no_weight_gradients(student):
-                    self._run(student, student, 'student', images,
-                              part.student_recorders)
-                    self._run(self.teacher, self.teacher, 'teacher', images,
-                              part.teacher_recorders)
-                    discrepancy = part.compute_distill_losses()
-        finally:
-            part.reset()
-        loss, logs = self.parse_losses({
-            f'gen.{k}': -v
-            for k, v in discrepancy.items()
-        })
-        wrapper.update_params(loss)
-        return loss, logs
-
-    def student_step(self, images: torch.Tensor,
-                     teacher_records: RecorderManager, wrapper) -> tuple:
-        """One student step on (detached) ``images``; returns its loss and
-        logs."""
-        recorders = self.distiller.student_recorders
-        recorders.reset()
-        try:
-            with wrapper.optim_context(self.architecture):
-                self._run(self.architecture, unwrap_model(self.architecture),
-                          'student', images, recorders)
-                losses = self.distiller.compute_distill_losses(
-                    teacher_records=teacher_records)
-        finally:
-            recorders.reset()
-        loss, logs = self.parse_losses({
-            f'distill.{k}': v
-            for k, v in losses.items()
-        })
-        wrapper.update_params(loss)
-        return loss, logs
-
-    def student_phase(self, shared: Optional[torch.Tensor], wrapper) -> tuple:
-        """``student_steps`` student steps; new images for each unless a
-        ``shared`` noise batch is given. Returns the mean loss and logs."""
-        total: Dict[str, torch.Tensor] = {}
-        for step in range(self.student_steps):
-            if step == 0 or shared is None:
-                noise = self.draw_noise() if shared is None else shared
-                with torch.no_grad():
-                    images = self.generator(noise)
-                records = self.teacher_records(images)
-            loss, logs = self.student_step(images, records, wrapper)
-            for key, value in logs.items():
-                total[key] = total.get(key, 0) + \
-                    value.detach() / self.student_steps
-        return total.pop('loss'), total
 
     def train_step(self, data,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
