@@ -158,6 +158,10 @@ def test_benchmark_prints_overhead_for_cifar_config():
     assert 'with the same cores (2x threads for the MMRazor-style step): ' \
         in out
     assert 'relative cost = distill / (student + teacher) = ' in out
+    # the teacher-ahead step against a perfect overlap of its two sides
+    line = out.split('teacher ahead / the longer side')[1].splitlines()[0]
+    ideal = float(line.split('a perfect overlap gives ')[1].split()[0])
+    assert 1.0 < ideal <= 1.5  # + the shorter side / 8 steps, at most 1/8
     assert 'teacher modules never run in distill steps: avgpool, linear' in out
 
 

@@ -83,6 +83,17 @@ class BenchmarkReport:
               ('; with the same cores (2x threads for the MMRazor-style '
                f'step): {t.ms("mmrazor_wide") / t.ms("ahead"):.3f}'
                if 'mmrazor_wide' in t else ''))
+        if 'ahead' in t:
+            longer = max(t.ms('teacher_as_run'), t.ms('student'))
+            ideal = (longer + min(t.ms('teacher_as_run'), t.ms('student')) /
+                     AHEAD_STEPS) / longer
+            print(f'teacher ahead / the longer side (teacher as run or '
+                  f'student) = {t.ms("ahead") / longer:.3f}; a perfect '
+                  f'overlap gives {ideal:.3f} over a {AHEAD_STEPS}-step run '
+                  '(its first step runs teacher and student in turn: one '
+                  'epoch of N steps pays that once); the rest is what the '
+                  "two threads cost each other (cores' caches and memory "
+                  'bandwidth, the allocator)')
         print('teacher as run / full forward = '
               f'{t.ms("teacher_as_run") / t.ms("teacher"):.3f} (under 1 '
               'when the teacher stops after its last record; it can exceed '
