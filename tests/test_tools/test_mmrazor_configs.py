@@ -8,7 +8,9 @@ The configs come from MMRazor's wheel, downloaded with ``pip download
 wheel); MMRazor is never installed or imported. Each config that cannot run
 is listed in ``UNSUPPORTED`` with the reason the converter gives."""
 import importlib.util
+import json
 import os.path as osp
+import re
 import subprocess
 import sys
 import zipfile
@@ -245,10 +247,37 @@ def test_converted_config_trains_two_iterations(razor, name, data, tmp_path,
     cfg = tiny(
         train.apply_args(train.read_config(str(out), args.cfg_options), args),
         data)
+    # the recipe check applies: the tiny run trains another batch on
+    # purpose, so it warns instead of stopping
+    match = re.search(r'(\d+)xb(\d+)', name)
+    if cfg.get('recipe'):
+        assert cfg.recipe.total_batch_size == \
+            int(match.group(1)) * int(match.group(2))
+        cfg.recipe.mismatch = 'warn'
+    else:  # no NxbM in the name, or a data-free config
+        assert match is None or 'generator' in cfg.model
     from mmkd.cli import build_runner
     runner = build_runner(cfg)
     runner.train()
     assert runner.iter == 2
+    if cfg.get('recipe'):
+        with open(osp.join(runner.log_dir, 'effective_recipe.json')) as f:
+            declared = json.load(f)['declared']
+        assert declared['total_batch_size'] == cfg.recipe.total_batch_size
+
+
+def test_converted_config_declares_mmrazors_recipe(razor, tmp_path):
+    """8 GPUs x 32 images, lr 0.1, 100 epochs: the setting behind
+    MMRazor's published KD number, checked by RecipeHook."""
+    from mmengine.config import Config
+    name = 'mmcls/kd/kd_logits_resnet34_resnet18_8xb32_in1k.py'
+    out = tmp_path / 'kd.py'
+    convert_file(str(razor / name), str(out))
+    cfg = Config.fromfile(str(out))
+    assert (cfg.recipe.total_batch_size, cfg.recipe.lr,
+            cfg.recipe.max_epochs) == (256, 0.1, 100)
+    assert 'kd_logits_resnet34_resnet18_8xb32_in1k.py' in cfg.recipe.source
+    assert [h for h in cfg.custom_hooks if h.type == 'mmkd.RecipeHook']
 
 
 def test_kldivergence_mean_reduction_becomes_an_exact_weight():

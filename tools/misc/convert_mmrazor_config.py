@@ -15,6 +15,7 @@ kd_logits_resnet34_resnet18_8xb32_in1k.py kd_logits_r34_r18.py
 import argparse
 import os
 import os.path as osp
+import re
 import sys
 import tempfile
 from typing import List, Optional
@@ -84,11 +85,38 @@ def convert_file(src: str, dst: str) -> None:
             'its networks come from MMRazor\'s own mmrazor:: configs') \
             from None
     converted = convert_config(cfg.to_dict(), num_classes)
+    declare_recipe(converted, osp.basename(src))
     out = Config(converted)
     with open(dst, 'w') as f:
         f.write(f'# Converted from MMRazor 1.0.0\'s {osp.basename(src)} by '
                 'tools/misc/convert_mmrazor_config.py\n')
         f.write(out.pretty_text)
+
+
+def declare_recipe(cfg: dict, name: str) -> None:
+    """Declare the setting MMRazor's file trains (``recipe``) and add
+    ``mmkd.RecipeHook``, which stops a run that trains another one: the
+    total batch from the name's ``<GPUs>xb<batch>`` (OpenMMLab's naming),
+    the lr of its optimizer, its epochs. Nothing is declared when the name
+    gives no ``NxbM``, or for data-free configs, whose images per step are
+    the generator's batch rather than the data loader's."""
+    match = re.search(r'(\d+)xb(\d+)', name)
+    if match is None or 'generator' in cfg['model']:  # data-free
+        return
+    gpus, per_gpu = int(match.group(1)), int(match.group(2))
+    recipe = dict(
+        total_batch_size=gpus * per_gpu,
+        source=f"MMRazor 1.0.0's {name} ({gpus} GPUs x {per_gpu} images)")
+    optimizer = (cfg.get('optim_wrapper') or {}).get('optimizer') or {}
+    if 'lr' in optimizer:
+        recipe['lr'] = optimizer['lr']
+    train_cfg = cfg.get('train_cfg') or {}
+    if 'max_epochs' in train_cfg:
+        recipe['max_epochs'] = train_cfg['max_epochs']
+    cfg['recipe'] = recipe
+    hooks = cfg.setdefault('custom_hooks', [])
+    if not any('RecipeHook' in str(h.get('type', '')) for h in hooks):
+        hooks.append(dict(type='mmkd.RecipeHook'))
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
