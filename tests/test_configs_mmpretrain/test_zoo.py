@@ -44,7 +44,12 @@ KEYS = {
     'wsld': {'distill.loss_wsld'},
     'rkd': {'distill.loss_rkd'},
     'fitnets': {'distill.loss_s3', 'distill.loss_s4', 'distill.loss_kl'},
+    # tiny versions: test_zoo_ft_ofd.py
+    'ft': {'distill.loss_s4'},
+    'ft_pretrain': {'distill.loss_s4'},
+    'ofd': {'distill.loss_1', 'distill.loss_2', 'distill.loss_3'},
 }
+METHODS = {k for k in KEYS if not k.endswith('_pretrain')}
 TINY = {
     'ab': 'ab_resnet50-resnet18_tiny-in.py',
     'ab_pretrain': 'ab_pretrain_resnet50-resnet18_tiny-in.py',
@@ -66,7 +71,9 @@ def method_of(path: str) -> str:
 
 
 def keys_of(path: str) -> set:
-    return KEYS['ab_pretrain' if '/ab_pretrain_' in path else method_of(path)]
+    method = method_of(path)
+    pretrain = f'{method}_pretrain'
+    return KEYS[pretrain if f'/{pretrain}_' in path else method]
 
 
 def test_every_zoo_config_has_a_card_and_every_method_a_readme():
@@ -76,9 +83,9 @@ def test_every_zoo_config_has_a_card_and_every_method_a_readme():
         if '/tiny/' not in p and not p.endswith('_base.py')
         and osp.basename(osp.dirname(p)) in KEYS)
     assert configs and configs == sorted(CARDS)
-    assert {f[len(ZOO):-1] for f in FOLDERS} == set(KEYS) - {'ab_pretrain'}
+    assert {f[len(ZOO):-1] for f in FOLDERS} == METHODS
     methods = {method_of(c) for c in CARDS}
-    assert methods == set(KEYS) - {'ab_pretrain'}
+    assert methods == METHODS
     with open(osp.join(REPO, 'model-index.yml')) as f:
         index = yaml.safe_load(f)['Import']
     for method in methods:
@@ -98,7 +105,7 @@ def test_card_is_what_the_config_generates(path):
 
 def test_committed_zoo_metafiles_are_the_generated_ones():
     zoo = recipe_cards.metafiles(REPO, under=FOLDERS)
-    assert {method_of(k) for k in zoo} == set(KEYS) - {'ab_pretrain'}
+    assert {method_of(k) for k in zoo} == METHODS
     for path, text in zoo.items():
         with open(osp.join(REPO, path)) as f:
             assert f.read() == text, (

@@ -22,14 +22,15 @@ from typing import List, Optional
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from mmrazor_compat import Unsupported, convert_config  # noqa: E402
+from mmrazor_ofd import WRN_PATHS  # noqa: E402
 
 # mmcls's configs live on in mmpretrain under the same names; mmdet 3.0's
 # Faster R-CNN files were renamed with a hyphen, mmcls 1.0's DeiT-B without
 # the '_pt'
-RENAMED_PATHS = (('mmcls::', 'mmpretrain::'), ('faster_rcnn/faster_rcnn_',
-                                               'faster_rcnn/faster-rcnn_'),
+RENAMED_PATHS = (('mmcls::', 'mmpretrain::'),
+                 ('faster_rcnn/faster_rcnn_', 'faster_rcnn/faster-rcnn_'),
                  ('deit/deit-base_pt-16xb64_in1k.py',
-                  'deit/deit-base_16xb64_in1k.py'))
+                  'deit/deit-base_16xb64_in1k.py')) + WRN_PATHS
 
 
 def load_mmrazor_config(path: str):

@@ -41,6 +41,8 @@ mapped here, each rule exact or refused with its reason:
   (``RazorVisualizationHook``) is dropped.
 - ``DataFreeDistillation`` (DFAD, ZSKT) is ``AdversarialDataFreeDistill``
   (see the data-free block below).
+- ``OverhaulFeatureDistillation`` (OFD) is ``SingleTeacherDistill`` with
+  mmkd's ``OFDLoss(teacher_bn)`` (``mmrazor_ofd.py``).
 """
 import copy
 from typing import Any, Dict, List, Optional
@@ -48,6 +50,7 @@ from typing import Any, Dict, List, Optional
 from mmrazor_common import Unsupported, _name  # noqa: F401 (re-exported)
 from mmrazor_data_free import convert_data_free
 from mmrazor_deit import convert_deit_networks
+from mmrazor_ofd import convert_ofd
 
 STUDENT_ARGS = ('preds_S', 's_feature', 'logits_S', 's_input', 'feat_S')
 TEACHER_ARGS = ('preds_T', 't_feature', 'logits_T', 't_input', 'feat_T')
@@ -59,15 +62,13 @@ UNSUPPORTED = {
     'SelfDistill':
     "BYOT's BYOTDistiller wiring has no mmkd counterpart "
     "(mmkd's SelfDistill builds its own heads)",
-    'OverhaulFeatureDistillation':
-    "OFD's OFDDistiller initialises its "
-    "connectors from the teacher's BN; mmkd's OFDLoss takes teacher_bn",
     'FBKDStudentConnector':
     "FBKD's MMRazor connectors split the non-local "
     "modules across both sides; mmkd's FBKDLoss holds them itself",
     'FTLoss':
     "factor transfer's two-stage (paraphraser pre-training, then "
-    'translator) MMRazor form is not mapped',
+    'translator) MMRazor form is not mapped; configs/mmpretrain/ft/ has '
+    'its recipe as two mmkd configs',
 }
 DROPPED_HOOKS = ('RazorVisualizationHook', )
 
@@ -144,7 +145,7 @@ def convert_loss(cfg: dict, num_classes: Optional[int],
         _scale(cfg, 3.0 / 1000.0)
         return dict(type='ABLoss', **cfg)
     if name in ('ChannelWiseDivergence', 'PKDLoss', 'MGDLoss', 'L1Loss',
-                'CRDLoss'):  # CRDLoss: already mmkd's (_crd)
+                'CRDLoss', 'OFDLoss'):  # already mmkd's (_crd, convert_ofd)
         return dict(type=name, **cfg)
     raise Unsupported(f'loss {name} is not mapped')
 
@@ -344,6 +345,9 @@ def convert_config(cfg: dict, student_num_classes: Optional[int]) -> dict:
     algorithm = _name(model.get('type', ''))
     if algorithm == 'DataFreeDistillation':
         return convert_data_free(cfg, _distiller)
+    if algorithm == 'OverhaulFeatureDistillation':
+        convert_ofd(model)
+        algorithm = 'SingleTeacherDistill'
     if algorithm not in ('SingleTeacherDistill', 'FpnTeacherDistill'):
         raise Unsupported(f'algorithm {algorithm} is not mapped')
     if not model.pop('student_trainable', True):

@@ -23,6 +23,17 @@ from .utils import check_feature_map
 
 FORMULAS = ('paper', 'repdistiller')
 PARAPHRASER_MODES = ('joint', 'frozen')
+RECON_FORMULAS = ('mse', 'normalized')
+
+
+def normalized_l2(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """MMRazor's ``L2Loss`` (its defaults): each sample's flattened map
+    scaled to unit L2 norm, squared distances summed over a sample and
+    averaged over the batch."""
+    diff = F.normalize(
+        output.flatten(1), dim=1, eps=0.0) - F.normalize(
+            target.flatten(1), dim=1, eps=0.0)
+    return diff.pow(2).sum() / output.size(0)
 
 
 def factor_distance(student: torch.Tensor, teacher: torch.Tensor,
@@ -80,6 +91,15 @@ class FTLoss(BaseDistillLoss):
             ``'joint'``.
         recon_weight (float): Weight of the paraphraser's reconstruction
             loss. Defaults to 1.0.
+        recon_formula (str): The reconstruction loss: ``'mse'`` (the
+            authors' and RepDistiller's) or ``'normalized'`` (MMRazor's
+            paraphraser pre-training, its ``L2Loss``: per-sample unit-norm
+            maps, squared distance summed per sample, averaged over the
+            batch). Defaults to ``'mse'``.
+        init_stage (bool): Start in the init stage (the loss is the
+            reconstruction alone), for a run that only pre-trains the
+            paraphraser (MMRazor's first FT config); ``'joint'`` mode then
+            keeps the paraphraser trainable. Defaults to False.
         paraphraser (dict, optional): Config overriding the default
             ``dict(type='Paraphraser', in_channels=in_channels, rate=rate)``.
             Defaults to None.
@@ -99,13 +119,17 @@ class FTLoss(BaseDistillLoss):
                  formula: str = 'paper',
                  paraphraser_mode: str = 'joint',
                  recon_weight: float = 1.0,
+                 recon_formula: str = 'mse',
+                 init_stage: bool = False,
                  paraphraser: Optional[dict] = None,
                  loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)
         rate = check_number('FTLoss', 'rate', rate)
         for name, value, allowed in (('formula', formula, FORMULAS),
                                      ('paraphraser_mode', paraphraser_mode,
-                                      PARAPHRASER_MODES)):
+                                      PARAPHRASER_MODES), ('recon_formula',
+                                                           recon_formula,
+                                                           RECON_FORMULAS)):
             if value not in allowed:
                 raise ValueError(f'FTLoss: {name} must be one of {allowed}, '
                                  f'got {value!r}.')
@@ -118,7 +142,11 @@ class FTLoss(BaseDistillLoss):
         self.paraphraser_mode = paraphraser_mode
         self.recon_weight = check_number('FTLoss', 'recon_weight',
                                          recon_weight, '[0, inf)')
-        self.init_stage = False
+        self.recon_formula = recon_formula
+        if not isinstance(init_stage, bool):
+            raise TypeError(
+                f'FTLoss: init_stage must be a bool, got {init_stage!r}.')
+        self.init_stage = init_stage
         if paraphraser_mode == 'frozen':
             self.paraphraser.requires_grad_(False)
 
@@ -135,12 +163,17 @@ class FTLoss(BaseDistillLoss):
                 f'FTLoss: configured for in_channels={self.in_channels} but '
                 f'got a teacher feature of shape {tuple(teacher.shape)}.')
 
-    def reconstruction(self, teacher: torch.Tensor) -> torch.Tensor:
-        """The paraphraser's reconstruction MSE on ``teacher``."""
+    def reconstruction(self,
+                       teacher: torch.Tensor,
+                       factor: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """The paraphraser's reconstruction loss (``recon_formula``) on
+        ``teacher``, from its ``factor`` where it is already encoded."""
+        distance = normalized_l2 if self.recon_formula == 'normalized' \
+            else F.mse_loss
         with torch.autocast(device_type=teacher.device.type, enabled=False):
-            return F.mse_loss(
-                self.paraphraser.reconstruct(self.paraphraser(teacher)),
-                teacher)
+            if factor is None:
+                factor = self.paraphraser(teacher)
+            return distance(self.paraphraser.reconstruct(factor), teacher)
 
     def forward(self, student: torch.Tensor,
                 teacher: torch.Tensor) -> torch.Tensor:
@@ -162,8 +195,8 @@ class FTLoss(BaseDistillLoss):
         with torch.autocast(device_type=teacher.device.type, enabled=False), \
                 torch.set_grad_enabled(torch.is_grad_enabled() and not frozen):
             factor_t = self.paraphraser(teacher)
-            loss_recon = None if frozen else F.mse_loss(
-                self.paraphraser.reconstruct(factor_t), teacher)
+            loss_recon = None if frozen else self.reconstruction(
+                teacher, factor_t)
         factor_t = factor_t.detach()
         if student.shape[:2] != factor_t.shape[:2] or (
                 self.formula == 'paper' and student.shape != factor_t.shape):

@@ -105,3 +105,38 @@ def test_bad_inputs():
         Translator(3, 4)(torch.randn(1, 5, 2, 2))
     with pytest.raises(ValueError, match='rate must be > 0'):
         Paraphraser(4, rate=0.0)
+
+
+def test_mmrazor_pretrain_reconstruction_and_init_stage():
+    """recon_formula='normalized' is MMRazor's L2Loss (unit-norm maps per
+    sample, squared distance summed, / batch), in float64 by hand; a loss
+    built with init_stage=True returns it alone (with its weight), and in
+    'joint' mode the paraphraser gets the gradient."""
+    torch.manual_seed(0)
+    loss_fn = FTLoss(
+        in_channels=4,
+        paraphraser_mode='joint',
+        recon_formula='normalized',
+        recon_weight=0.5,
+        init_stage=True)
+    t = torch.randn(3, 4, 5, 5)
+    s = torch.randn(3, 2, 5, 5)
+    loss = loss_fn(s, t)
+    rec = loss_fn.paraphraser.reconstruct(loss_fn.paraphraser(t))
+    a = rec.detach().double().numpy().reshape(3, -1)
+    b = t.double().numpy().reshape(3, -1)
+    expected = sum(
+        ((x / np.sqrt((x * x).sum()) - y / np.sqrt((y * y).sum()))**2).sum()
+        for x, y in zip(a, b)) / 3
+    assert_close(loss.double(),
+                 torch.tensor(0.5 * expected, dtype=torch.float64))
+    loss.backward()
+    assert all(p.grad is not None for p in loss_fn.paraphraser.parameters())
+    # the default stays the mean squared error
+    mse = FTLoss(in_channels=4, paraphraser_mode='joint', init_stage=True)
+    mse.load_state_dict(loss_fn.state_dict())
+    assert torch.equal(mse(s, t), F.mse_loss(rec, t))
+    with pytest.raises(ValueError, match="recon_formula must be one of"):
+        FTLoss(in_channels=4, recon_formula='l2')
+    with pytest.raises(TypeError, match='init_stage must be a bool'):
+        FTLoss(in_channels=4, init_stage=1)

@@ -1,0 +1,3 @@
+from .wide_resnet import WideResNetBackbone
+
+__all__ = ['WideResNetBackbone']
