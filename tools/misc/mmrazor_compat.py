@@ -40,12 +40,14 @@ mapped here, each rule exact or refused with its reason:
   ``mmkd.EvaluateTeacherHook``; MMRazor's feature-map visualisation hook
   (``RazorVisualizationHook``) is dropped.
 - ``DataFreeDistillation`` (DFAD, ZSKT) is ``AdversarialDataFreeDistill``
-  (see the data-free block below).
+  (see the data-free block below); ``DAFLDataFreeDistillation`` is
+  ``DAFLDistill`` (mmrazor_dafl.py).
 """
 import copy
 from typing import Any, Dict, List, Optional
 
 from mmrazor_common import Unsupported, _name  # noqa: F401 (re-exported)
+from mmrazor_dafl import convert_dafl
 from mmrazor_data_free import convert_data_free
 from mmrazor_deit import convert_deit_networks
 
@@ -53,9 +55,6 @@ STUDENT_ARGS = ('preds_S', 's_feature', 'logits_S', 's_input', 'feat_S')
 TEACHER_ARGS = ('preds_T', 't_feature', 'logits_T', 't_input', 'feat_T')
 # MMRazor names with no mmkd counterpart (yet), and why
 UNSUPPORTED = {
-    'DAFLDataFreeDistillation':
-    "DAFL's MMRazor form (generator optimised "
-    "by its own wrapper) differs from mmkd's DAFLDistill arguments",
     'SelfDistill':
     "BYOT's BYOTDistiller wiring has no mmkd counterpart "
     "(mmkd's SelfDistill builds its own heads)",
@@ -344,6 +343,8 @@ def convert_config(cfg: dict, student_num_classes: Optional[int]) -> dict:
     algorithm = _name(model.get('type', ''))
     if algorithm == 'DataFreeDistillation':
         return convert_data_free(cfg, _distiller)
+    if algorithm == 'DAFLDataFreeDistillation':
+        return convert_dafl(cfg)
     if algorithm not in ('SingleTeacherDistill', 'FpnTeacherDistill'):
         raise Unsupported(f'algorithm {algorithm} is not mapped')
     if not model.pop('student_trainable', True):
