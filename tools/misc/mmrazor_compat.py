@@ -56,8 +56,9 @@ TEACHER_ARGS = ('preds_T', 't_feature', 'logits_T', 't_input', 'feat_T')
 # MMRazor names with no mmkd counterpart (yet), and why
 UNSUPPORTED = {
     'SelfDistill':
-    "BYOT's BYOTDistiller wiring has no mmkd counterpart "
-    "(mmkd's SelfDistill builds its own heads)",
+    "BYOT's BYOTDistiller wiring is not mapped onto mmkd's SelfDistill (its "
+    'L2Loss(dist=True) hint has no exact mmkd loss; configs/mmpretrain/byot/ '
+    'is its counterpart)',
     'OverhaulFeatureDistillation':
     "OFD's OFDDistiller initialises its "
     "connectors from the teacher's BN; mmkd's OFDLoss takes teacher_bn",

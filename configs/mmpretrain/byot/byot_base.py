@@ -7,8 +7,10 @@
 # the deepest classifier's logits and 0.03 x a hint to the deepest pooled
 # feature (none on the last head: MMRazor's weight 0 there). MMRazor's
 # hint is the square root of the batch's summed squares (L2Loss dist=True);
-# mmkd's is the squared distance per sample (a deviation, on the card). The
-# pair config lists the heads (their stages and channels).
+# mmkd's is the squared distance per sample (a deviation, on the card).
+# Each head is MMRazor's (BYOTConnector, expansion 1, as BYOTAuxHead); the
+# pair config lists them (their stages and channels).
+head = dict(type='BYOTAuxHead')
 byot = dict(
     type='SelfDistill',
     classifier='head.fc',

@@ -5,7 +5,8 @@
 # the total, which tools/train.py divides over the processes
 # (recipe.total_batch_size). Three heads, on the stages MMRazor records
 # (the first ReLU of each stage's last block: layer1-3, 64/128/256 channels
-# at 32/16/8 px), each brought to 512 channels at 4 px before pooling.
+# at 32/16/8 px), each MMRazor's BYOT head (BYOTAuxHead: attention, then
+# stride-2 separable convs to 512 channels at 4 px, pooling, a classifier).
 # Recipe card (source, published top-1, deviations): metafile.yml.
 #   bash tools/dist_train.sh \
 #       configs/mmpretrain/byot/byot_resnet18_8xb16_cifar100.py 8
@@ -20,15 +21,12 @@ model = dict(
     architecture=dict(
         cfg_path='mmkd::mmpretrain/byot/resnet18_8xb16_cifar100.py'),
     aux_heads=[
+        dict(_base_.head, source='backbone.layer1.1.relu', in_channels=64),
+        dict(_base_.head, source='backbone.layer2.1.relu', in_channels=128),
         dict(
-            source='backbone.layer1.1.relu', in_channels=64, num_downsample=3),
-        dict(
-            source='backbone.layer2.1.relu', in_channels=128,
-            num_downsample=2),
-        dict(
+            _base_.head,
             source='backbone.layer3.1.relu',
             in_channels=256,
-            num_downsample=1,
             hint=False)
     ])
 

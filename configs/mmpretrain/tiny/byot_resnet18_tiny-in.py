@@ -2,7 +2,7 @@
 # ../byot/byot_base.py): the small ResNet-18 (stage widths 8-64) teaches
 # itself on the generated tiny ImageNet-layout set, three heads on the first
 # ReLU of each of layer1-3's last block (8/16/32 channels at 8/4/2 px),
-# each brought to 64 channels at 1 px. The network's own loss is logged as
+# each MMRazor's BYOT head (BYOTAuxHead), to 64 channels at 1 px. The network's own loss is logged as
 # student.loss, each head's as aux.<stage>.loss_cls and
 # distill.<stage>.loss_kd / loss_feature.
 #   python tools/dataset_converters/make_tiny_imagenet.py data/tiny_imagenet
@@ -15,12 +15,11 @@ model = dict(
     _scope_='mmkd',
     architecture=dict(cfg_path='mmkd::mmpretrain/tiny/resnet18_w8_tiny-in.py'),
     aux_heads=[
-        dict(source='backbone.layer1.1.relu', in_channels=8, num_downsample=3),
+        dict(_base_.head, source='backbone.layer1.1.relu', in_channels=8),
+        dict(_base_.head, source='backbone.layer2.1.relu', in_channels=16),
         dict(
-            source='backbone.layer2.1.relu', in_channels=16, num_downsample=2),
-        dict(
+            _base_.head,
             source='backbone.layer3.1.relu',
             in_channels=32,
-            num_downsample=1,
             hint=False)
     ])

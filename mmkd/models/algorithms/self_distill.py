@@ -47,8 +47,9 @@ class SelfDistill(BaseDistillAlgorithm):
         architecture (dict | nn.Module): The network (an mmkd classifier).
         aux_heads (Sequence[dict]): One per shallow stage:
             ``dict(source='layer1', in_channels=16, num_downsample=2)``;
-            ``hint=False`` leaves that head out of ``feature_loss`` (other
-            keys go to :class:`SelfDistillAuxHead`).
+            ``hint=False`` leaves that head out of ``feature_loss``; other
+            keys go to :class:`SelfDistillAuxHead`, or with a ``type`` build
+            that head (e.g. ``'BYOTAuxHead'``).
         classifier (str): Module name of the deepest classifier.
             Defaults to ``'linear'``.
         aux_ce_weight (float): Weight of each head's cross-entropy
@@ -103,7 +104,8 @@ class SelfDistill(BaseDistillAlgorithm):
                 self.hinted.add(source)
             cfg.setdefault('out_channels', linear.in_features)
             cfg.setdefault('num_classes', linear.out_features)
-            heads[_head_key(source)] = SelfDistillAuxHead(**cfg)
+            heads[_head_key(source)] = MODELS.build(cfg) if 'type' in cfg \
+                else SelfDistillAuxHead(**cfg)
             self.sources.append(source)
         self.aux_heads = nn.ModuleDict(heads)
         self.kd_loss = MODELS.build(kd_loss) if kd_loss else None
