@@ -40,7 +40,8 @@ mapped here, each rule exact or refused with its reason:
   ``mmkd.EvaluateTeacherHook``; MMRazor's feature-map visualisation hook
   (``RazorVisualizationHook``) is dropped.
 - ``DataFreeDistillation`` (DFAD, ZSKT) is ``AdversarialDataFreeDistill``
-  (see the data-free block below).
+  (see the data-free block below); ``DAFLDataFreeDistillation`` is
+  ``DAFLDistill`` (mmrazor_dafl.py).
 - ``OverhaulFeatureDistillation`` (OFD) is ``SingleTeacherDistill`` with
   mmkd's ``OFDLoss(teacher_bn)`` (``mmrazor_ofd.py``).
 """
@@ -48,6 +49,7 @@ import copy
 from typing import Any, Dict, List, Optional
 
 from mmrazor_common import Unsupported, _name  # noqa: F401 (re-exported)
+from mmrazor_dafl import convert_dafl
 from mmrazor_data_free import convert_data_free
 from mmrazor_deit import convert_deit_networks
 from mmrazor_ofd import convert_ofd
@@ -56,12 +58,10 @@ STUDENT_ARGS = ('preds_S', 's_feature', 'logits_S', 's_input', 'feat_S')
 TEACHER_ARGS = ('preds_T', 't_feature', 'logits_T', 't_input', 'feat_T')
 # MMRazor names with no mmkd counterpart (yet), and why
 UNSUPPORTED = {
-    'DAFLDataFreeDistillation':
-    "DAFL's MMRazor form (generator optimised "
-    "by its own wrapper) differs from mmkd's DAFLDistill arguments",
     'SelfDistill':
-    "BYOT's BYOTDistiller wiring has no mmkd counterpart "
-    "(mmkd's SelfDistill builds its own heads)",
+    "BYOT's BYOTDistiller wiring is not mapped onto mmkd's SelfDistill (its "
+    'L2Loss(dist=True) hint has no exact mmkd loss; configs/mmpretrain/byot/ '
+    'is its counterpart)',
     'FBKDStudentConnector':
     "FBKD's MMRazor connectors split the non-local "
     "modules across both sides; mmkd's FBKDLoss holds them itself",
@@ -345,6 +345,8 @@ def convert_config(cfg: dict, student_num_classes: Optional[int]) -> dict:
     algorithm = _name(model.get('type', ''))
     if algorithm == 'DataFreeDistillation':
         return convert_data_free(cfg, _distiller)
+    if algorithm == 'DAFLDataFreeDistillation':
+        return convert_dafl(cfg)
     if algorithm == 'OverhaulFeatureDistillation':
         convert_ofd(model)
         algorithm = 'SingleTeacherDistill'

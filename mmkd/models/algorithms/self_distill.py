@@ -46,8 +46,10 @@ class SelfDistill(BaseDistillAlgorithm):
     Args:
         architecture (dict | nn.Module): The network (an mmkd classifier).
         aux_heads (Sequence[dict]): One per shallow stage:
-            ``dict(source='layer1', in_channels=16, num_downsample=2)``
-            (other keys go to :class:`SelfDistillAuxHead`).
+            ``dict(source='layer1', in_channels=16, num_downsample=2)``;
+            ``hint=False`` leaves that head out of ``feature_loss``; other
+            keys go to :class:`SelfDistillAuxHead`, or with a ``type`` build
+            that head (e.g. ``'BYOTAuxHead'``).
         classifier (str): Module name of the deepest classifier.
             Defaults to ``'linear'``.
         aux_ce_weight (float): Weight of each head's cross-entropy
@@ -86,7 +88,7 @@ class SelfDistill(BaseDistillAlgorithm):
                             f'network\'s nn.Linear, got {type(linear)}.')
         if not aux_heads:
             raise ValueError('aux_heads must list at least one stage.')
-        self.sources = []
+        self.sources, self.hinted = [], set()
         heads = {}
         for i, cfg in enumerate(aux_heads):
             cfg = dict(cfg)
@@ -94,9 +96,16 @@ class SelfDistill(BaseDistillAlgorithm):
                 raise KeyError(f'aux_heads[{i}] needs a "source" stage name, '
                                f'got {cfg!r}.')
             source = cfg.pop('source')
+            hint = cfg.pop('hint', True)
+            if not isinstance(hint, bool):
+                raise TypeError(f'aux_heads[{i}].hint must be True or False, '
+                                f'got {hint!r}.')
+            if hint:
+                self.hinted.add(source)
             cfg.setdefault('out_channels', linear.in_features)
             cfg.setdefault('num_classes', linear.out_features)
-            heads[_head_key(source)] = SelfDistillAuxHead(**cfg)
+            heads[_head_key(source)] = MODELS.build(cfg) if 'type' in cfg \
+                else SelfDistillAuxHead(**cfg)
             self.sources.append(source)
         self.aux_heads = nn.ModuleDict(heads)
         self.kd_loss = MODELS.build(kd_loss) if kd_loss else None
@@ -145,7 +154,7 @@ class SelfDistill(BaseDistillAlgorithm):
                 if self.kd_loss is not None:
                     distill[f'{source}.loss_kd'] = self.kd_loss(
                         head_logits, logits)
-                if self.feature_loss is not None:
+                if self.feature_loss is not None and source in self.hinted:
                     distill[f'{source}.loss_feature'] = self.feature_loss(
                         head_feature, feature)
         finally:
