@@ -36,13 +36,11 @@
 #   bash tools/dist_train.sh \
 #       configs/mmdet/rtmdet/kd_m_rtmdet_l_neck_300e_coco.py 8
 #   (or: --cfg-options model.teacher_ckpt=/path/to/teacher.pth)
-_base_ = ['mmdet::rtmdet/rtmdet_m_8xb32-300e_coco.py']
+_base_ = ['mmdet::rtmdet/rtmdet_m_8xb32-300e_coco.py', './rtmdet_neck_cwd.py']
 
 teacher_ckpt = 'checkpoints/rtmdet_l_8xb32-300e_coco.pth'
 student_channels = 192  # the student's neck out_channels
 teacher_channels = 256  # the teacher's
-levels = ['fpn0', 'fpn1', 'fpn2']  # the neck's three outputs, P3-P5
-stop_epoch = 280  # the first epoch (0-based) without distillation
 
 model = dict(
     _delete_=True,
@@ -52,17 +50,7 @@ model = dict(
     teacher=dict(cfg_path='mmdet::rtmdet/rtmdet_l_8xb32-300e_coco.py'),
     teacher_ckpt=teacher_ckpt,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders={
-            level:
-            dict(type='ModuleOutputs', source=f'neck.out_convs.{i}.conv')
-            for i, level in enumerate(levels)
-        },
-        teacher_recorders={
-            level:
-            dict(type='ModuleOutputs', source=f'neck.out_convs.{i}.conv')
-            for i, level in enumerate(levels)
-        },
+        _base_.neck_cwd,
         connectors={
             **{
                 f'{level}_s':
@@ -70,41 +58,16 @@ model = dict(
                     type='ConvNormConnector',
                     in_channels=student_channels,
                     out_channels=teacher_channels)
-                for level in levels
+                for level in _base_.levels
             },
             **{
                 f'{level}_t':
                 dict(type='NormConnector', in_channels=teacher_channels)
-                for level in levels
+                for level in _base_.levels
             }
-        },
-        distill_losses={
-            f'loss_{level}':
-            dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=1.0)
-            for level in levels
-        },
-        loss_forward_mappings={
-            f'loss_{level}':
-            dict(
-                student=dict(
-                    recorder=level, from_student=True, connector=f'{level}_s'),
-                teacher=dict(
-                    recorder=level, from_student=False,
-                    connector=f'{level}_t'))
-            for level in levels
         }))
 
-# after the stop the connectors get no gradient (MMYOLO sets this too)
-find_unused_parameters = True
-
-# the student's EMA (ExpMomentumEMA, momentum 0.0002) and PipelineSwitchHook
-# (epoch 280), then the stop, the teacher's evaluation and the recipe check;
-# the run's default scope is mmdet's, so mmkd's types carry their scope
-custom_hooks = _base_.custom_hooks + [
-    dict(type='mmkd.StopDistillHook', stop_epoch=stop_epoch),
-    dict(type='mmkd.EvaluateTeacherHook'),
-    dict(type='mmkd.RecipeHook')
-]
+custom_hooks = _base_.custom_hooks + _base_.distill_hooks
 
 # the setting of the published numbers: RecipeHook stops a run that trains
 # another (--cfg-options recipe.mismatch=warn to train it anyway)

@@ -13,12 +13,11 @@
 #   python tools/dataset_converters/make_tiny_coco.py data/tiny_coco
 #   python tools/train.py configs/mmdet/tiny/rtmdet_w025_tiny-coco.py
 #   python tools/train.py configs/mmdet/tiny/kd_rtmdet_w025-w0125_neck_tiny-coco.py
-_base_ = ['./rtmdet_w0125_tiny-coco.py']
+_base_ = ['./rtmdet_w0125_tiny-coco.py', '../rtmdet/rtmdet_neck_cwd.py']
 
 teacher_ckpt = 'work_dirs/rtmdet_w025_tiny-coco/epoch_3.pth'
 student_channels = 32  # the student's neck out_channels
 teacher_channels = 64  # the teacher's
-levels = ['fpn0', 'fpn1', 'fpn2']  # the neck's three outputs, P3-P5
 # the first epoch (0-based) without distillation: the student's switch
 stop_epoch = _base_.max_epochs - _base_.stage2_num_epochs
 
@@ -30,17 +29,7 @@ model = dict(
     teacher=dict(cfg_path='mmkd::mmdet/tiny/rtmdet_w025_tiny-coco.py'),
     teacher_ckpt=teacher_ckpt,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders={
-            level:
-            dict(type='ModuleOutputs', source=f'neck.out_convs.{i}.conv')
-            for i, level in enumerate(levels)
-        },
-        teacher_recorders={
-            level:
-            dict(type='ModuleOutputs', source=f'neck.out_convs.{i}.conv')
-            for i, level in enumerate(levels)
-        },
+        _base_.neck_cwd,
         connectors={
             **{
                 f'{level}_s':
@@ -48,36 +37,18 @@ model = dict(
                     type='ConvNormConnector',
                     in_channels=student_channels,
                     out_channels=teacher_channels)
-                for level in levels
+                for level in _base_.levels
             },
             **{
                 f'{level}_t':
                 dict(type='NormConnector', in_channels=teacher_channels)
-                for level in levels
+                for level in _base_.levels
             }
-        },
-        distill_losses={
-            f'loss_{level}':
-            dict(type='ChannelWiseDivergence', tau=1.0, loss_weight=1.0)
-            for level in levels
-        },
-        loss_forward_mappings={
-            f'loss_{level}':
-            dict(
-                student=dict(
-                    recorder=level, from_student=True, connector=f'{level}_s'),
-                teacher=dict(
-                    recorder=level, from_student=False,
-                    connector=f'{level}_t'))
-            for level in levels
         }))
 
-# after the stop the connectors get no gradient
-find_unused_parameters = True
-
 # the student's EMA and pipeline switch, then the stop and the teacher's
-# evaluation; the run's default scope is mmdet's, so mmkd's types carry
-# their scope
+# evaluation (no recipe check: a tiny run); the run's default scope is
+# mmdet's, so mmkd's types carry their scope
 custom_hooks = _base_.custom_hooks + [
     dict(type='mmkd.StopDistillHook', stop_epoch=stop_epoch),
     dict(type='mmkd.EvaluateTeacherHook')
