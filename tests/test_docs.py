@@ -18,12 +18,17 @@ def test_contract_examples_run():
     assert len(blocks) >= 4
     namespace = {'__name__': 'docs_example'}
     registered = []
+    from mmengine.registry import DefaultScope
+
     from mmkd.registry import MODELS
     try:
-        for block in blocks:
-            before = set(MODELS.module_dict)
-            exec(compile(block, DOC, 'exec'), namespace)
-            registered += sorted(set(MODELS.module_dict) - before)
+        # as in a user's fresh process: mmkd's registries, whatever default
+        # scope an earlier test (an mmdet config) left behind
+        with DefaultScope.overwrite_default_scope('mmkd'):
+            for block in blocks:
+                before = set(MODELS.module_dict)
+                exec(compile(block, DOC, 'exec'), namespace)
+                registered += sorted(set(MODELS.module_dict) - before)
     finally:
         for name in registered:  # leave the registry as it was
             MODELS.module_dict.pop(name, None)
