@@ -206,8 +206,14 @@ def test_bad_split(tmp_path):
 
 def test_build_from_registry_and_lazy_init(tmp_path):
     root = make_tiny_cifar(tmp_path, num_classes=100, num_train=5, num_test=3)
+    # mmkd's scope, whatever default scope an earlier test left
     dataset = DATASETS.build(
-        dict(type='CIFAR100', data_root=root, split='test', lazy_init=True))
+        dict(
+            type='CIFAR100',
+            _scope_='mmkd',
+            data_root=root,
+            split='test',
+            lazy_init=True))
     assert 'not loaded' in repr(dataset)
     dataset.full_init()
     assert len(dataset) == 3

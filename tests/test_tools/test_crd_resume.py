@@ -76,8 +76,8 @@ def test_crd_banks_are_checkpointed_and_resumed(tmp_path):
                         'model.architecture': 'resnet8',
                         'model.teacher': 'resnet8'
                     }), f'model.teacher_ckpt={teacher}',
-                'model.distiller.loss.0.n_data=64',
-                'model.distiller.loss.0.nce_k=16'
+                'model.distiller.loss.n_data=64',
+                'model.distiller.loss.nce_k=16'
             ],
             env=dict(PYTHONPATH=os.pathsep.join([REPO, str(tmp_path)])))
 

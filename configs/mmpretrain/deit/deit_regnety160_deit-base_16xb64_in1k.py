@@ -69,6 +69,6 @@ recipe = dict(total_batch_size=1024, lr=1e-3, max_epochs=300)
 # the EMA of MMRazor's base (mmcls deit-base_pt): validation, test and the
 # saved state_dict use the averaged weights
 custom_hooks = [
-    dict(type='EMAHook', momentum=4e-5, priority='ABOVE_NORMAL'),
+    dict(type='mmpretrain.EMAHook', momentum=4e-5, priority='ABOVE_NORMAL'),
     dict(type='mmkd.EvaluateTeacherHook')
 ]

@@ -100,6 +100,14 @@ class ChannelFiller:
 def broadcast(key: str, value, count: int) -> List:
     """A list as given, or one copy of a single config per entry."""
     if isinstance(value, dict):
+        digits = sorted(k for k in value if str(k).isdigit())
+        if digits:  # e.g. --cfg-options model.distiller.loss.0.tau=2
+            raise ValueError(
+                f'{key} is one config for every layer pair here, and it '
+                f'got the key {digits[0]!r}, as if it were a list (an '
+                f'override such as {key}.{digits[0]}.<arg>=...?): set '
+                f'{key}.<arg>=... to change every pair, or give {key} as '
+                'a list.')
         return [copy.deepcopy(value) for _ in range(count)]
     return value
 

@@ -225,3 +225,18 @@ def test_layer_pairs_errors(extra, message):
     with pytest.raises(ValueError) as err:
         explicit_form(cfg)
     assert message in str(err.value)
+
+
+def test_a_list_style_override_of_a_template_is_named():
+    """``--cfg-options model.distiller.loss.0.tau=2`` on a config whose loss
+    is one config for every pair adds a key '0' to it: named, not passed
+    on to the loss as an unknown argument."""
+    loss = dict(type='VIDLoss', init_pred_var=5.0)
+    loss['0'] = dict(init_pred_var=2.0)
+    with pytest.raises(ValueError, match=r"loss is one config .* key '0'"):
+        compact_to_explicit(
+            LAYERS,
+            LAYERS,
+            loss,
+            student_channels=CHANNELS,
+            teacher_channels=CHANNELS)
