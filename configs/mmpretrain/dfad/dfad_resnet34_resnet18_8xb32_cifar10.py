@@ -12,10 +12,8 @@
 #   bash tools/dist_train.sh \
 #       configs/mmpretrain/dfad/dfad_resnet34_resnet18_8xb32_cifar10.py 8
 # On one GPU keep the recipe with --cfg-options model.batch_size=256.
-_base_ = ['mmpretrain::resnet/resnet18_8xb16_cifar10.py']
+_base_ = ['./adversarial_data_free_base.py']
 
-iter_size = 50  # the authors' "epoch": 50 iterations between evaluations
-teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet34_b16x8_cifar10_20210528-a8aa36a6.pth'  # noqa: E501
 discrepancy = dict(
     type='ConfigurableDistiller',
     student_distill_layer=['head.fc'],
@@ -28,7 +26,7 @@ model = dict(
     type='AdversarialDataFreeDistill',
     architecture=dict(cfg_path='mmpretrain::resnet/resnet18_8xb16_cifar10.py'),
     teacher=dict(cfg_path='mmpretrain::resnet/resnet34_8xb16_cifar10.py'),
-    teacher_ckpt=teacher_ckpt,
+    teacher_ckpt=_base_.teacher_ckpt,
     # DFAD's GeneratorA(nz=256, ngf=64): DAFL's generator with BN eps 1e-5
     generator=dict(
         type='DAFLGenerator',
@@ -44,40 +42,3 @@ model = dict(
     student_steps=5,
     student_first=True,
     same_noise=False)
-
-# the student never reads a training image: each placeholder item is one
-# iteration (MMEngine's default collate_fn)
-train_dataloader = dict(
-    _delete_=True,
-    batch_size=1,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=[{}] * iter_size)
-
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmkd.PerModuleOptimWrapperConstructor',
-    generator=dict(optimizer=dict(type='Adam', lr=1e-3)),
-    architecture=dict(
-        optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4)))
-param_scheduler = dict(
-    _delete_=True,
-    generator=dict(
-        type='MultiStepLR',
-        by_epoch=False,
-        milestones=[100 * iter_size, 200 * iter_size],
-        gamma=0.1),
-    architecture=dict(
-        type='MultiStepLR',
-        by_epoch=False,
-        milestones=[100 * iter_size, 200 * iter_size],
-        gamma=0.1))
-train_cfg = dict(
-    _delete_=True, by_epoch=False, max_iters=500 * iter_size, val_interval=250)
-model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
-
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=250, max_keep_ckpts=2))
-log_processor = dict(by_epoch=False)

@@ -12,10 +12,8 @@
 #   bash tools/dist_train.sh \
 #       configs/mmpretrain/zskt/zskt_resnet34_resnet18_8xb16_cifar10.py 8
 # On one GPU keep the recipe with --cfg-options model.batch_size=128.
-_base_ = ['mmpretrain::resnet/resnet18_8xb16_cifar10.py']
+_base_ = ['../dfad/adversarial_data_free_base.py']
 
-iter_size = 50
-teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet34_b16x8_cifar10_20210528-a8aa36a6.pth'  # noqa: E501
 stages = [
     'backbone.layer1', 'backbone.layer2', 'backbone.layer3', 'backbone.layer4'
 ]
@@ -33,7 +31,7 @@ model = dict(
     type='AdversarialDataFreeDistill',
     architecture=dict(cfg_path='mmpretrain::resnet/resnet18_8xb16_cifar10.py'),
     teacher=dict(cfg_path='mmpretrain::resnet/resnet34_8xb16_cifar10.py'),
-    teacher_ckpt=teacher_ckpt,
+    teacher_ckpt=_base_.teacher_ckpt,
     generator=dict(
         type='ZSKTGenerator',
         latent_dim=256,
@@ -57,40 +55,3 @@ model = dict(
     student_steps=10,
     student_first=False,
     same_noise=True)
-
-# the student never reads a training image: each placeholder item is one
-# iteration (MMEngine's default collate_fn)
-train_dataloader = dict(
-    _delete_=True,
-    batch_size=1,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=[{}] * iter_size)
-
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='mmkd.PerModuleOptimWrapperConstructor',
-    generator=dict(optimizer=dict(type='Adam', lr=1e-3)),
-    architecture=dict(
-        optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4)))
-param_scheduler = dict(
-    _delete_=True,
-    generator=dict(
-        type='MultiStepLR',
-        by_epoch=False,
-        milestones=[100 * iter_size, 200 * iter_size],
-        gamma=0.1),
-    architecture=dict(
-        type='MultiStepLR',
-        by_epoch=False,
-        milestones=[100 * iter_size, 200 * iter_size],
-        gamma=0.1))
-train_cfg = dict(
-    _delete_=True, by_epoch=False, max_iters=500 * iter_size, val_interval=250)
-model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
-
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=250, max_keep_ckpts=2))
-log_processor = dict(by_epoch=False)
