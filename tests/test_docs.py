@@ -20,6 +20,7 @@ def test_contract_examples_run():
     registered = []
     from mmengine.registry import DefaultScope
 
+    import mmkd.models  # noqa: F401  registered before `before` is taken
     from mmkd.registry import MODELS
     try:
         # as in a user's fresh process: mmkd's registries, whatever default
@@ -30,6 +31,7 @@ def test_contract_examples_run():
                 exec(compile(block, DOC, 'exec'), namespace)
                 registered += sorted(set(MODELS.module_dict) - before)
     finally:
-        for name in registered:  # leave the registry as it was
+        # leave the registry as it was: only the examples' own modules go
+        for name in registered:
             MODELS.module_dict.pop(name, None)
     assert {'MyL1Loss', 'MyLabelLoss', 'PoolProject'} <= set(registered)
