@@ -17,14 +17,13 @@ import torch.nn as nn
 from mmengine.optim import OptimWrapperDict
 
 from mmkd.registry import MODELS
-from ..recorders import unwrap_model
 from ..teacher import FrozenTeacher
 from .adversarial_checks import _positive_int, check_distillers
 from .adversarial_steps import AdversarialSteps
 from .base import BaseDistillAlgorithm
 from .builder import build_network
 from .dafl_generator import DAFLGenerator  # noqa: F401 (registers it)
-from .data_free_noise import noise_slice
+from .data_free_noise import next_noise, register_noise_buffers
 from .zskt_generator import ZSKTGenerator  # noqa: F401 (registers it)
 
 
@@ -133,10 +132,7 @@ class AdversarialDataFreeDistill(AdversarialSteps, BaseDistillAlgorithm):
         check_distillers(self.distiller, self.generator_distiller,
                          self.architecture, self.teacher,
                          type(self).__name__)
-        seed = torch.initial_seed() if noise_seed is None else noise_seed
-        self.register_buffer('noise_seed',
-                             torch.tensor(seed % 2**62, dtype=torch.long))
-        self.register_buffer('num_draws', torch.tensor(0, dtype=torch.long))
+        register_noise_buffers(self, noise_seed, 'num_draws')
 
     @property
     def teacher(self) -> nn.Module:
@@ -148,11 +144,7 @@ class AdversarialDataFreeDistill(AdversarialSteps, BaseDistillAlgorithm):
 
     def draw_noise(self) -> torch.Tensor:
         """This process's slice of the next global noise batch."""
-        noise = noise_slice(
-            int(self.noise_seed), int(self.num_draws), self.batch_size,
-            unwrap_model(self.generator).latent_dim, self.num_draws.device)
-        self.num_draws += 1
-        return noise
+        return next_noise(self, 'num_draws')
 
     def train_step(self, data,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:

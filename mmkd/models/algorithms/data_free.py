@@ -20,12 +20,12 @@ from torch.distributed.nn.functional import all_reduce
 
 from mmkd.registry import MODELS
 from ..losses.base import upcast
-from ..recorders import RecorderManager, unwrap_model
+from ..recorders import RecorderManager
 from ..teacher import FrozenTeacher
 from .base import BaseDistillAlgorithm, check_weight
 from .builder import build_network
 from .dafl_generator import DAFLGenerator  # noqa: F401 (registers it)
-from .data_free_noise import noise_slice
+from .data_free_noise import next_noise, register_noise_buffers
 
 
 @MODELS.register_module()
@@ -121,10 +121,7 @@ class DAFLDistill(BaseDistillAlgorithm):
         self.teacher_recorders = RecorderManager(
             dict(feature=dict(type='ModuleInputs', source=classifier)))
         self.teacher_recorders.initialize(self.teacher, 'teacher')
-        seed = torch.initial_seed() if noise_seed is None else noise_seed
-        self.register_buffer('noise_seed',
-                             torch.tensor(seed % 2**62, dtype=torch.long))
-        self.register_buffer('num_steps', torch.tensor(0, dtype=torch.long))
+        register_noise_buffers(self, noise_seed, 'num_steps')
 
     @property
     def teacher(self) -> nn.Module:
@@ -137,12 +134,7 @@ class DAFLDistill(BaseDistillAlgorithm):
     def sample_noise(self) -> torch.Tensor:
         """This process's slice of the step's global noise batch (the same
         for every world size), and advance the step counter."""
-        latent_dim = unwrap_model(self.generator).latent_dim
-        noise = noise_slice(
-            int(self.noise_seed), int(self.num_steps), self.batch_size,
-            latent_dim, self.num_steps.device)
-        self.num_steps += 1
-        return noise
+        return next_noise(self, 'num_steps')
 
     def run_teacher(self, images: torch.Tensor):
         """Teacher logits and feature of ``images``, with gradients to the
