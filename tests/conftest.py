@@ -1,6 +1,7 @@
 import os.path as osp
 import sys
 
+import pytest
 import torch
 
 # tests import their shared helpers (data_utils, tool_utils) by module name
@@ -36,3 +37,18 @@ def pytest_collection_modifyitems(config, items):
         path = osp.relpath(str(item.path), here).replace(osp.sep, '/')
         if path.startswith(NUMERIC_FOLDERS):
             item.add_marker('numeric')
+
+
+@pytest.fixture(autouse=True)
+def _keep_default_scope():
+    """Each test leaves MMEngine's default scope as it found it. A runner
+    built on an mmdet or mmpretrain config makes that package's scope
+    current; a later test in the same process would then build mmkd's
+    types in another registry. pytest-xdist hands files to workers as they
+    free up, so which test follows which varies from machine to machine."""
+    from mmengine.registry import DefaultScope
+    before = set(DefaultScope._instance_dict)
+    yield
+    for name in list(DefaultScope._instance_dict):
+        if name not in before:
+            DefaultScope._instance_dict.pop(name, None)
